@@ -1,0 +1,54 @@
+"""The explicit pyarrow schemas of every kind of shard leia writes (never inferred from data)."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+__all__ = ["ANCHOR", "DOCUMENTS", "MENTION", "AUGMENTED", "MARKER_OPEN", "MARKER_CLOSE"]
+
+MARKER_OPEN = "<translate>"
+MARKER_CLOSE = "</translate>"
+
+# One hyperlinked mention: text[start:end] is the mention as it reads (code-point offsets).
+# `english` is the English title named inline by the wikitext ({{仮リンク}}, {{ill}}), null otherwise.
+ANCHOR = pa.struct(
+    [
+        pa.field("start", pa.int32(), nullable=False),
+        pa.field("end", pa.int32(), nullable=False),
+        pa.field("target", pa.string(), nullable=False),
+        pa.field("english", pa.string()),
+    ]
+)
+
+DOCUMENTS = pa.schema(
+    [
+        pa.field("id", pa.int64(), nullable=False),
+        pa.field("title", pa.string(), nullable=False),
+        pa.field("text", pa.string(), nullable=False),
+        pa.field("anchors", pa.list_(ANCHOR), nullable=False),
+    ]
+)
+
+# One mention of an augmented document. Offsets are into the *un-augmented* text; `english` is the
+# (cleaned) English name, null when none is known; `source` says where it came from ("inline",
+# "langlinks", "wikidata", "harvested") or, when there is no name, why ("unknown", "same-as-mention");
+# `inserted` says whether this draw put a span at the mention.
+MENTION = pa.struct(
+    [
+        pa.field("start", pa.int32(), nullable=False),
+        pa.field("end", pa.int32(), nullable=False),
+        pa.field("target", pa.string(), nullable=False),
+        pa.field("english", pa.string()),
+        pa.field("source", pa.string(), nullable=False),
+        pa.field("inserted", pa.bool_(), nullable=False),
+    ]
+)
+
+AUGMENTED = pa.schema(
+    [
+        pa.field("id", pa.int64(), nullable=False),
+        pa.field("title", pa.string(), nullable=False),
+        pa.field("text", pa.string(), nullable=False),
+        pa.field("mentions", pa.list_(MENTION), nullable=False),
+    ]
+)
