@@ -1,0 +1,157 @@
+"""``leia extract``: a MediaWiki XML dump to document shards (id, title, plain text, anchors)."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections import Counter
+from pathlib import Path
+from typing import Iterator
+
+from tqdm.auto import tqdm
+
+from leia.runner import Batch, run_shards
+from leia.schemas import DOCUMENTS
+from leia.shards import Manifest, open_output
+from leia.wiki.dump import DumpReader, Page
+from leia.wiki.siteinfo import SiteInfo
+
+__all__ = ["extract", "convert_pages", "iter_page_batches", "dump_input"]
+
+log = logging.getLogger(__name__)
+
+CONVERTER_VERSION = "1"
+
+
+def dump_input(reader: DumpReader) -> dict:
+    """How a manifest names a dump: enough to tell two dumps apart and to refuse a mismatched partner."""
+    return {"path": reader.name, "size": reader.size}
+
+
+def convert_pages(site: SiteInfo, pages: list[tuple[int, str, str]]) -> tuple[list[dict], dict]:
+    """Convert a batch of articles ``(id, title, wikitext)`` to document rows; a page the converter cannot
+    handle is counted and skipped with a warning."""
+    from leia.wiki.wikitext import UnparsablePage, to_text
+
+    rows: list[dict] = []
+    counters: Counter = Counter()
+    for page_id, title, wikitext in pages:
+        try:
+            parsed = to_text(wikitext, site)
+        except (UnparsablePage, RecursionError) as e:
+            log.warning("page %d %r skipped: %s", page_id, title, e)
+            counters["skipped_unparsable"] += 1
+            continue
+        if not parsed.text:
+            counters["skipped_empty"] += 1
+            continue
+        rows.append({
+            "id": page_id, "title": title, "text": parsed.text,
+            "anchors": [{"start": a.start, "end": a.end, "target": a.target, "english": a.english}
+                        for a in parsed.anchors],
+        })
+        counters["documents"] += 1
+        counters["anchors"] += len(parsed.anchors)
+        counters["anchors_inline_english"] += sum(a.english is not None for a in parsed.anchors)
+    return rows, dict(counters)
+
+
+def iter_page_batches(
+    reader: DumpReader, shard_size: int, batch_size: int, done: set[int] = frozenset(),
+) -> Iterator[Batch]:
+    """Group the dump's articles into batches; article number k belongs to shard k // shard_size, so the
+    layout depends only on the dump. Pages of finished shards are read past, not converted."""
+    pending: list[tuple[int, str, str]] = []
+    counters: Counter = Counter()
+    shard = 0
+    last_progress = 0
+    article = 0
+
+    def flush() -> Batch:
+        nonlocal pending, counters, last_progress
+        progress = reader.bytes_read - last_progress
+        last_progress = reader.bytes_read
+        batch = Batch(shard, (pending), dict(counters), progress)
+        pending, counters = [], Counter()
+        return batch
+
+    page: Page
+    for page in reader:
+        this_shard = article // shard_size
+        if this_shard != shard:
+            if (pending or counters) and shard not in done:
+                yield flush()
+            pending, counters = [], Counter()
+            shard = this_shard
+        if shard in done:
+            if page.is_article:
+                article += 1
+            continue
+        counters["pages_read"] += 1
+        if page.ns != 0:
+            counters["skipped_other_namespace"] += 1
+        elif page.redirect is not None:
+            counters["skipped_redirect"] += 1
+        else:
+            pending.append((page.id, page.title, page.text))
+            counters["articles"] += 1
+            counters["wikitext_bytes"] += len(page.text.encode("utf-8"))
+            article += 1
+            if len(pending) >= batch_size:
+                yield flush()
+    if (pending or counters) and shard not in done:
+        yield flush()
+
+
+def extract(
+    dump: str | os.PathLike,
+    output: str | os.PathLike,
+    *,
+    workers: int = 1,
+    shard_size: int = 20_000,
+    batch_size: int = 64,
+    overwrite: bool = False,
+    progress: bool = True,
+) -> Manifest:
+    """Convert every article of ``dump`` into document shards under ``output`` and return the manifest.
+
+    A rerun on the same dump and parameters continues where an interrupted run stopped, without redoing
+    finished shards.
+    """
+    reader = DumpReader(dump)
+    site = reader.read_siteinfo()
+    manifest = Manifest(
+        kind="documents", inputs=[dump_input(reader)],
+        parameters={"shard_size": shard_size, "converter": CONVERTER_VERSION},
+        schema=DOCUMENTS.to_string(), extra={"wiki": site.to_dict()},
+    )
+    out, manifest = open_output(output, manifest, overwrite=overwrite)
+    done = {s["index"] for s in manifest.shards}
+    bar = tqdm(total=reader.size, unit="B", unit_scale=True, desc=f"extract {reader.name}",
+               disable=not progress, dynamic_ncols=True)
+    seen: Counter = Counter(manifest.counters)
+
+    def on_batch(batch: Batch, result) -> None:
+        seen.update(batch.counters)
+        seen.update(result[1])
+        bar.update(batch.progress)
+        bar.set_postfix(pages=seen["pages_read"], docs=seen["documents"], refresh=False)
+
+    try:
+        run_shards(
+            iter_page_batches(reader, shard_size, batch_size, done),
+            _Converter(site), out=out, manifest=manifest, schema=DOCUMENTS, workers=workers, on_batch=on_batch,
+        )
+    finally:
+        bar.close()
+    return manifest
+
+
+class _Converter:
+    """The per-batch work of extraction as a picklable callable."""
+
+    def __init__(self, site: SiteInfo):
+        self.site = site
+
+    def __call__(self, pages: list[tuple[int, str, str]]) -> tuple[list[dict], dict]:
+        return convert_pages(self.site, pages)

@@ -1,0 +1,1 @@
+"""Reading MediaWiki material: XML dumps, wikitext, SQL dumps, Wikidata."""

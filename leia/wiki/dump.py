@@ -1,0 +1,201 @@
+"""Streaming MediaWiki XML dumps (``.xml``, ``.xml.bz2`` including multistream, ``.xml.gz``) into pages.
+
+Memory stays bounded whatever the dump's size: elements are cleared as soon as a page is yielded. Faults in
+the file itself (missing, not a dump, truncated compression, malformed XML) raise ``InputError`` naming the
+file and how far reading got.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import io
+import os
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from typing import BinaryIO, Iterator
+
+from leia.errors import InputError
+from leia.wiki.siteinfo import SiteInfo
+
+__all__ = ["Page", "DumpReader", "open_binary"]
+
+
+@dataclass(frozen=True)
+class Page:
+    id: int
+    ns: int
+    title: str
+    text: str
+    redirect: str | None = None
+    timestamp: str | None = None
+
+    @property
+    def is_article(self) -> bool:
+        return self.ns == 0 and self.redirect is None
+
+
+class _CountingReader(io.RawIOBase):
+    """Wraps a raw file and counts the (compressed) bytes consumed, for progress bars."""
+
+    def __init__(self, raw: BinaryIO):
+        self.raw = raw
+        self.consumed = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[override]
+        n = self.raw.readinto(buffer)
+        self.consumed += n or 0
+        return n
+
+    def close(self) -> None:
+        self.raw.close()
+        super().close()
+
+
+def open_binary(path: str | os.PathLike) -> tuple[BinaryIO, _CountingReader]:
+    """Open a possibly compressed file by its magic bytes; returns (decompressed stream, byte counter)."""
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise InputError(f"{path}: no such file")
+    if os.path.isdir(path):
+        raise InputError(f"{path}: is a folder, expected a file")
+    raw = open(path, "rb")
+    magic = raw.read(3)
+    raw.seek(0)
+    counter = _CountingReader(raw)
+    buffered = io.BufferedReader(counter, buffer_size=1 << 20)
+    if magic == b"BZh":
+        return bz2.BZ2File(buffered), counter  # reads concatenated (multistream) bz2 streams
+    if magic[:2] == b"\x1f\x8b":
+        return gzip.GzipFile(fileobj=buffered), counter
+    return buffered, counter
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+class DumpReader:
+    """Iterate over the pages of a MediaWiki XML dump; ``siteinfo`` is known once the first page is read
+    (or after :meth:`read_siteinfo`)."""
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = os.fspath(path)
+        self.name = os.path.basename(self.path)
+        self.size = os.path.getsize(self.path) if os.path.exists(self.path) else 0
+        self.siteinfo: SiteInfo | None = None
+        self.pages_read = 0
+        self._counter: _CountingReader | None = None
+
+    @property
+    def bytes_read(self) -> int:
+        """Bytes of the (compressed) file consumed so far."""
+        return self._counter.consumed if self._counter else 0
+
+    def read_siteinfo(self) -> SiteInfo:
+        for _ in self._iter(stop_after_siteinfo=True):
+            pass
+        assert self.siteinfo is not None
+        return self.siteinfo
+
+    def __iter__(self) -> Iterator[Page]:
+        return self._iter()
+
+    def _fail(self, what: str) -> InputError:
+        return InputError(f"{self.path}: {what} (after {self.pages_read} pages)")
+
+    def _iter(self, stop_after_siteinfo: bool = False) -> Iterator[Page]:
+        stream, self._counter = open_binary(self.path)
+        self.pages_read = 0
+        try:
+            events = ET.iterparse(stream, events=("start", "end"))
+            root = None
+            try:
+                for event, elem in events:
+                    if root is None:
+                        root = elem
+                        if _local(elem.tag) != "mediawiki":
+                            raise InputError(
+                                f"{self.path}: not a MediaWiki XML dump (root element <{_local(elem.tag)}>)")
+                        continue
+                    if event != "end":
+                        continue
+                    tag = _local(elem.tag)
+                    if tag == "page":
+                        page = self._page(elem)
+                        root.clear()
+                        self.pages_read += 1
+                        yield page
+                    elif tag == "siteinfo":
+                        self.siteinfo = self._siteinfo(elem, root)
+                        root.clear()
+                        if stop_after_siteinfo:
+                            return
+            except ET.ParseError as e:
+                if root is None:
+                    raise InputError(f"{self.path}: not a MediaWiki XML dump ({e})") from None
+                raise self._fail(f"malformed XML at {e}") from None
+            except (EOFError, OSError, gzip.BadGzipFile) as e:
+                raise self._fail(f"compressed stream is truncated or corrupt ({e})") from None
+            if root is None:
+                raise InputError(f"{self.path}: empty file, not a MediaWiki XML dump")
+            if self.siteinfo is None:
+                raise InputError(f"{self.path}: no <siteinfo> in this dump")
+        finally:
+            stream.close()
+
+    def _siteinfo(self, elem: ET.Element, root: ET.Element) -> SiteInfo:
+        def text(name: str) -> str:
+            for child in elem:
+                if _local(child.tag) == name:
+                    return child.text or ""
+            return ""
+
+        namespaces: dict[int, str] = {}
+        namespace_case: dict[int, str] = {}
+        for child in elem:
+            if _local(child.tag) == "namespaces":
+                for ns in child:
+                    key = int(ns.get("key", "0"))
+                    namespaces[key] = ns.text or ""
+                    if ns.get("case"):
+                        namespace_case[key] = ns.get("case", "")
+        dbname = text("dbname")
+        lang = root.get("{http://www.w3.org/XML/1998/namespace}lang") or ""
+        if not lang and dbname.endswith("wiki"):
+            lang = dbname[: -len("wiki")].replace("_", "-")
+        return SiteInfo(
+            dbname=dbname or "unknownwiki", lang=lang or "en", base=text("base"), generator=text("generator"),
+            case=text("case") or "first-letter", namespaces=namespaces, namespace_case=namespace_case,
+        )
+
+    def _page(self, elem: ET.Element) -> Page:
+        if self.siteinfo is None:
+            raise self._fail("a <page> before any <siteinfo>")
+        title = ""
+        ns = 0
+        page_id = 0
+        redirect = None
+        text = ""
+        timestamp = None
+        for child in elem:
+            tag = _local(child.tag)
+            if tag == "title":
+                title = child.text or ""
+            elif tag == "ns":
+                ns = int(child.text or 0)
+            elif tag == "id":
+                page_id = int(child.text or 0)
+            elif tag == "redirect":
+                redirect = child.get("title") or ""
+            elif tag == "revision":
+                for part in child:
+                    ptag = _local(part.tag)
+                    if ptag == "text":
+                        text = part.text or ""
+                    elif ptag == "timestamp":
+                        timestamp = part.text
+        return Page(id=page_id, ns=ns, title=title, text=text, redirect=redirect, timestamp=timestamp)
