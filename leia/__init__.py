@@ -1,3 +1,50 @@
-"""leia: LEIA training corpora from Wikipedia dumps, for Hugging Face training and inference."""
+"""leia: LEIA training corpora from Wikipedia dumps, for Hugging Face training and inference.
+
+The steps, as functions with the same parameters as the ``leia`` commands::
+
+    leia.extract(dump, output)                                 # dump -> documents
+    leia.build_entities(output, dump=..., langlinks=...)       # -> entity table (DuckDB)
+    leia.augment(documents, entities, output)                  # -> augmented shards
+    leia.run()                                                 # all three, on the sample in data/
+
+Training and inference live in ``leia.training`` and ``leia.generation`` (they need ``leia[train]``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+__all__ = [
+    "extract", "build_entities", "EntityTable", "augment", "augment_dataset", "run", "stats", "preview",
+    "strip_spans", "__version__",
+]
+
+_LAZY = {
+    "extract": "leia.extraction",
+    "build_entities": "leia.entities",
+    "EntityTable": "leia.entities",
+    "augment": "leia.pipeline",
+    "augment_dataset": "leia.pipeline",
+    "run": "leia.pipeline",
+    "stats": "leia.pipeline",
+    "preview": "leia.pipeline",
+    "strip_spans": "leia.spans",
+}
+
+if TYPE_CHECKING:
+    from leia.entities import EntityTable, build_entities
+    from leia.extraction import extract
+    from leia.pipeline import augment, augment_dataset, preview, run, stats
+    from leia.spans import strip_spans
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'leia' has no attribute {name!r}")

@@ -35,11 +35,85 @@ def _prob(value: str) -> float:
 
 @command
 def cmd_extract(args: argparse.Namespace) -> None:
-    from leia.extract import extract
+    from leia.extraction import extract
 
     manifest = extract(args.dump, args.output, workers=args.workers, shard_size=args.shard_size,
                        overwrite=args.overwrite, progress=not args.quiet)
     _summary(f"documents in {args.output}", manifest.counters)
+
+
+@command
+def cmd_entities(args: argparse.Namespace) -> None:
+    from leia.entities import Cleaning, build_entities
+
+    cleaning = Cleaning(drop_disambiguator=not args.keep_disambiguators)
+    counters = build_entities(args.output, dump=args.dump, langlinks=args.langlinks, wikidata=args.wikidata,
+                              lang=args.lang, wiki=args.wiki, cleaning=cleaning, overwrite=args.overwrite,
+                              progress=not args.quiet)
+    _summary(f"entity table {args.output}", counters)
+
+
+@command
+def cmd_lookup(args: argparse.Namespace) -> None:
+    from leia.entities import EntityTable
+
+    table = EntityTable(args.entities)
+    for title, english in zip(args.titles, table.lookup_raw(args.titles)):
+        print(f"{title}\t{english or ''}")
+
+
+@command
+def cmd_augment(args: argparse.Namespace) -> None:
+    from leia.pipeline import augment
+
+    manifest = augment(args.input, args.entities, args.output, prob=args.prob, strategy=args.strategy,
+                       seed=args.seed, workers=args.workers, shard_size=args.shard_size, overwrite=args.overwrite,
+                       progress=not args.quiet)
+    _summary(f"augmented documents in {args.output}", manifest.counters)
+
+
+@command
+def cmd_run(args: argparse.Namespace) -> None:
+    from leia.pipeline import preview, run
+
+    paths = run(args.dump, args.langlinks, args.output, wikidata=args.wikidata, prob=args.prob,
+                strategy=args.strategy, seed=args.seed, workers=args.workers, overwrite=args.overwrite,
+                progress=not args.quiet)
+    print(f"documents:      {paths['documents']}")
+    print(f"entity table:   {paths['entities']}")
+    print(f"augmented:      {paths['augmented']}")
+    print()
+    for block in preview(paths["augmented"], n=3, width=300, color=sys.stdout.isatty()):
+        print(block)
+        print()
+
+
+@command
+def cmd_stats(args: argparse.Namespace) -> None:
+    import json
+
+    from leia.pipeline import stats
+
+    result = stats(args.folder)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    print(f"documents  {result['documents']:>12,}")
+    print(f"mentions   {result['mentions']:>12,}")
+    print(f"spans      {result['spans']:>12,}")
+    print(f"coverage   {result['coverage']:>12.1%}  (mentions with an English name)")
+    for source, count in result["mentions_by_source"].items():
+        print(f"  {source:<16} {count:>10,}  {result['coverage_by_source'][source]:6.1%}")
+
+
+@command
+def cmd_preview(args: argparse.Namespace) -> None:
+    from leia.pipeline import preview
+
+    color = {"always": True, "never": False}.get(args.color, sys.stdout.isatty())
+    for block in preview(args.folder, n=args.n, width=args.width, color=color):
+        print(block)
+        print()
 
 
 def _summary(title: str, counters: dict) -> None:
@@ -60,6 +134,54 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--shard-size", type=_workers, default=20_000, help="documents per shard (default 20000)")
     p.add_argument("--overwrite", action="store_true", help="replace another run's shards in OUTPUT")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+    p = sub.add_parser("entities", help="build the DuckDB entity table of English names")
+    p.add_argument("--dump", help="the wiki's XML dump: titles, redirects and inline {{仮リンク}} names")
+    p.add_argument("--langlinks", help="the wiki's langlinks SQL dump (.sql or .sql.gz); needs --dump")
+    p.add_argument("--wikidata", help="a Wikidata JSON dump (.json, .json.bz2, .json.gz)")
+    p.add_argument("--lang", default="en", help="language of the names (default en)")
+    p.add_argument("--wiki", help="source wiki database name (e.g. jawiki) when there is no --dump")
+    p.add_argument("--keep-disambiguators", action="store_true", help='keep "(planet)" in "Mercury (planet)"')
+    p.add_argument("-o", "--output", required=True, help="the DuckDB file to write")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing file")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+    p = sub.add_parser("lookup", help="print TITLE<TAB>ENGLISH for each title")
+    p.add_argument("--entities", required=True, help="entity table built by `leia entities`")
+    p.add_argument("titles", nargs="+", metavar="TITLE")
+
+    def augment_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--prob", type=_prob, default=0.5, help="probability of a span per mention (default 0.5)")
+        p.add_argument("--strategy", choices=["right", "left", "replace"], default="right",
+                       help="span after the mention (right, default), before it, or instead of it")
+        p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+        p.add_argument("--workers", type=_workers, default=1, help="parallel processes (default 1)")
+        p.add_argument("--overwrite", action="store_true", help="replace another run's output")
+        p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+    p = sub.add_parser("augment", help="insert <translate>English</translate> spans; write augmented shards")
+    p.add_argument("input", help="documents folder from `leia extract`, a dump, or .jsonl/.parquet/.arrow files")
+    p.add_argument("--entities", required=True, help="entity table built by `leia entities`")
+    p.add_argument("-o", "--output", required=True, help="output folder")
+    p.add_argument("--shard-size", type=_workers, default=20_000, help="documents per shard (default 20000)")
+    augment_options(p)
+
+    p = sub.add_parser("run", help="extract + entities + augment; with no arguments, on the sample in data/")
+    p.add_argument("--dump", help="the wiki's XML dump (default: the sample in data/)")
+    p.add_argument("--langlinks", help="the wiki's langlinks SQL dump")
+    p.add_argument("--wikidata", help="a Wikidata JSON dump")
+    p.add_argument("-o", "--output", default="leia-output", help="output folder (default leia-output)")
+    augment_options(p)
+
+    p = sub.add_parser("stats", help="documents, mentions, spans and coverage of augmented shards")
+    p.add_argument("folder")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = sub.add_parser("preview", help="show a few augmented documents with the spans highlighted")
+    p.add_argument("folder")
+    p.add_argument("-n", type=int, default=3, help="documents to show (default 3)")
+    p.add_argument("--width", type=int, default=600, help="characters per document (default 600)")
+    p.add_argument("--color", choices=["auto", "always", "never"], default="auto")
     return parser
 
 

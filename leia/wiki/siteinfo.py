@@ -82,6 +82,16 @@ class SiteInfo:
         }
 
     @classmethod
+    def from_dict(cls, data: dict) -> "SiteInfo":
+        """The inverse of :meth:`to_dict` (missing keys take their defaults)."""
+        namespaces = {int(k): v for k, v in data.get("namespaces", {}).items()}
+        return cls(
+            dbname=data.get("dbname", "unknownwiki"), lang=data.get("lang", "en"), base=data.get("base", ""),
+            generator=data.get("generator", ""), case=data.get("case", "first-letter"),
+            namespaces=namespaces or dict(CANONICAL_NAMESPACES),
+        )
+
+    @classmethod
     def for_language(cls, lang: str) -> "SiteInfo":
         """A stand-in for text that comes without a dump: the Wikipedia of ``lang`` with canonical names."""
         return cls(dbname=f"{lang}wiki", lang=lang)

@@ -1,0 +1,238 @@
+"""Inserting ``<translate>English</translate>`` spans into a batch of documents: a pure function of an
+Arrow record batch, the English names and the parameters, vectorised with pyarrow and numpy.
+
+Every anchor becomes a *mention* of the output, whether or not it got a span, with its offsets in the
+un-augmented text, so that training can redraw the spans with another probability or strategy.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from leia.entities import Cleaning, clean_english
+from leia.schemas import AUGMENTED, MARKER_CLOSE, MARKER_OPEN, MENTION
+from leia.spans import STRATEGIES
+
+__all__ = ["AugmentConfig", "augment_batch", "draw_mask", "is_latin", "Names"]
+
+# Names for a batch of normalised targets: a list of (english, source) or None, aligned with the input.
+Names = Callable[[Sequence[str]], Sequence["tuple[str, str] | None"]]
+
+_LATIN_RE = re.compile(r"^[\s\d\u0021-\u007e\u00a0-\u024f\u1e00-\u1eff\u2010-\u2027]*$")
+_SPAN_OVERHEAD = len(MARKER_OPEN) + len(MARKER_CLOSE)
+_U64 = np.uint64
+
+
+def is_latin(text: str) -> bool:
+    """True for text written in Latin script (with digits, spaces and punctuation)."""
+    return bool(_LATIN_RE.match(text))
+
+
+@dataclass(frozen=True)
+class AugmentConfig:
+    """How spans are drawn and placed. ``prob`` 1.0 puts a span at every eligible mention."""
+
+    prob: float = 0.5
+    strategy: str = "right"
+    seed: int = 0
+    epoch: int = 0
+    cleaning: Cleaning = field(default_factory=Cleaning)
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.prob <= 1.0:
+            raise ValueError(f"prob must be between 0 and 1, got {self.prob}")
+        if self.strategy not in STRATEGIES:
+            raise ValueError(f"unknown strategy {self.strategy!r}; choose one of {', '.join(STRATEGIES)}")
+
+
+def _splitmix64(x: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        x = x + _U64(0x9E3779B97F4A7C15)
+        x = (x ^ (x >> _U64(30))) * _U64(0xBF58476D1CE4E5B9)
+        x = (x ^ (x >> _U64(27))) * _U64(0x94D049BB133111EB)
+        return x ^ (x >> _U64(31))
+
+
+def draw_mask(doc_ids: np.ndarray, ordinals: np.ndarray, prob: float, seed: int = 0, epoch: int = 0) -> np.ndarray:
+    """Whether each mention gets a span: a uniform draw that depends only on the seed, the epoch, the
+    document id and the mention's position among the document's anchors, never on batching or workers."""
+    if prob >= 1.0:
+        return np.ones(len(doc_ids), dtype=bool)
+    if prob <= 0.0:
+        return np.zeros(len(doc_ids), dtype=bool)
+    with np.errstate(over="ignore"):
+        key = _splitmix64(np.asarray(doc_ids).astype(np.int64).view(_U64) ^ _splitmix64(
+            np.full(1, (seed & 0xFFFFFFFF) << 32 | (epoch & 0xFFFFFFFF), dtype=_U64)))
+        x = _splitmix64(key + np.asarray(ordinals).astype(_U64) * _U64(0xD1B54A32D192ED03))
+    u = (x >> _U64(11)).astype(np.float64) * (1.0 / (1 << 53))
+    return u < prob
+
+
+def _utf32(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+
+
+def augment_batch(batch: pa.RecordBatch, names: Names, config: AugmentConfig) -> tuple[pa.RecordBatch, dict]:
+    """Augment one batch of documents (columns ``id``, ``title``, ``text``, ``anchors``) and return the batch
+    of augmented documents under :data:`leia.schemas.AUGMENTED` with what was counted.
+
+    A mention gets a span when its English name is known (the anchor's inline English title, else the entity
+    table's), differs from the mention as written (and, for Latin script, differs ignoring case), its anchor
+    is valid and does not overlap an earlier one, and the draw says so.
+    """
+    counters: Counter = Counter()
+    n_docs = batch.num_rows
+    ids = batch.column("id").to_numpy(zero_copy_only=False).astype(np.int64)
+    texts: list[str] = batch.column("text").to_pylist()
+    anchors = batch.column("anchors")
+    lengths = pc.list_value_length(anchors).fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
+    flat = pc.list_flatten(anchors)
+    n = len(flat)
+    parent = np.repeat(np.arange(n_docs, dtype=np.int64), lengths)
+    first = np.concatenate([[0], np.cumsum(lengths)[:-1]]) if n_docs else np.zeros(0, np.int64)
+    ordinal = np.arange(n, dtype=np.int64) - np.repeat(first, lengths)
+    starts = flat.field("start").to_numpy(zero_copy_only=False).astype(np.int64)
+    ends = flat.field("end").to_numpy(zero_copy_only=False).astype(np.int64)
+    targets = flat.field("target")
+    target_list = targets.to_pylist()
+    inline = flat.field("english").to_pylist() if "english" in {f.name for f in flat.type} else [None] * n
+
+    # Validity: inside the text, non-empty, in order and not overlapping the previous valid anchor.
+    text_len = np.array([len(t) for t in texts], dtype=np.int64)
+    valid = (starts >= 0) & (ends > starts) & (ends <= text_len[parent]) if n else np.zeros(0, bool)
+    order = np.lexsort((starts, parent)) if n else np.zeros(0, np.int64)
+    prev_end = np.full(n_docs, -1, dtype=np.int64)
+    overlap = np.zeros(n, dtype=bool)
+    if n and not (np.all(np.diff(order) == 1) and _non_overlapping(parent, starts, ends, valid)):
+        for i in order:
+            if not valid[i]:
+                continue
+            if starts[i] < prev_end[parent[i]]:
+                overlap[i] = True
+            else:
+                prev_end[parent[i]] = ends[i]
+
+    # Names: the inline English title first, then the entity table (looked up once per distinct target).
+    english: list[str | None] = [None] * n
+    source: list[str] = ["unknown"] * n
+    need = []
+    for i, raw in enumerate(inline):
+        if raw is not None:
+            name, _ = clean_english(raw, config.cleaning)
+            if name is not None:
+                english[i], source[i] = name, "inline"
+                continue
+        need.append(i)
+    if need:
+        distinct = list(dict.fromkeys(target_list[i] for i in need))
+        answers = dict(zip(distinct, names(distinct)))
+        for i in need:
+            answer = answers[target_list[i]]
+            if answer is not None:
+                english[i], source[i] = answer
+
+    eligible = np.zeros(n, dtype=bool)
+    for i in range(n):
+        name = english[i]
+        if name is None:
+            counters["mentions_unknown"] += 1
+            continue
+        if not valid[i] or overlap[i]:
+            english[i], source[i] = None, "invalid" if not valid[i] else "overlap"
+            counters[f"mentions_{source[i]}"] += 1
+            continue
+        s, e = starts[i], ends[i]
+        if e - s == len(name):
+            mention = texts[parent[i]][s:e]
+            if mention == name or (mention.casefold() == name.casefold() and is_latin(mention)):
+                english[i], source[i] = None, "same-as-mention"
+                counters["mentions_same_as_mention"] += 1
+                continue
+        eligible[i] = True
+        counters[f"mentions_named_{source[i]}"] += 1
+
+    marker_docs = [j for j, t in enumerate(texts) if MARKER_OPEN in t or MARKER_CLOSE in t]
+    if marker_docs:
+        blocked = np.isin(parent, marker_docs)
+        counters["documents_with_marker_text"] += len(marker_docs)
+        eligible &= ~blocked
+
+    inserted = eligible & draw_mask(ids[parent], ordinal, config.prob, config.seed, config.epoch)
+    out_texts = _insert(texts, parent, starts, ends, english, inserted, config.strategy)
+
+    counters["documents"] += n_docs
+    counters["mentions"] += n
+    counters["mentions_eligible"] += int(eligible.sum())
+    counters["spans"] += int(inserted.sum())
+    counters["text_chars"] += int(text_len.sum())
+
+    mentions = pa.StructArray.from_arrays(
+        [pa.array(starts, pa.int32()), pa.array(ends, pa.int32()), targets.cast(pa.string()),
+         pa.array(english, pa.string()), pa.array(source, pa.string()), pa.array(inserted, pa.bool_())],
+        fields=list(MENTION),
+    )
+    offsets = pa.array(np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32), pa.int32())
+    titles = batch.column("title") if "title" in batch.schema.names else pa.array([""] * n_docs, pa.string())
+    result = pa.RecordBatch.from_arrays(
+        [pa.array(ids, pa.int64()), titles.cast(pa.string()), pa.array(out_texts, pa.string()),
+         pa.ListArray.from_arrays(offsets, mentions, type=AUGMENTED.field("mentions").type)],
+        schema=AUGMENTED,
+    )
+    return result, dict(counters)
+
+
+def _non_overlapping(parent: np.ndarray, starts: np.ndarray, ends: np.ndarray, valid: np.ndarray) -> bool:
+    """True when the anchors are sorted, valid and disjoint within each document (the common case)."""
+    if not valid.all():
+        return False
+    same = parent[1:] == parent[:-1]
+    return bool(np.all(~same | (starts[1:] >= ends[:-1])))
+
+
+def _insert(texts: list[str], parent: np.ndarray, starts: np.ndarray, ends: np.ndarray,
+            english: list[str | None], inserted: np.ndarray, strategy: str) -> list[str]:
+    """Insert the drawn spans into every text of the batch at once, on one UTF-32 code-point array."""
+    picked = np.flatnonzero(inserted)
+    if not len(picked):
+        return texts
+    docs_with = np.unique(parent[picked])
+    todo = [texts[j] for j in docs_with]
+    lens = np.array([len(t) for t in todo], dtype=np.int64)
+    base = np.concatenate([[0], np.cumsum(lens)[:-1]])
+    doc_slot = np.full(len(texts), -1, dtype=np.int64)
+    doc_slot[docs_with] = np.arange(len(docs_with))
+    codes = _utf32("".join(todo))
+    spans = [MARKER_OPEN + english[i] + MARKER_CLOSE for i in picked]
+    span_lens = np.array([len(s) for s in spans], dtype=np.int64)
+    span_codes = _utf32("".join(spans))
+    offset = base[doc_slot[parent[picked]]]
+    s = starts[picked] + offset
+    e = ends[picked] + offset
+    removed_per_doc = np.zeros(len(docs_with), dtype=np.int64)
+    if strategy == "replace":
+        cover = np.zeros(len(codes) + 1, dtype=np.int64)
+        np.add.at(cover, s, 1)
+        np.add.at(cover, e, -1)
+        keep = np.cumsum(cover[:-1]) == 0
+        removed_before = np.concatenate([[0], np.cumsum(~keep)])
+        position = s - removed_before[s]
+        codes = codes[keep]
+        np.add.at(removed_per_doc, doc_slot[parent[picked]], e - s)
+    else:
+        position = e if strategy == "right" else s
+    out = np.insert(codes, np.repeat(position, span_lens), span_codes).tobytes().decode("utf-32-le")
+    added = np.zeros(len(docs_with), dtype=np.int64)
+    np.add.at(added, doc_slot[parent[picked]], span_lens)
+    new_lens = lens + added - removed_per_doc
+    bounds = np.concatenate([[0], np.cumsum(new_lens)])
+    result = list(texts)
+    for k, j in enumerate(docs_with):
+        result[j] = out[bounds[k]:bounds[k + 1]]
+    return result

@@ -1,0 +1,411 @@
+"""The entity table: one DuckDB file answering "what is this title called in English?", built from the
+dump (titles, redirects, inline {{仮リンク}} names), the langlinks SQL dump and/or Wikidata sitelinks.
+
+Tables: ``meta`` (what it was built from), ``pages`` (id, ns, title, redirect), ``mappings`` (every raw
+title -> English row with its source and origin), ``redirects`` (each redirect resolved to its final
+article) and ``entities`` (the answer for every title, redirects included: cleaned English name, source).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections import Counter
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import duckdb
+import pyarrow as pa
+from tqdm.auto import tqdm
+
+from leia import __version__
+from leia.errors import ConfigError, InputError, OutputError
+
+__all__ = [
+    "Cleaning", "clean_english", "build_entities", "EntityTable", "SOURCES", "resolve_redirects",
+]
+
+# Where a name comes from, in order of precedence: a page's own langlink wins over Wikidata, and both over
+# names harvested from {{仮リンク}} on other pages.
+SOURCES = ("langlinks", "wikidata", "harvested")
+
+_ENGLISH_NAMESPACES = (
+    "Category", "File", "Image", "Template", "Wikipedia", "Portal", "Help", "Draft", "User", "Talk", "Module",
+    "MediaWiki", "Special", "Media", "Book", "TimedText", "Project", "WP", "WT", "CAT", "Gadget",
+    "Education Program", "Topic",
+)
+_NS_RE = re.compile(r"^(?:%s)(?: talk)?\s*:" % "|".join(re.escape(n) for n in _ENGLISH_NAMESPACES), re.IGNORECASE)
+_DISAMBIGUATOR_RE = re.compile(r"\s+\([^()]*\)$")
+
+
+@dataclass(frozen=True)
+class Cleaning:
+    """How English titles are cleaned into the names inserted in text (the paper's rules by default)."""
+
+    drop_disambiguator: bool = True
+    drop_fragment: bool = True
+    skip_namespaces: bool = True
+    skip_lists: bool = True
+
+
+def clean_english(title: str, cleaning: Cleaning = Cleaning()) -> tuple[str | None, str | None]:
+    """``(name, None)`` for a usable English title, ``(None, reason)`` for one that is dropped.
+
+    >>> clean_english("Mercury (planet)")
+    ('Mercury', None)
+    >>> clean_english("List of rivers of Egypt")
+    (None, 'list')
+    """
+    name = " ".join(title.replace("_", " ").split())
+    if cleaning.drop_fragment and "#" in name:
+        name = name.split("#", 1)[0].strip()
+    if not name:
+        return None, "empty"
+    if cleaning.skip_namespaces and _NS_RE.match(name):
+        return None, "namespace"
+    if cleaning.skip_lists and name.startswith(("List of ", "Lists of ")):
+        return None, "list"
+    if cleaning.drop_disambiguator:
+        stripped = _DISAMBIGUATOR_RE.sub("", name)
+        if stripped:
+            name = stripped
+    return name, None
+
+
+def resolve_redirects(redirects: dict[str, str], articles: set[str], max_hops: int = 16
+                      ) -> tuple[dict[str, str], Counter]:
+    """Follow each redirect to the article it finally reaches. Cycles and redirects that end at no article
+    (dangling) are dropped and counted."""
+    resolved: dict[str, str] = {}
+    dropped: Counter = Counter()
+    for source in redirects:
+        seen = {source}
+        target = redirects[source]
+        hops = 0
+        while target in redirects and target not in articles:
+            if target in seen or hops >= max_hops:
+                break
+            seen.add(target)
+            target = redirects[target]
+            hops += 1
+        if target in articles:
+            resolved[source] = target
+        elif target in seen or target in redirects:
+            dropped["redirect_cycle"] += 1
+        else:
+            dropped["redirect_dangling"] += 1
+    return resolved, dropped
+
+
+_SCHEMA_SQL = """
+CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+CREATE TABLE pages (id BIGINT, ns INTEGER, title VARCHAR, redirect VARCHAR);
+CREATE TABLE mappings (title VARCHAR, english VARCHAR, source VARCHAR, origin VARCHAR);
+CREATE TABLE redirects (title VARCHAR, target VARCHAR);
+"""
+
+_PAGES = pa.schema([("id", pa.int64()), ("ns", pa.int32()), ("title", pa.string()), ("redirect", pa.string())])
+_MAPPINGS = pa.schema([("title", pa.string()), ("english", pa.string()), ("source", pa.string()),
+                       ("origin", pa.string())])
+
+
+class _Appender:
+    """Buffers rows and appends them to a DuckDB table through Arrow, a large batch at a time."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, table: str, schema: pa.Schema, size: int = 200_000):
+        self.con, self.table, self.schema, self.size = con, table, schema, size
+        self.rows: list[tuple] = []
+
+    def add(self, row: tuple) -> None:
+        self.rows.append(row)
+        if len(self.rows) >= self.size:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.rows:
+            return
+        columns = list(zip(*self.rows))
+        batch = pa.table([pa.array(c, type=f.type) for c, f in zip(columns, self.schema)], schema=self.schema)
+        self.con.register("_batch", batch)
+        self.con.execute(f"INSERT INTO {self.table} SELECT * FROM _batch")
+        self.con.unregister("_batch")
+        self.rows = []
+
+
+def _file_input(path: str | os.PathLike, kind: str) -> dict:
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"{p}: no such file ({kind})")
+    return {"kind": kind, "path": p.name, "size": p.stat().st_size}
+
+
+def build_entities(
+    output: str | os.PathLike,
+    *,
+    dump: str | os.PathLike | None = None,
+    langlinks: str | os.PathLike | None = None,
+    wikidata: str | os.PathLike | None = None,
+    lang: str = "en",
+    wiki: str | None = None,
+    cleaning: Cleaning = Cleaning(),
+    harvest: bool = True,
+    overwrite: bool = False,
+    progress: bool = True,
+) -> dict:
+    """Build the entity table at ``output`` and return its summary (counters by kind).
+
+    ``dump`` gives titles, redirects and {{仮リンク}} names; ``langlinks`` needs ``dump`` to turn page ids
+    into titles; ``wikidata`` needs the source wiki's name (``wiki``, e.g. "jawiki"; taken from the dump when
+    given). The file appears only when complete.
+    """
+    from leia.wiki.dump import DumpReader
+
+    if not (dump or langlinks or wikidata):
+        raise ConfigError("nothing to build from: give --dump, --langlinks and/or --wikidata")
+    if langlinks and not dump:
+        raise ConfigError("--langlinks needs --dump: the langlinks rows name pages by id, the dump maps ids to titles")
+    out = Path(output)
+    if out.exists() and not overwrite:
+        raise OutputError(f"{out}: exists; choose another file or pass --overwrite")
+    inputs = []
+    reader = None
+    site = None
+    if dump:
+        reader = DumpReader(dump)
+        site = reader.read_siteinfo()
+        inputs.append({**_file_input(dump, "dump"), "dbname": site.dbname})
+        if wiki and wiki != site.dbname:
+            raise ConfigError(f"--wiki {wiki} does not match the dump's wiki {site.dbname}")
+        wiki = site.dbname
+    if langlinks:
+        inputs.append(_file_input(langlinks, "langlinks"))
+    if wikidata:
+        inputs.append(_file_input(wikidata, "wikidata"))
+        if not wiki:
+            raise ConfigError("--wikidata without --dump needs --wiki (the source wiki's database name, e.g. jawiki)")
+    target_wiki = f"{lang}wiki"
+    if wiki == target_wiki:
+        raise ConfigError(f"the source wiki and the target language are the same ({wiki})")
+
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.unlink(missing_ok=True)
+    counters: Counter = Counter()
+    con = duckdb.connect(str(tmp))
+    try:
+        con.execute(_SCHEMA_SQL)
+        mappings = _Appender(con, "mappings", _MAPPINGS)
+        if reader is not None:
+            _read_dump(con, reader, site, mappings, counters, harvest, progress)
+        if langlinks:
+            _read_langlinks(con, langlinks, lang, mappings, counters, progress)
+        if wikidata:
+            _read_wikidata(wikidata, wiki, target_wiki, mappings, counters, progress)
+        mappings.flush()
+        _resolve(con, cleaning, counters)
+        if counters["entities"] == 0:
+            raise InputError(
+                "no English names found in the inputs: "
+                + ", ".join(f"{i['kind']} {i['path']}" for i in inputs)
+                + f" (target language {lang!r}); check the files and --lang")
+        meta = {
+            "wiki": json.dumps(site.to_dict() if site else {"dbname": wiki}, ensure_ascii=False),
+            "lang": lang, "inputs": json.dumps(inputs, ensure_ascii=False),
+            "parameters": json.dumps({"lang": lang, "cleaning": asdict(cleaning), "harvest": harvest}),
+            "counters": json.dumps(dict(sorted(counters.items()))), "leia_version": __version__,
+        }
+        con.executemany("INSERT INTO meta VALUES (?, ?)", list(meta.items()))
+        con.close()
+    except BaseException:
+        con.close()
+        tmp.unlink(missing_ok=True)
+        Path(str(tmp) + ".wal").unlink(missing_ok=True)
+        raise
+    if overwrite:
+        out.unlink(missing_ok=True)
+    os.replace(tmp, out)
+    return dict(sorted(counters.items()))
+
+
+def _read_dump(con, reader, site, mappings: _Appender, counters: Counter, harvest: bool, progress: bool) -> None:
+    from leia.wiki.titles import normalize_title
+
+    if harvest:
+        from leia.wiki.wikitext import harvest_interlanguage_links
+    pages = _Appender(con, "pages", _PAGES)
+    bar = tqdm(total=reader.size, unit="B", unit_scale=True, desc=f"entities: {reader.name}",
+               disable=not progress, dynamic_ncols=True)
+    last = 0
+    try:
+        for page in reader:
+            redirect = None
+            if page.redirect is not None:
+                norm = normalize_title(page.redirect, site)
+                redirect = norm[1] if norm and norm[0] == 0 else None
+                counters["redirects"] += 1
+            pages.add((page.id, page.ns, page.title, redirect))
+            counters["pages"] += 1
+            if harvest and page.ns == 0 and page.redirect is None and page.text:
+                for target, english in harvest_interlanguage_links(page.text, site):
+                    mappings.add((target, english, "harvested", str(page.id)))
+                    counters["mappings_read_harvested"] += 1
+            if reader.bytes_read - last > (1 << 20):
+                bar.update(reader.bytes_read - last)
+                last = reader.bytes_read
+    finally:
+        bar.update(reader.bytes_read - last)
+        bar.close()
+    pages.flush()
+
+
+def _read_langlinks(con, path, lang: str, mappings: _Appender, counters: Counter, progress: bool) -> None:
+    from leia.wiki.sqldump import iter_langlinks
+
+    ids: dict[int, tuple[int, str]] = {
+        row[0]: (row[1], row[2]) for row in con.execute("SELECT id, ns, title FROM pages").fetchall()
+    }
+    sql_counters: dict = {}
+    for page_id, title in tqdm(iter_langlinks(path, lang=lang, counters=sql_counters), unit=" rows",
+                               desc=f"entities: {Path(path).name}", disable=not progress, dynamic_ncols=True):
+        page = ids.get(page_id)
+        if page is None:
+            counters["dropped_langlinks_unknown_page"] += 1
+        elif page[0] != 0:
+            counters["dropped_langlinks_not_article"] += 1
+        else:
+            mappings.add((page[1], title, "langlinks", str(page_id)))
+            counters["mappings_read_langlinks"] += 1
+    for key, value in sql_counters.items():
+        counters[f"langlinks_{key}"] += value
+
+
+def _read_wikidata(path, wiki: str, target_wiki: str, mappings: _Appender, counters: Counter, progress: bool) -> None:
+    from leia.wiki.wikidata import iter_sitelinks
+
+    for qid, title, english in tqdm(iter_sitelinks(path, source_wiki=wiki, target_wiki=target_wiki),
+                                    unit=" items", desc=f"entities: {Path(path).name}", disable=not progress,
+                                    dynamic_ncols=True):
+        mappings.add((title, english, "wikidata", qid))
+        counters["mappings_read_wikidata"] += 1
+
+
+def _resolve(con, cleaning: Cleaning, counters: Counter) -> None:
+    """Clean the names, pick one per title by precedence, resolve redirects, and write ``entities``."""
+    best: dict[str, tuple[int, int, str, str]] = {}
+    votes: Counter = Counter()
+    rows = con.execute("SELECT title, english, source FROM mappings").fetchall()
+    for title, english, source in rows:
+        name, reason = clean_english(english, cleaning)
+        if name is None:
+            counters[f"dropped_{reason}"] += 1
+            continue
+        votes[(title, source, name)] += 1
+    for (title, source, name), n in votes.items():
+        key = (SOURCES.index(source), -n, name, source)
+        if title not in best or key < best[title]:
+            best[title] = key
+    pages = con.execute("SELECT title, redirect FROM pages WHERE ns = 0").fetchall()
+    articles = {t for t, r in pages if r is None}
+    redirects = {t: r for t, r in pages if r is not None}
+    resolved, dropped = resolve_redirects(redirects, articles)
+    counters.update(dropped)
+    con.register("_redirects", pa.table({"title": list(resolved), "target": list(resolved.values())}))
+    con.execute("INSERT INTO redirects SELECT * FROM _redirects")
+    con.unregister("_redirects")
+
+    titles, names, sources, vias = [], [], [], []
+    for title, key in best.items():
+        if title in redirects:
+            continue
+        titles.append(title), names.append(key[2]), sources.append(key[3]), vias.append(None)
+    for source, target in resolved.items():
+        key = best.get(target) or best.get(source)
+        if key is None:
+            continue
+        titles.append(source), names.append(key[2]), sources.append(key[3]), vias.append(target)
+        counters["entities_via_redirect"] += 1
+    table = pa.table({"title": titles, "english": names, "source": sources, "via": pa.array(vias, pa.string())})
+    con.register("_entities", table)
+    con.execute("CREATE TABLE entities AS SELECT * FROM _entities ORDER BY title")
+    con.unregister("_entities")
+    counters["entities"] = len(titles)
+    for source in SOURCES:
+        counters[f"entities_from_{source}"] = sum(1 for s in sources if s == source)
+
+
+class EntityTable:
+    """A built entity table, opened read-only. :meth:`lookup` answers a batch of titles at once from an
+    in-memory map loaded on first use."""
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise InputError(f"{self.path}: no such entity table; build one with `leia entities`")
+        try:
+            con = duckdb.connect(str(self.path), read_only=True)
+        except duckdb.Error as e:
+            raise InputError(f"{self.path}: not a DuckDB entity table ({e})") from None
+        try:
+            self.meta = {k: v for k, v in con.execute("SELECT key, value FROM meta").fetchall()}
+        except duckdb.Error:
+            con.close()
+            raise InputError(f"{self.path}: not a leia entity table (no meta table)") from None
+        con.close()
+        self.wiki: dict = json.loads(self.meta.get("wiki", "{}"))
+        self.lang: str = self.meta.get("lang", "en")
+        self.counters: dict = json.loads(self.meta.get("counters", "{}"))
+        self._names: dict[str, tuple[str, str]] | None = None
+        self._site = None
+
+    @property
+    def dbname(self) -> str:
+        return self.wiki.get("dbname", "")
+
+    @property
+    def site(self):
+        from leia.wiki.siteinfo import SiteInfo
+
+        if self._site is None:
+            self._site = SiteInfo.from_dict(self.wiki)
+        return self._site
+
+    def check_wiki(self, dbname: str, what: str) -> None:
+        """Refuse to pair this table with material of another wiki."""
+        if dbname and self.dbname and dbname != self.dbname:
+            raise ConfigError(f"{what} comes from {dbname} but the entity table {self.path} was built from "
+                              f"{self.dbname}; build the entity table from the same wiki's dump")
+
+    def _load(self) -> dict[str, tuple[str, str]]:
+        if self._names is None:
+            con = duckdb.connect(str(self.path), read_only=True)
+            try:
+                table = con.sql("SELECT title, english, source FROM entities").to_arrow_table()
+            finally:
+                con.close()
+            self._names = dict(zip(table.column("title").to_pylist(),
+                                   zip(table.column("english").to_pylist(), table.column("source").to_pylist())))
+        return self._names
+
+    def __len__(self) -> int:
+        return len(self._load())
+
+    def lookup(self, titles: Iterable[str]) -> list[str | None]:
+        """English names for normalised titles (``None`` where unknown), redirects resolved."""
+        names = self._load()
+        return [(names.get(t) or (None,))[0] for t in titles]
+
+    def lookup_with_source(self, titles: Iterable[str]) -> list[tuple[str, str] | None]:
+        names = self._load()
+        return [names.get(t) for t in titles]
+
+    def lookup_raw(self, titles: Sequence[str]) -> list[str | None]:
+        """Like :meth:`lookup` for titles as a user types them (underscores, lower-case first letter)."""
+        from leia.wiki.titles import normalize_title
+
+        normalised = []
+        for t in titles:
+            norm = normalize_title(t, self.site)
+            normalised.append(norm[1] if norm and norm[0] == 0 else None)
+        names = self._load()
+        return [(names.get(t) or (None,))[0] if t is not None else None for t in normalised]

@@ -1,0 +1,230 @@
+"""What ``leia augment`` can read, as an ordered stream of work batches with a fixed shard layout: a folder
+of extracted documents, a MediaWiki dump (extracted on the fly), or a corpus of JSON lines / Parquet /
+Arrow files with ``text`` and ``anchors`` columns."""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from leia.errors import InputError
+from leia.runner import Batch
+from leia.schemas import ANCHOR, DOCUMENTS
+from leia.shards import MANIFEST, iter_record_batches, read_manifest
+
+__all__ = ["Source", "open_source"]
+
+_CORPUS_SUFFIXES = (".jsonl", ".json", ".jsonl.gz", ".parquet", ".arrow")
+
+
+@dataclass
+class Source:
+    """An input of augmentation. ``batches`` yields Batch(shard, ("docs", RecordBatch) | ("pages", list))."""
+
+    kind: str
+    inputs: list[dict]
+    wiki: dict | None
+    shard_size: int
+    batch_size: int
+    paths: list[Path]
+    total: int = 0
+
+    def batches(self, done: set[int] = frozenset()) -> Iterator[Batch]:
+        if self.kind == "documents":
+            yield from self._documents(done)
+        elif self.kind == "dump":
+            from leia.extraction import iter_page_batches
+            from leia.wiki.dump import DumpReader
+
+            reader = DumpReader(self.paths[0])
+            for batch in iter_page_batches(reader, self.shard_size, self.batch_size, done):
+                batch.payload = ("pages", batch.payload)
+                yield batch
+        else:
+            yield from self._corpus(done)
+
+    def _documents(self, done: set[int]) -> Iterator[Batch]:
+        folder = self.paths[0]
+        manifest = read_manifest(folder, "documents")
+        for shard in manifest.shards:
+            if shard["index"] in done:
+                continue
+            path = folder / shard["file"]
+            with pa.OSFile(str(path), "rb") as f:
+                for rb in pa.ipc.open_stream(f):
+                    for start in range(0, rb.num_rows, self.batch_size):
+                        part = rb.slice(start, self.batch_size)
+                        yield Batch(shard["index"], ("docs", part), {}, part.num_rows)
+
+    def _corpus(self, done: set[int]) -> Iterator[Batch]:
+        row = 0
+        for path in self.paths:
+            for rb in _read_corpus_file(path, self.batch_size):
+                rb = _conform(rb, path, row)
+                start = 0
+                while start < rb.num_rows:
+                    shard = (row + start) // self.shard_size
+                    take = min(rb.num_rows - start, (shard + 1) * self.shard_size - (row + start))
+                    part = rb.slice(start, take)
+                    if shard not in done:
+                        yield Batch(shard, ("docs", part), {}, part.num_rows)
+                    start += take
+                row += rb.num_rows
+
+
+def _read_corpus_file(path: Path, batch_size: int) -> Iterator[pa.RecordBatch]:
+    name = path.name
+    try:
+        if name.endswith(".parquet"):
+            yield from pq.ParquetFile(path).iter_batches(batch_size=batch_size)
+        elif name.endswith(".arrow"):
+            with pa.memory_map(str(path), "r") as f:
+                try:
+                    reader = pa.ipc.open_stream(f)
+                    yield from reader
+                except pa.ArrowInvalid:
+                    yield from pa.ipc.open_file(f).to_batches()
+        else:
+            yield from _read_jsonl(path, batch_size)
+    except (pa.ArrowInvalid, OSError) as e:
+        raise InputError(f"{path}: unreadable ({e})") from None
+
+
+def _read_jsonl(path: Path, batch_size: int) -> Iterator[pa.RecordBatch]:
+    import gzip
+
+    opener = gzip.open if path.name.endswith(".gz") else open
+    rows = []
+    with opener(path, "rt", encoding="utf-8") as f:
+        for lineno, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                rows.append(json.loads(line))
+            except ValueError as e:
+                raise InputError(f"{path}:{lineno}: not a JSON line ({e})") from None
+            if len(rows) >= batch_size:
+                yield _rows_to_batch(rows, path)
+                rows = []
+    if rows:
+        yield _rows_to_batch(rows, path)
+
+
+def _rows_to_batch(rows: list[dict], path: Path) -> pa.RecordBatch:
+    if "text" not in rows[0]:
+        raise InputError(f"{path}: rows have no 'text' field (fields: {', '.join(rows[0])})")
+    schema = pa.schema([f for f in DOCUMENTS if f.name in rows[0]])
+    try:
+        return pa.RecordBatch.from_pylist(rows, schema=schema)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, KeyError) as e:
+        raise InputError(f"{path}: rows do not fit the documents schema ({e})") from None
+
+
+def _conform(rb: pa.RecordBatch, path: Path, first_row: int) -> pa.RecordBatch:
+    """Bring a corpus batch to the documents' columns: ids default to the row number, titles to ""."""
+    names = rb.schema.names
+    if "text" not in names:
+        raise InputError(f"{path}: no 'text' column (columns: {', '.join(names)})")
+    n = rb.num_rows
+    ids = rb.column("id").cast(pa.int64()) if "id" in names else pa.array(range(first_row, first_row + n), pa.int64())
+    titles = rb.column("title").cast(pa.string()) if "title" in names else pa.array([""] * n, pa.string())
+    if "anchors" in names:
+        anchors = rb.column("anchors")
+        t = anchors.type
+        if not (pa.types.is_list(t) or pa.types.is_large_list(t)) or not pa.types.is_struct(t.value_type) or \
+                not {"start", "end", "target"} <= {f.name for f in t.value_type}:
+            raise InputError(f"{path}: 'anchors' must be a list of {{start, end, target}} structs, found {t}")
+        if not t.equals(pa.list_(ANCHOR)):
+            anchors = _cast_anchors(anchors)
+    else:
+        anchors = pa.array([[]] * n, pa.list_(ANCHOR))
+    return pa.RecordBatch.from_arrays([ids, titles, rb.column("text").cast(pa.string()), anchors], schema=DOCUMENTS)
+
+
+def _cast_anchors(anchors: pa.Array) -> pa.Array:
+    import pyarrow.compute as pc
+
+    flat = pc.list_flatten(anchors)
+    names = {f.name for f in flat.type}
+    english = flat.field("english").cast(pa.string()) if "english" in names else pa.nulls(len(flat), pa.string())
+    values = pa.StructArray.from_arrays(
+        [flat.field("start").cast(pa.int32()), flat.field("end").cast(pa.int32()),
+         flat.field("target").cast(pa.string()), english], fields=list(ANCHOR))
+    lengths = pc.list_value_length(anchors).fill_null(0)
+    import numpy as np
+
+    offsets = np.concatenate([[0], np.cumsum(lengths.to_numpy(zero_copy_only=False))]).astype(np.int32)
+    return pa.ListArray.from_arrays(pa.array(offsets), values, type=pa.list_(ANCHOR))
+
+
+def _file_entry(path: Path) -> dict:
+    return {"path": path.name, "size": path.stat().st_size}
+
+
+def open_source(input: str | os.PathLike, *, shard_size: int, batch_size: int) -> Source:
+    """Recognise what ``input`` is, check it can be read, and describe it; errors before any work starts."""
+    path = Path(input)
+    if path.is_dir():
+        if (path / MANIFEST).is_file():
+            manifest = read_manifest(path)
+            if manifest.kind != "documents":
+                raise InputError(f"{path}: holds {manifest.kind} shards; augment reads documents "
+                                 "(the output of `leia extract`)")
+            if manifest.schema and manifest.schema != DOCUMENTS.to_string():
+                raise InputError(f"{path}: its documents have a schema this version of leia does not read")
+            if not manifest.complete:
+                raise InputError(f"{path}: the extraction is not complete; rerun `leia extract` to finish it")
+            for shard in manifest.shards:
+                if not (path / shard["file"]).is_file():
+                    raise InputError(f"{path}: shard {shard['file']} listed in the manifest is missing")
+            total = sum(s.get("rows", 0) for s in manifest.shards)
+            return Source("documents", [{"kind": "documents", "path": path.name, "counters": manifest.counters}],
+                          manifest.extra.get("wiki"), shard_size, batch_size, [path], total)
+        files = sorted(p for p in path.iterdir() if p.name.endswith(_CORPUS_SUFFIXES))
+        if not files:
+            raise InputError(f"{path}: no manifest.json and no .jsonl/.parquet/.arrow files in this folder")
+        return _corpus_source(files, shard_size, batch_size)
+    matches = sorted(Path(p) for p in glob.glob(str(path))) if any(c in str(path) for c in "*?[") else [path]
+    if not matches or not all(p.is_file() for p in matches):
+        raise InputError(f"{input}: no such file or folder")
+    if len(matches) == 1 and _looks_like_dump(matches[0]):
+        from leia.wiki.dump import DumpReader
+
+        reader = DumpReader(matches[0])
+        site = reader.read_siteinfo()
+        return Source("dump", [{"kind": "dump", **_file_entry(matches[0]), "dbname": site.dbname}],
+                      site.to_dict(), shard_size, batch_size, matches, reader.size)
+    return _corpus_source(matches, shard_size, batch_size)
+
+
+def _corpus_source(files: list[Path], shard_size: int, batch_size: int) -> Source:
+    for f in files:
+        if not f.name.endswith(_CORPUS_SUFFIXES):
+            raise InputError(f"{f}: not a MediaWiki dump nor a .jsonl/.parquet/.arrow corpus")
+    first = next(_read_corpus_file(files[0], 1), None)
+    if first is None:
+        raise InputError(f"{files[0]}: empty corpus file")
+    _conform(first, files[0], 0)
+    return Source("corpus", [{"kind": "corpus", **_file_entry(f)} for f in files], None, shard_size, batch_size,
+                  files, sum(f.stat().st_size for f in files))
+
+
+def _looks_like_dump(path: Path) -> bool:
+    from leia.wiki.dump import open_binary
+
+    stream, _ = open_binary(path)
+    try:
+        head = stream.read(4096)
+    except (OSError, EOFError):
+        return False
+    finally:
+        stream.close()
+    return b"<mediawiki" in head

@@ -1,0 +1,203 @@
+"""The steps a user runs, as Python functions with the same parameters as the ``leia`` commands:
+``augment`` (documents, a dump or a corpus -> augmented shards), ``run`` (dump -> documents -> entities ->
+augmented shards), ``stats`` and ``preview``."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from dataclasses import asdict
+from pathlib import Path
+from typing import Iterator
+
+import pyarrow as pa
+from tqdm.auto import tqdm
+
+from leia.augmenter import AugmentConfig, augment_batch
+from leia.entities import EntityTable, build_entities
+from leia.errors import ConfigError
+from leia.extraction import convert_pages, extract
+from leia.inputs import open_source
+from leia.runner import Batch, run_shards
+from leia.schemas import AUGMENTED, DOCUMENTS, MARKER_CLOSE, MARKER_OPEN
+from leia.shards import Manifest, iter_record_batches, open_output, read_manifest
+from leia.wiki.siteinfo import SiteInfo
+
+__all__ = ["augment", "augment_dataset", "run", "stats", "preview", "SAMPLE_DUMP", "SAMPLE_LANGLINKS"]
+
+_DATA = Path(__file__).resolve().parent.parent / "data"
+SAMPLE_DUMP = _DATA / "sample-jawiki-pages-articles.xml"
+SAMPLE_LANGLINKS = _DATA / "sample-jawiki-langlinks.sql"
+
+
+class _Augmenter:
+    """The per-batch work of ``leia augment``: extract pages when the input is a dump, then insert spans."""
+
+    def __init__(self, table: EntityTable, config: AugmentConfig, site: SiteInfo | None):
+        self.table, self.config, self.site = table, config, site
+
+    def __call__(self, payload: tuple[str, object]) -> tuple[pa.RecordBatch, dict]:
+        kind, data = payload
+        counters: Counter = Counter()
+        if kind == "pages":
+            rows, extracted = convert_pages(self.site, data)  # type: ignore[arg-type]
+            counters.update(extracted)
+            counters.pop("documents", None)
+            data = pa.RecordBatch.from_pylist(rows, schema=DOCUMENTS)
+        out, augmented = augment_batch(data, self.table.lookup_with_source, self.config)  # type: ignore[arg-type]
+        counters.update(augmented)
+        return out, dict(counters)
+
+
+def augment(
+    input: str | os.PathLike,
+    entities: str | os.PathLike,
+    output: str | os.PathLike,
+    *,
+    prob: float = 0.5,
+    strategy: str = "right",
+    seed: int = 0,
+    workers: int = 1,
+    shard_size: int = 20_000,
+    batch_size: int = 256,
+    overwrite: bool = False,
+    progress: bool = True,
+) -> Manifest:
+    """Write augmented shards of ``input`` to ``output`` and return the manifest.
+
+    The same input, entity table, parameters and seed give byte-identical shards whatever ``workers`` and
+    however the run was interrupted and resumed.
+    """
+    table = EntityTable(entities)
+    config = AugmentConfig(prob=prob, strategy=strategy, seed=seed)
+    source = open_source(input, shard_size=shard_size, batch_size=batch_size)
+    if source.wiki:
+        table.check_wiki(source.wiki.get("dbname", ""), f"{input}")
+    site = SiteInfo.from_dict(source.wiki) if source.wiki else table.site
+    cleaning = table.meta.get("parameters")
+    manifest = Manifest(
+        kind="augmented", inputs=source.inputs + [{"kind": "entities", "path": Path(entities).name,
+                                                     "size": Path(entities).stat().st_size}],
+        parameters={"prob": prob, "strategy": strategy, "seed": seed, "shard_size": shard_size,
+                    "entity_table": cleaning},
+        schema=AUGMENTED.to_string(), extra={"wiki": source.wiki or table.wiki},
+    )
+    out, manifest = open_output(output, manifest, overwrite=overwrite)
+    done = {s["index"] for s in manifest.shards}
+    table.lookup([])  # load the names once, before workers fork
+    seen: Counter = Counter(manifest.counters)
+    unit = "B" if source.kind in ("dump", "corpus") else " docs"
+    bar = tqdm(total=source.total or None, unit=unit, unit_scale=True, desc=f"augment {Path(input).name}",
+               disable=not progress, dynamic_ncols=True)
+
+    def on_batch(batch: Batch, result) -> None:
+        seen.update(result[1])
+        bar.update(batch.progress if source.kind != "corpus" else 0)
+        bar.set_postfix(docs=seen["documents"], spans=seen["spans"], refresh=False)
+
+    try:
+        run_shards(source.batches(done), _Augmenter(table, config, site), out=out, manifest=manifest,
+                   schema=AUGMENTED, workers=workers, on_batch=on_batch)
+    finally:
+        bar.close()
+    return manifest
+
+
+def augment_dataset(dataset, entities: str | os.PathLike | EntityTable, *, prob: float = 0.5,
+                    strategy: str = "right", seed: int = 0, **map_kwargs):
+    """Augment a ``datasets.Dataset`` with ``text`` and ``anchors`` columns in memory (``Dataset.map``)."""
+    table = entities if isinstance(entities, EntityTable) else EntityTable(entities)
+    config = AugmentConfig(prob=prob, strategy=strategy, seed=seed)
+
+    def fn(batch: dict) -> dict:
+        n = len(batch["text"])
+        ids = batch.get("id") or [None] * n
+        rb = pa.RecordBatch.from_pydict({
+            "id": pa.array([i if i is not None else k for k, i in enumerate(ids)], pa.int64()),
+            "title": pa.array(batch.get("title") or [""] * n, pa.string()),
+            "text": pa.array(batch["text"], pa.string()),
+            "anchors": pa.array(batch["anchors"], DOCUMENTS.field("anchors").type),
+        })
+        out, _ = augment_batch(rb, table.lookup_with_source, config)
+        return {"text": out.column("text").to_pylist(), "mentions": out.column("mentions").to_pylist()}
+
+    return dataset.map(fn, batched=True, **map_kwargs)
+
+
+def run(
+    dump: str | os.PathLike | None = None,
+    langlinks: str | os.PathLike | None = None,
+    output: str | os.PathLike = "leia-output",
+    *,
+    wikidata: str | os.PathLike | None = None,
+    prob: float = 0.5,
+    strategy: str = "right",
+    seed: int = 0,
+    workers: int = 1,
+    overwrite: bool = False,
+    progress: bool = True,
+) -> dict[str, Path]:
+    """Extract, build the entity table and augment in one go; with no dump, on the sample in data/.
+    Returns the paths of what was built (``documents``, ``entities``, ``augmented``)."""
+    if dump is None:
+        if langlinks is not None:
+            raise ConfigError("--langlinks without --dump: give the dump the langlinks belong to")
+        dump, langlinks = SAMPLE_DUMP, SAMPLE_LANGLINKS
+    out = Path(output)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {"documents": out / "documents", "entities": out / "entities.duckdb", "augmented": out / "augmented"}
+    extract(dump, paths["documents"], workers=workers, overwrite=overwrite, progress=progress)
+    if overwrite or not paths["entities"].exists():
+        build_entities(paths["entities"], dump=dump, langlinks=langlinks, wikidata=wikidata, overwrite=overwrite,
+                       progress=progress)
+    augment(paths["documents"], paths["entities"], paths["augmented"], prob=prob, strategy=strategy, seed=seed,
+            workers=workers, overwrite=overwrite, progress=progress)
+    return paths
+
+
+def stats(folder: str | os.PathLike) -> dict:
+    """Documents, mentions, spans and coverage (the share of mentions with an English name, by source) of a
+    folder of augmented shards, computed from the shards themselves."""
+    import pyarrow.compute as pc
+
+    manifest = read_manifest(folder, "augmented")
+    by_source: Counter = Counter()
+    docs = mentions = spans = 0
+    for rb in iter_record_batches(folder, "augmented"):
+        docs += rb.num_rows
+        flat = pc.list_flatten(rb.column("mentions"))
+        mentions += len(flat)
+        spans += pc.sum(flat.field("inserted").cast(pa.int64())).as_py() or 0
+        for value, count in zip(*_value_counts(flat.field("source"))):
+            by_source[value] += count
+    named = sum(v for k, v in by_source.items() if k not in ("unknown", "invalid", "overlap"))
+    return {
+        "documents": docs, "mentions": mentions, "spans": spans,
+        "coverage": named / mentions if mentions else 0.0,
+        "coverage_by_source": {k: v / mentions for k, v in sorted(by_source.items())} if mentions else {},
+        "mentions_by_source": dict(sorted(by_source.items())),
+        "parameters": manifest.parameters,
+    }
+
+
+def _value_counts(array: pa.Array) -> tuple[list, list]:
+    import pyarrow.compute as pc
+
+    vc = pc.value_counts(array)
+    return vc.field("values").to_pylist(), vc.field("counts").to_pylist()
+
+
+def preview(folder: str | os.PathLike, n: int = 3, width: int = 400, color: bool = True) -> Iterator[str]:
+    """The first ``n`` documents of an augmented folder, each cut to ``width`` characters, with the spans
+    highlighted (ANSI colours when ``color``)."""
+    open_, close = ("\x1b[1;36m", "\x1b[0m") if color else ("", "")
+    shown = 0
+    for rb in iter_record_batches(folder, "augmented"):
+        for title, text in zip(rb.column("title").to_pylist(), rb.column("text").to_pylist()):
+            if shown >= n:
+                return
+            snippet = text[:width]
+            if color:
+                snippet = snippet.replace(MARKER_OPEN, open_ + MARKER_OPEN).replace(MARKER_CLOSE, MARKER_CLOSE + close)
+            yield f"== {title} ==\n{snippet}"
+            shown += 1
