@@ -8,6 +8,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Iterator
 
+import pyarrow as pa
 from tqdm.auto import tqdm
 
 from leia.runner import Batch, run_shards
@@ -153,5 +154,6 @@ class _Converter:
     def __init__(self, site: SiteInfo):
         self.site = site
 
-    def __call__(self, pages: list[tuple[int, str, str]]) -> tuple[list[dict], dict]:
-        return convert_pages(self.site, pages)
+    def __call__(self, pages: list[tuple[int, str, str]]) -> tuple[pa.RecordBatch, dict]:
+        rows, counters = convert_pages(self.site, pages)
+        return pa.RecordBatch.from_pylist(rows, schema=DOCUMENTS), counters

@@ -1,0 +1,68 @@
+"""Augmentation speed: MB of document text per second on one core, on the real dev articles repeated to
+about 100 MB of documents, with the count of spans; extraction of the dev dump is timed in the same run
+as the peer augmenting must never fall behind.
+
+    python tests/benchmarks/bench_augment.py [--mb 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pyarrow as pa
+
+import leia
+from leia.schemas import DOCUMENTS
+from leia.shards import Manifest, ShardWriter, iter_record_batches, shard_name
+
+SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--mb", type=float, default=100, help="MB of document text to augment")
+    parser.add_argument("--prob", type=float, default=0.5)
+    args = parser.parse_args()
+    dump = SHARED / "jawiki-country-dev.xml.bz2"
+    if not dump.exists():
+        raise SystemExit(f"{dump} is absent: the benchmarks read ../shared/data beside the checkout")
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        start = time.process_time()
+        leia.extract(dump, tmp / "docs", progress=False)
+        extract_cpu = time.process_time() - start
+        leia.build_entities(tmp / "e.duckdb", dump=dump, langlinks=SHARED / "jawiki-country-dev-langlinks.sql.gz",
+                            progress=False)
+        batch = pa.Table.from_batches(list(iter_record_batches(tmp / "docs"))).combine_chunks().to_batches()[0]
+        text_mb = sum(len(t.encode()) for t in batch.column("text").to_pylist()) / 1e6
+        print(f"extract: {dump.stat().st_size / 1e6:.1f} MB bz2 -> {text_mb:.2f} MB of text in {extract_cpu:.2f} "
+              f"CPU-s = {text_mb / extract_cpu:.2f} MB of text per CPU-s")
+        copies = max(1, round(args.mb / text_mb))
+        big = tmp / "big"
+        big.mkdir()
+        writer = ShardWriter(big / shard_name(0), DOCUMENTS)
+        ids = batch.column("id").to_pylist()
+        for k in range(copies):
+            writer.write_batch(batch.set_column(0, "id", pa.array([k * 1_000_000 + i for i in ids], pa.int64())))
+        writer.close()
+        Manifest(kind="documents", inputs=[{"path": "bench"}], parameters={}, schema=DOCUMENTS.to_string(),
+                 shards=[{"index": 0, "file": shard_name(0), "rows": writer.rows, "counters": {}}], complete=True,
+                 extra={"wiki": {"dbname": "jawiki", "lang": "ja"}}).save(big)
+        total_mb = text_mb * copies
+        start_wall, start = time.perf_counter(), time.process_time()
+        manifest = leia.augment(big, tmp / "e.duckdb", tmp / "aug", prob=args.prob, progress=False)
+        cpu = time.process_time() - start
+        wall = time.perf_counter() - start_wall
+        c = manifest.counters
+        print(f"augment: {total_mb:.1f} MB of text ({c['documents']:,} documents, {c['mentions']:,} mentions, "
+              f"{c['spans']:,} spans) in {cpu:.2f} CPU-s ({wall:.2f} s wall)")
+        print(f"augment throughput: {total_mb / cpu:.1f} MB/s per core  (target >= 30)")
+        print(f"augment / extract speed: {(total_mb / cpu) / (text_mb / extract_cpu):.1f}x")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
