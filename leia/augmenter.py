@@ -27,6 +27,8 @@ Names = Callable[[Sequence[str]], Sequence["tuple[str, str] | None"]]
 
 _LATIN_RE = re.compile(r"^[\s\d\u0021-\u007e\u00a0-\u024f\u1e00-\u1eff\u2010-\u2027]*$")
 _SPAN_OVERHEAD = len(MARKER_OPEN) + len(MARKER_CLOSE)
+# Why a mention got no span (code 0 is "eligible"); also the `source` of such mentions in the output.
+_REASONS = ("eligible", "unknown", "invalid", "overlap", "same-as-mention", "marker-text")
 _U64 = np.uint64
 
 
@@ -101,11 +103,10 @@ def augment_batch(batch: pa.RecordBatch, names: Names, config: AugmentConfig) ->
     starts = flat.field("start").to_numpy(zero_copy_only=False).astype(np.int64)
     ends = flat.field("end").to_numpy(zero_copy_only=False).astype(np.int64)
     targets = flat.field("target")
-    target_list = targets.to_pylist()
-    inline = flat.field("english").to_pylist() if "english" in {f.name for f in flat.type} else [None] * n
+    has_inline = "english" in {f.name for f in flat.type}
 
     # Validity: inside the text, non-empty, in order and not overlapping the previous valid anchor.
-    text_len = np.array([len(t) for t in texts], dtype=np.int64)
+    text_len = pc.utf8_length(batch.column("text")).to_numpy(zero_copy_only=False).astype(np.int64)
     valid = (starts >= 0) & (ends > starts) & (ends <= text_len[parent]) if n else np.zeros(0, bool)
     order = np.lexsort((starts, parent)) if n else np.zeros(0, np.int64)
     prev_end = np.full(n_docs, -1, dtype=np.int64)
@@ -119,53 +120,61 @@ def augment_batch(batch: pa.RecordBatch, names: Names, config: AugmentConfig) ->
             else:
                 prev_end[parent[i]] = ends[i]
 
-    # Names: the inline English title first, then the entity table (looked up once per distinct target).
-    english: list[str | None] = [None] * n
-    source: list[str] = ["unknown"] * n
-    need = []
-    for i, raw in enumerate(inline):
-        if raw is not None:
-            name, _ = clean_english(raw, config.cleaning)
+    # Names: one lookup per distinct target; every mention then refers to a row of `names_` by index.
+    encoded = targets.dictionary_encode()
+    distinct = encoded.dictionary.to_pylist()
+    answers = list(names(distinct))
+    names_ = [a[0] if a else None for a in answers]
+    sources_ = [a[1] if a else "unknown" for a in answers]
+    index = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    index[index < 0] = len(names_)
+    names_.append(None)
+    sources_.append("unknown")
+    if has_inline:
+        raw = flat.field("english")
+        for i in np.flatnonzero(pc.is_valid(raw).to_numpy(zero_copy_only=False)):
+            name, _ = clean_english(raw[int(i)].as_py(), config.cleaning)
             if name is not None:
-                english[i], source[i] = name, "inline"
-                continue
-        need.append(i)
-    if need:
-        distinct = list(dict.fromkeys(target_list[i] for i in need))
-        answers = dict(zip(distinct, names(distinct)))
-        for i in need:
-            answer = answers[target_list[i]]
-            if answer is not None:
-                english[i], source[i] = answer
+                index[i] = len(names_)
+                names_.append(name)
+                sources_.append("inline")
+    names_arr = pa.array(names_, pa.string())
+    named = pc.is_valid(names_arr).to_numpy(zero_copy_only=False)[index]
+    name_len = pc.utf8_length(names_arr).fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)[index]
 
-    eligible = np.zeros(n, dtype=bool)
-    for i in range(n):
-        name = english[i]
-        if name is None:
-            counters["mentions_unknown"] += 1
-            continue
-        if not valid[i] or overlap[i]:
-            english[i], source[i] = None, "invalid" if not valid[i] else "overlap"
-            counters[f"mentions_{source[i]}"] += 1
-            continue
-        s, e = starts[i], ends[i]
-        if e - s == len(name):
-            mention = texts[parent[i]][s:e]
-            if mention == name or (mention.casefold() == name.casefold() and is_latin(mention)):
-                english[i], source[i] = None, "same-as-mention"
-                counters["mentions_same_as_mention"] += 1
-                continue
-        eligible[i] = True
-        counters[f"mentions_named_{source[i]}"] += 1
-
+    # Why a mention has no span, as a code into _REASONS; 0 means eligible.
+    reason = np.zeros(n, dtype=np.int8)
+    reason[~named] = 1
+    reason[named & ~valid] = 2
+    reason[named & valid & overlap] = 3
+    # A mention that already reads as its English name gets no span; only mentions exactly as long as their
+    # name can, so only those are compared.
+    for i in np.flatnonzero((reason == 0) & (name_len == ends - starts)):
+        name = names_[index[i]]
+        mention = texts[parent[i]][starts[i]:ends[i]]
+        if mention == name or (mention.casefold() == name.casefold() and is_latin(mention)):
+            reason[i] = 4
     marker_docs = [j for j, t in enumerate(texts) if MARKER_OPEN in t or MARKER_CLOSE in t]
     if marker_docs:
-        blocked = np.isin(parent, marker_docs)
+        reason[(reason == 0) & np.isin(parent, marker_docs)] = 5
         counters["documents_with_marker_text"] += len(marker_docs)
-        eligible &= ~blocked
+    eligible = reason == 0
+    for code, count in zip(*np.unique(reason[reason > 0], return_counts=True)):
+        counters[f"mentions_{_REASONS[code].replace('-', '_')}"] += int(count)
+    if eligible.any():
+        kinds, counts = np.unique(np.array(sources_, dtype=object)[index[eligible]].astype(str), return_counts=True)
+        for kind, count in zip(kinds, counts):
+            counters[f"mentions_named_{kind}"] += int(count)
 
     inserted = eligible & draw_mask(ids[parent], ordinal, config.prob, config.seed, config.epoch)
-    out_texts = _insert(texts, parent, starts, ends, english, inserted, config.strategy)
+    picked = np.flatnonzero(inserted)
+    picked = picked[np.lexsort((starts[picked], parent[picked]))]
+    out_texts = _insert(texts, parent[picked], starts[picked], ends[picked],
+                        names_arr.take(pa.array(index[picked], pa.int64())), config.strategy)
+    english = pc.if_else(pa.array(eligible), names_arr.take(pa.array(index, pa.int64())),
+                         pa.scalar(None, pa.string()))
+    source_table = pa.array(sources_ + list(_REASONS), pa.string())
+    source = source_table.take(pa.array(np.where(reason == 0, index, len(sources_) + reason.astype(np.int64)), pa.int64()))
 
     counters["documents"] += n_docs
     counters["mentions"] += n
@@ -175,7 +184,7 @@ def augment_batch(batch: pa.RecordBatch, names: Names, config: AugmentConfig) ->
 
     mentions = pa.StructArray.from_arrays(
         [pa.array(starts, pa.int32()), pa.array(ends, pa.int32()), targets.cast(pa.string()),
-         pa.array(english, pa.string()), pa.array(source, pa.string()), pa.array(inserted, pa.bool_())],
+         english, source, pa.array(inserted, pa.bool_())],
         fields=list(MENTION),
     )
     offsets = pa.array(np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32), pa.int32())
@@ -197,24 +206,24 @@ def _non_overlapping(parent: np.ndarray, starts: np.ndarray, ends: np.ndarray, v
 
 
 def _insert(texts: list[str], parent: np.ndarray, starts: np.ndarray, ends: np.ndarray,
-            english: list[str | None], inserted: np.ndarray, strategy: str) -> list[str]:
-    """Insert the drawn spans into every text of the batch at once, on one UTF-32 code-point array."""
-    picked = np.flatnonzero(inserted)
-    if not len(picked):
+            names: pa.StringArray, strategy: str) -> list[str]:
+    """Insert spans (one per entry of ``parent``/``starts``/``ends``/``names``, sorted by document and
+    offset) into every text of the batch at once, on one UTF-32 code-point array."""
+    if not len(parent):
         return texts
-    docs_with = np.unique(parent[picked])
+    docs_with = np.unique(parent)
     todo = [texts[j] for j in docs_with]
     lens = np.array([len(t) for t in todo], dtype=np.int64)
     base = np.concatenate([[0], np.cumsum(lens)[:-1]])
     doc_slot = np.full(len(texts), -1, dtype=np.int64)
     doc_slot[docs_with] = np.arange(len(docs_with))
     codes = _utf32("".join(todo))
-    spans = [MARKER_OPEN + english[i] + MARKER_CLOSE for i in picked]
-    span_lens = np.array([len(s) for s in spans], dtype=np.int64)
-    span_codes = _utf32("".join(spans))
-    offset = base[doc_slot[parent[picked]]]
-    s = starts[picked] + offset
-    e = ends[picked] + offset
+    span_lens = pc.utf8_length(names).to_numpy(zero_copy_only=False).astype(np.int64) + _SPAN_OVERHEAD
+    span_codes = _utf32(MARKER_OPEN + (MARKER_CLOSE + MARKER_OPEN).join(names.to_pylist()) + MARKER_CLOSE)
+    slot = doc_slot[parent]
+    offset = base[slot]
+    s = starts + offset
+    e = ends + offset
     removed_per_doc = np.zeros(len(docs_with), dtype=np.int64)
     if strategy == "replace":
         cover = np.zeros(len(codes) + 1, dtype=np.int64)
@@ -224,12 +233,12 @@ def _insert(texts: list[str], parent: np.ndarray, starts: np.ndarray, ends: np.n
         removed_before = np.concatenate([[0], np.cumsum(~keep)])
         position = s - removed_before[s]
         codes = codes[keep]
-        np.add.at(removed_per_doc, doc_slot[parent[picked]], e - s)
+        np.add.at(removed_per_doc, slot, e - s)
     else:
         position = e if strategy == "right" else s
     out = np.insert(codes, np.repeat(position, span_lens), span_codes).tobytes().decode("utf-32-le")
     added = np.zeros(len(docs_with), dtype=np.int64)
-    np.add.at(added, doc_slot[parent[picked]], span_lens)
+    np.add.at(added, slot, span_lens)
     new_lens = lens + added - removed_per_doc
     bounds = np.concatenate([[0], np.cumsum(new_lens)])
     result = list(texts)
