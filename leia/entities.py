@@ -156,7 +156,8 @@ def build_entities(
 ) -> dict:
     """Build the entity table at ``output`` and return its summary (counters by kind).
 
-    ``dump`` gives titles, redirects and {{仮リンク}} names; ``langlinks`` needs ``dump`` to turn page ids
+    ``dump`` gives titles, redirects and {{仮リンク}} names (English ones: harvested only when ``lang`` is
+    "en"); ``langlinks`` needs ``dump`` to turn page ids
     into titles; ``wikidata`` needs the source wiki's name (``wiki``, e.g. "jawiki"; taken from the dump when
     given). The file appears only when complete.
     """
@@ -186,6 +187,7 @@ def build_entities(
         if not wiki:
             raise ConfigError("--wikidata without --dump needs --wiki (the source wiki's database name, e.g. jawiki)")
     target_wiki = f"{lang}wiki"
+    harvest = harvest and lang == "en"
     if wiki == target_wiki:
         raise ConfigError(f"the source wiki and the target language are the same ({wiki})")
 

@@ -86,13 +86,13 @@ def augment(
     done = {s["index"] for s in manifest.shards}
     table.lookup([])  # load the names once, before workers fork
     seen: Counter = Counter(manifest.counters)
-    unit = "B" if source.kind in ("dump", "corpus") else " docs"
-    bar = tqdm(total=source.total or None, unit=unit, unit_scale=True, desc=f"augment {Path(input).name}",
+    unit = "B" if source.kind == "dump" else " docs"
+    bar = tqdm(total=(source.total or None) if source.kind != "corpus" else None, unit=unit, unit_scale=unit == "B", desc=f"augment {Path(input).name}",
                disable=not progress, dynamic_ncols=True)
 
     def on_batch(batch: Batch, result) -> None:
         seen.update(result[1])
-        bar.update(batch.progress if source.kind != "corpus" else 0)
+        bar.update(batch.progress)
         bar.set_postfix(docs=seen["documents"], spans=seen["spans"], refresh=False)
 
     try:
