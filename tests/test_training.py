@@ -1,0 +1,433 @@
+"""leia.training with the real tokenizer of a Japanese LLM and tiny randomly initialised Llama models."""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+from collections import Counter
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+torch = pytest.importorskip("torch")
+transformers = pytest.importorskip("transformers")
+
+from leia.errors import ConfigError, InputError  # noqa: E402
+from leia.schemas import AUGMENTED  # noqa: E402
+from leia.spans import document_rng, draw, strip_spans  # noqa: E402
+from leia.training import (  # noqa: E402
+    LeiaDataCollator,
+    LeiaRedrawDataset,
+    PackedDataset,
+    add_leia_tokens,
+    pack,
+    redraw_batch,
+    redraw_spans,
+)
+
+TOKENIZER = Path(__file__).resolve().parents[1].parent / "shared" / "tokenizers" / "llm-jp-v2.2-code10k-en20k-ja30k"
+DOCUMENTS = json.loads((Path(__file__).parent / "fixtures" / "training_augmented.json").read_text(encoding="utf-8"))
+OPEN, CLOSE = 48586, 48587
+PAD = 4
+IGNORE = -100
+
+
+@pytest.fixture(scope="module")
+def base_tokenizer():
+    if not (TOKENIZER / "tokenizer.json").is_file():
+        pytest.skip(f"the real tokenizer is not at {TOKENIZER}")
+    return transformers.AutoTokenizer.from_pretrained(TOKENIZER)
+
+
+@pytest.fixture
+def plain(base_tokenizer):
+    return copy.deepcopy(base_tokenizer)
+
+
+@pytest.fixture
+def tokenizer(base_tokenizer):
+    tok = copy.deepcopy(base_tokenizer)
+    assert add_leia_tokens(tok) == (OPEN, CLOSE)
+    return tok
+
+
+def tiny_llama(vocab_size: int, tied: bool):
+    config = transformers.LlamaConfig(
+        vocab_size=vocab_size, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+        num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=128,
+        tie_word_embeddings=tied, pad_token_id=PAD, bos_token_id=1, eos_token_id=7,
+    )
+    torch.manual_seed(0)
+    return transformers.LlamaForCausalLM(config)
+
+
+def write_shards(folder: Path, layout: list[list[list[dict]]], strategy: str = "right") -> Path:
+    """One shard per outer item, one record batch per inner list."""
+    folder.mkdir(parents=True, exist_ok=True)
+    names = []
+    for s, batches in enumerate(layout):
+        name = f"shard-{s:05d}.arrow"
+        with pa.OSFile(str(folder / name), "wb") as sink, pa.ipc.new_stream(sink, AUGMENTED) as writer:
+            for rows in batches:
+                writer.write_batch(pa.RecordBatch.from_pylist(rows, schema=AUGMENTED))
+        names.append(name)
+    manifest = {"kind": "augmented", "shards": names, "parameters": {"strategy": strategy, "prob": 0.5, "seed": 0}}
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def shard_folder(tmp_path):
+    d = DOCUMENTS
+    return write_shards(tmp_path / "augmented", [[d[0:2], d[2:3]], [d[3:4], d[4:6]]])
+
+
+# -- add_leia_tokens -------------------------------------------------------------------------------------
+
+def test_markers_become_single_special_tokens_and_existing_extras_stay(plain):
+    before = len(plain)
+    assert add_leia_tokens(plain) == (OPEN, CLOSE)
+    assert len(plain) == before + 2
+    ids = plain("カイロ<translate>Cairo</translate>", add_special_tokens=False)["input_ids"]
+    assert plain.convert_tokens_to_ids(["<translate>", "</translate>"]) == [OPEN, CLOSE]
+    assert plain.convert_ids_to_tokens(ids) == ["▁", "カイロ", "<translate>", "▁Cairo", "</translate>"]
+    assert set(plain.all_special_tokens) >= {"</s|LLM-jp>", "<translate>", "</translate>"}
+    assert plain.decode([OPEN, 5139], skip_special_tokens=True) == "。"
+
+
+def test_add_leia_tokens_twice_changes_nothing(tokenizer):
+    specials = list(tokenizer.all_special_tokens)
+    assert add_leia_tokens(tokenizer) == (OPEN, CLOSE)
+    assert len(tokenizer) == OPEN + 2
+    assert tokenizer.all_special_tokens == specials
+
+
+@pytest.mark.parametrize("tied", [True, False])
+def test_new_embedding_rows_are_the_mean_of_the_old_rows(plain, tied):
+    model = tiny_llama(len(plain), tied)
+    old_in = model.get_input_embeddings().weight.detach().clone()
+    old_out = model.get_output_embeddings().weight.detach().clone()
+    assert add_leia_tokens(plain, model) == (OPEN, CLOSE)
+    new_in = model.get_input_embeddings().weight
+    new_out = model.get_output_embeddings().weight
+    assert new_in.shape == (OPEN + 2, 32) and new_out.shape == (OPEN + 2, 32)
+    assert (new_out is new_in) == tied
+    assert torch.equal(new_in[:OPEN], old_in)
+    assert torch.equal(new_in[OPEN:], old_in.mean(dim=0).expand(2, 32))
+    if not tied:
+        assert torch.equal(new_out[:OPEN], old_out)
+        assert torch.equal(new_out[OPEN:], old_out.mean(dim=0).expand(2, 32))
+    assert model.config.vocab_size == OPEN + 2
+
+    snapshot = {k: v.clone() for k, v in model.state_dict().items()}
+    assert add_leia_tokens(plain, model) == (OPEN, CLOSE)
+    assert all(torch.equal(v, snapshot[k]) for k, v in model.state_dict().items())
+
+
+def test_padded_vocabulary_is_not_resized_and_only_marker_rows_are_set(plain):
+    model = tiny_llama(48600, tied=False)
+    old = model.get_input_embeddings().weight.detach().clone()
+    add_leia_tokens(plain, model)
+    new = model.get_input_embeddings().weight
+    assert new.shape == (48600, 32)
+    assert torch.equal(new[[OPEN, CLOSE]], old[:OPEN].mean(dim=0).expand(2, 32))
+    assert torch.equal(new[:OPEN], old[:OPEN]) and torch.equal(new[CLOSE + 1:], old[CLOSE + 1:])
+
+
+def test_model_is_resized_when_the_tokenizer_already_has_the_markers(tokenizer):
+    model = tiny_llama(OPEN, tied=True)
+    old = model.get_input_embeddings().weight.detach().clone()
+    add_leia_tokens(tokenizer, model)
+    assert torch.equal(model.get_input_embeddings().weight[OPEN:], old.mean(dim=0).expand(2, 32))
+
+
+# -- LeiaDataCollator ------------------------------------------------------------------------------------
+
+# 首都はカイロ<translate>Cairo</translate>。<EOD> and 東京<EOD>
+SPAN = [31, 28843, 14948, 37575, OPEN, 22672, CLOSE, 5139, 7]
+SHORT = [31, 25956, 7]
+
+
+def test_feature_ids_are_what_the_tokenizer_gives(tokenizer):
+    assert tokenizer("首都はカイロ<translate>Cairo</translate>。")["input_ids"] == [
+        31, 28843, 14948, 37575, OPEN, 22672, CLOSE, 31, 5139, 7
+    ]
+    assert tokenizer("東京")["input_ids"] == SHORT
+
+
+def test_right_padding_masks_padding_and_markers(tokenizer):
+    features = [{"input_ids": list(SPAN), "title": "x", "mentions": []}, {"input_ids": list(SHORT)}]
+    batch = LeiaDataCollator(tokenizer)(features)
+    assert set(batch) == {"input_ids", "attention_mask", "labels"}
+    assert all(v.dtype == torch.int64 for v in batch.values())
+    assert torch.equal(batch["input_ids"], torch.tensor([
+        [31, 28843, 14948, 37575, OPEN, 22672, CLOSE, 5139, 7],
+        [31, 25956, 7, PAD, PAD, PAD, PAD, PAD, PAD],
+    ]))
+    assert torch.equal(batch["attention_mask"], torch.tensor([
+        [1, 1, 1, 1, 1, 1, 1, 1, 1],
+        [1, 1, 1, 0, 0, 0, 0, 0, 0],
+    ]))
+    assert torch.equal(batch["labels"], torch.tensor([
+        [31, 28843, 14948, 37575, IGNORE, 22672, IGNORE, 5139, 7],
+        [31, 25956, 7, IGNORE, IGNORE, IGNORE, IGNORE, IGNORE, IGNORE],
+    ]))
+    assert features[0]["input_ids"] == SPAN
+
+
+def test_left_padding_and_entity_name_masking(tokenizer):
+    tokenizer.padding_side = "left"
+    batch = LeiaDataCollator(tokenizer, mask_entity_names=True)(
+        [{"input_ids": torch.tensor(SPAN)}, {"input_ids": torch.tensor(SHORT)}]
+    )
+    assert torch.equal(batch["input_ids"], torch.tensor([
+        [31, 28843, 14948, 37575, OPEN, 22672, CLOSE, 5139, 7],
+        [PAD, PAD, PAD, PAD, PAD, PAD, 31, 25956, 7],
+    ]))
+    assert torch.equal(batch["attention_mask"], torch.tensor([
+        [1, 1, 1, 1, 1, 1, 1, 1, 1],
+        [0, 0, 0, 0, 0, 0, 1, 1, 1],
+    ]))
+    assert torch.equal(batch["labels"], torch.tensor([
+        [31, 28843, 14948, 37575, IGNORE, IGNORE, IGNORE, 5139, 7],
+        [IGNORE, IGNORE, IGNORE, IGNORE, IGNORE, IGNORE, 31, 25956, 7],
+    ]))
+
+
+def test_entity_names_of_several_spans_are_masked_and_text_between_is_kept(tokenizer):
+    ids = [10, OPEN, 11, 12, CLOSE, 13, 14, OPEN, 15, CLOSE, 16]
+    off = LeiaDataCollator(tokenizer)([{"input_ids": ids}])["labels"]
+    on = LeiaDataCollator(tokenizer, mask_entity_names=True)([{"input_ids": ids}])["labels"]
+    assert off.tolist() == [[10, IGNORE, 11, 12, IGNORE, 13, 14, IGNORE, 15, IGNORE, 16]]
+    assert on.tolist() == [[10, IGNORE, IGNORE, IGNORE, IGNORE, 13, 14, IGNORE, IGNORE, IGNORE, 16]]
+
+
+def test_span_cut_by_truncation_is_masked_to_the_end(tokenizer):
+    collator = LeiaDataCollator(tokenizer, max_length=5, mask_entity_names=True)
+    batch = collator([{"input_ids": [10, 11, OPEN, 12, 13, CLOSE, 14]}, {"input_ids": [10, 11]}])
+    assert batch["input_ids"].tolist() == [[10, 11, OPEN, 12, 13], [10, 11, PAD, PAD, PAD]]
+    assert batch["labels"].tolist() == [[10, 11, IGNORE, IGNORE, IGNORE], [10, 11, IGNORE, IGNORE, IGNORE]]
+    unmasked = LeiaDataCollator(tokenizer, max_length=5)([{"input_ids": [10, 11, OPEN, 12, 13, CLOSE, 14]}])
+    assert unmasked["labels"].tolist() == [[10, 11, IGNORE, 12, 13]]
+
+
+def test_sequence_starting_inside_a_span_is_masked_up_to_its_close(tokenizer):
+    collator = LeiaDataCollator(tokenizer, mask_entity_names=True)
+    batch = collator([{"input_ids": [12, 13, CLOSE, 14, OPEN, 15, CLOSE, 16]}])
+    assert batch["labels"].tolist() == [[IGNORE, IGNORE, IGNORE, 14, IGNORE, IGNORE, IGNORE, 16]]
+
+
+def test_text_is_tokenised_and_truncated_on_the_fly(tokenizer):
+    text = "首都はカイロ<translate>Cairo</translate>。"
+    batch = LeiaDataCollator(tokenizer, mask_entity_names=True, pad_to_multiple_of=4)(
+        [{"text": text, "id": 1, "mentions": []}, {"text": "東京"}]
+    )
+    assert batch["input_ids"].tolist() == [
+        [31, 28843, 14948, 37575, OPEN, 22672, CLOSE, 31, 5139, 7, PAD, PAD],
+        [31, 25956, 7, PAD, PAD, PAD, PAD, PAD, PAD, PAD, PAD, PAD],
+    ]
+    assert batch["labels"][0].tolist() == [
+        31, 28843, 14948, 37575, IGNORE, IGNORE, IGNORE, 31, 5139, 7, IGNORE, IGNORE
+    ]
+    cut = LeiaDataCollator(tokenizer, max_length=6, mask_entity_names=True)([{"text": text}])
+    assert cut["input_ids"].tolist() == [[31, 28843, 14948, 37575, OPEN, 7]]
+    assert cut["labels"].tolist() == [[31, 28843, 14948, 37575, IGNORE, IGNORE]]
+
+
+def test_labels_given_with_the_features_are_kept_and_masked_further(tokenizer):
+    batch = LeiaDataCollator(tokenizer, mask_entity_names=True)(
+        [
+            {"input_ids": [10, 11, OPEN, 12, CLOSE], "labels": [IGNORE, 11, OPEN, 12, CLOSE]},
+            {"input_ids": [10], "labels": [10]},
+        ]
+    )
+    assert batch["labels"].tolist() == [[IGNORE, 11, IGNORE, IGNORE, IGNORE], [10, IGNORE, IGNORE, IGNORE, IGNORE]]
+
+
+def test_collator_refuses_a_tokenizer_without_pad_token(tokenizer):
+    tokenizer.pad_token = None
+    with pytest.raises(ValueError, match=r"tokenizer\.pad_token = tokenizer\.eos_token"):
+        LeiaDataCollator(tokenizer)
+
+
+def test_collator_refuses_a_tokenizer_without_markers(plain):
+    with pytest.raises(ValueError, match=r"leia\.training\.add_leia_tokens\(tokenizer, model\)"):
+        LeiaDataCollator(plain)
+
+
+# -- redrawing -------------------------------------------------------------------------------------------
+
+PERU = DOCUMENTS[3]
+
+
+def test_redraw_with_prob_one_inserts_every_known_name():
+    new = redraw_spans(PERU, prob=1.0, seed=3, epoch=5)
+    assert new["text"] == (
+        "ペルーの首都はリマ<translate>Lima</translate>である。\n"
+        "マチュ・ピチュ<translate>Machu Picchu</translate>はインカ帝国の遺跡である。"
+    )
+    assert [m["inserted"] for m in new["mentions"]] == [True, True, False]
+    left = redraw_spans(PERU, prob=1.0, strategy="left")
+    assert left["text"] == (
+        "ペルーの首都は<translate>Lima</translate>リマである。\n"
+        "<translate>Machu Picchu</translate>マチュ・ピチュはインカ帝国の遺跡である。"
+    )
+
+
+def test_redraw_with_prob_zero_gives_the_plain_text():
+    new = redraw_spans(DOCUMENTS[1], prob=0.0)
+    assert new["text"] == "日本の首都は東京である。\n富士山は日本で最も高い山である。"
+    assert [m["inserted"] for m in new["mentions"]] == [False, False]
+    assert DOCUMENTS[1]["mentions"][0]["inserted"] is True
+
+
+def test_redraw_follows_the_document_stream_and_changes_with_the_epoch():
+    kenya = DOCUMENTS[4]
+    for epoch in range(4):
+        flags = draw(3, 0.5, document_rng(7, 105, epoch))
+        new = redraw_spans(kenya, prob=0.5, seed=7, epoch=epoch)
+        assert [m["inserted"] for m in new["mentions"]] == flags
+        assert strip_spans(new["text"]) == strip_spans(kenya["text"])
+        assert new["text"].count("<translate>") == sum(flags)
+        assert redraw_spans(kenya, prob=0.5, seed=7, epoch=epoch) == new
+    texts = {redraw_spans(d, seed=7, epoch=e)["text"] for d in DOCUMENTS for e in range(4)}
+    assert len(texts) > len(DOCUMENTS)
+
+
+def test_redraw_batch_and_dataset_agree_with_redraw_spans():
+    columns = {k: [d[k] for d in DOCUMENTS] for k in ("id", "title", "text", "mentions")}
+    batch = redraw_batch(columns, prob=0.5, seed=1, epoch=2)
+    expected = [redraw_spans(d, prob=0.5, seed=1, epoch=2) for d in DOCUMENTS]
+    assert batch["text"] == [e["text"] for e in expected]
+    assert batch["mentions"] == [e["mentions"] for e in expected]
+    assert batch["title"] == columns["title"]
+    dataset = LeiaRedrawDataset(DOCUMENTS, prob=0.5, seed=1)
+    dataset.set_epoch(2)
+    assert [dataset[i] for i in range(len(dataset))] == expected
+
+
+# -- packing ---------------------------------------------------------------------------------------------
+
+def test_pack_drops_a_span_that_would_cross_a_block_boundary():
+    ids = [1, 2, OPEN, 5, CLOSE, 6, 7, OPEN, 8, 9, CLOSE, 10]
+    blocks = pack(ids, 4, OPEN, CLOSE, PAD)
+    assert blocks.input_ids.tolist() == [[1, 2, 6, 7], [OPEN, 8, 9, CLOSE], [10, PAD, PAD, PAD]]
+    assert blocks.labels.tolist() == [[1, 2, 6, 7], [IGNORE, 8, 9, IGNORE], [10, IGNORE, IGNORE, IGNORE]]
+    assert (blocks.spans_dropped, blocks.padding, blocks.tail_tokens_dropped) == (1, 3, 0)
+    assert blocks.input_ids.dtype.name == "int64"
+
+
+def test_pack_keeps_a_span_ending_on_the_boundary_and_drops_one_longer_than_a_block():
+    kept = pack([1, OPEN, 2, CLOSE, 3, 4, 5, 6], 4, OPEN, CLOSE, PAD)
+    assert kept.input_ids.tolist() == [[1, OPEN, 2, CLOSE], [3, 4, 5, 6]]
+    assert kept.spans_dropped == 0 and kept.padding == 0
+    long = pack([1, OPEN, 2, 3, 4, 5, CLOSE, 6], 4, OPEN, CLOSE, PAD, drop_tail=True)
+    assert long.input_ids.shape == (0, 4)
+    assert (long.spans_dropped, long.tail_tokens_dropped) == (1, 2)
+
+
+def test_pack_drop_tail_and_lone_markers():
+    blocks = pack([1, 2, 3, OPEN, 4, 5, 6, 7, CLOSE], 3, OPEN, CLOSE, PAD, drop_tail=True)
+    assert blocks.input_ids.tolist() == [[1, 2, 3]]
+    assert (blocks.spans_dropped, blocks.tail_tokens_dropped, blocks.padding) == (1, 0, 0)
+    lone = pack([CLOSE, 1, OPEN, 2], 2, OPEN, CLOSE, PAD)
+    assert lone.input_ids.tolist() == [[CLOSE, 1], [OPEN, 2]]
+    assert lone.labels.tolist() == [[IGNORE, 1], [IGNORE, 2]]
+
+
+def blocks_of(dataset, num_workers: int) -> list[tuple[int, ...]]:
+    loader = torch.utils.data.DataLoader(dataset, batch_size=None, num_workers=num_workers)
+    out = []
+    for item in loader:
+        assert item["input_ids"].shape == (16,) and item["input_ids"].dtype == torch.int64
+        out.append(tuple(item["input_ids"].tolist()))
+    return out
+
+
+def unit_blocks(tokenizer, rows: list[dict]) -> list[tuple[int, ...]]:
+    ids = []
+    for row in rows:
+        ids += tokenizer(row["text"], add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id]
+    return [tuple(b) for b in pack(ids, 16, OPEN, CLOSE, PAD).input_ids.tolist()]
+
+
+def test_packed_dataset_blocks_are_each_record_batch_packed_on_its_own(tokenizer, shard_folder):
+    dataset = PackedDataset(shard_folder, tokenizer, 16)
+    got = blocks_of(dataset, 0)
+    d = DOCUMENTS
+    expected = []
+    for unit in (d[0:2], d[2:3], d[3:4], d[4:6]):
+        expected += unit_blocks(tokenizer, unit)
+    assert got == expected
+    assert sum(b.count(tokenizer.eos_token_id) for b in got) == len(DOCUMENTS)
+    assert dataset.stats["documents"] == 6 and dataset.stats["blocks"] == len(got)
+
+
+def test_packed_dataset_gives_the_same_blocks_with_two_workers(tokenizer, shard_folder):
+    dataset = PackedDataset(shard_folder, tokenizer, 16, prob=0.5, seed=4)
+    single = blocks_of(dataset, 0)
+    assert Counter(blocks_of(dataset, 2)) == Counter(single)
+    assert len(single) > 4
+
+
+def test_two_ranks_partition_the_blocks(tokenizer, shard_folder):
+    everything = Counter(blocks_of(PackedDataset(shard_folder, tokenizer, 16), 0))
+    parts = [Counter(blocks_of(PackedDataset(shard_folder, tokenizer, 16, rank=r, world_size=2), 0)) for r in (0, 1)]
+    assert parts[0] + parts[1] == everything
+    assert not set(parts[0]) & set(parts[1])
+    assert all(parts)
+
+
+def test_packed_dataset_redraws_every_known_name_with_prob_one(tokenizer, shard_folder):
+    dataset = PackedDataset(shard_folder, tokenizer, 16, prob=1.0)
+    opened = sum(b.count(OPEN) for b in blocks_of(dataset, 0))
+    assert opened + dataset.stats["spans_dropped"] == 13
+    assert dataset.stats["spans_dropped"] > 0
+    none = PackedDataset(shard_folder, tokenizer, 16, prob=0.0)
+    assert not any(OPEN in b or CLOSE in b for b in blocks_of(none, 0))
+
+
+def test_packed_dataset_labels_mask_markers_and_padding(tokenizer, shard_folder):
+    for item in PackedDataset(shard_folder, tokenizer, 16, prob=1.0):
+        ids, labels = item["input_ids"], item["labels"]
+        special = (ids == OPEN) | (ids == CLOSE) | (ids == PAD)
+        assert torch.equal(labels, ids.masked_fill(special, IGNORE))
+
+
+def test_packed_dataset_checks_its_folder(tokenizer, tmp_path):
+    with pytest.raises(InputError, match="manifest.json"):
+        PackedDataset(tmp_path, tokenizer, 16)
+    replaced = write_shards(tmp_path / "replace", [[DOCUMENTS[:1]]], strategy="replace")
+    with pytest.raises(ConfigError, match="'replace'"):
+        PackedDataset(replaced, tokenizer, 16, prob=0.5)
+    assert len(list(PackedDataset(replaced, tokenizer, 16))) == 2
+
+
+def test_packed_dataset_reads_manifests_listing_shards_as_records(tokenizer, shard_folder):
+    expected = blocks_of(PackedDataset(shard_folder, tokenizer, 16), 0)
+    manifest = json.loads((shard_folder / "manifest.json").read_text())
+    manifest["shards"] = [{"file": name, "counters": {}} for name in manifest["shards"]]
+    (shard_folder / "manifest.json").write_text(json.dumps(manifest))
+    assert blocks_of(PackedDataset(shard_folder, tokenizer, 16), 0) == expected
+
+
+# -- Trainer ---------------------------------------------------------------------------------------------
+
+def test_trainer_runs_on_redrawn_documents_with_finite_loss(plain, tmp_path):
+    model = tiny_llama(len(plain), tied=False)
+    add_leia_tokens(plain, model)
+    args = transformers.TrainingArguments(
+        output_dir=str(tmp_path / "out"), max_steps=3, per_device_train_batch_size=2, learning_rate=1e-3,
+        logging_steps=1, save_strategy="no", report_to="none", remove_unused_columns=False, use_cpu=True,
+        disable_tqdm=True,
+    )
+    trainer = transformers.Trainer(
+        model=model, args=args, train_dataset=LeiaRedrawDataset(DOCUMENTS, prob=0.5),
+        data_collator=LeiaDataCollator(plain, max_length=64, mask_entity_names=True),
+    )
+    result = trainer.train()
+    losses = [log["loss"] for log in trainer.state.log_history if "loss" in log]
+    assert len(losses) == 3 and all(math.isfinite(x) for x in losses)
+    assert math.isfinite(result.training_loss)
