@@ -1,0 +1,151 @@
+"""``to_text`` on hand-written wikitext: the data-driven cases of tests/cases/wikitext/*.case (format in
+their README), then pathological pages and the interlanguage-link harvest."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from leia.wiki.siteinfo import SiteInfo
+from leia.wiki.wikitext import (
+    MAX_PAGE_CHARS,
+    Anchor,
+    Parsed,
+    UnparsablePage,
+    harvest_interlanguage_links,
+    to_text,
+)
+
+CASES = Path(__file__).resolve().parent / "cases" / "wikitext"
+
+
+def _read_cases() -> list[dict]:
+    cases = []
+    for path in sorted(CASES.glob("*.case")):
+        for block in path.read_text(encoding="utf-8").split("\n---\n"):
+            case: dict = {"site": "ja", "file": path.name}
+            section = None
+            sections: dict[str, list[str]] = {"input": [], "text": [], "anchors": []}
+            for line in block.strip("\n").split("\n"):
+                if section is None and line.startswith(("name: ", "site: ")):
+                    key, _, value = line.partition(": ")
+                    case[key] = value.strip()
+                elif line in ("input:", "text:", "anchors:"):
+                    section = line[:-1]
+                else:
+                    sections[section].append(line)
+            case["input"] = "\n".join(sections["input"])
+            case["text"] = "\n".join(sections["text"])
+            case["anchors"] = [_anchor(line) for line in sections["anchors"] if line.strip()]
+            cases.append(case)
+    return cases
+
+
+def _anchor(line: str) -> tuple[str, str, str | None]:
+    surface, _, rest = line.partition(" => ")
+    target, _, english = rest.partition(" @ ")
+    return surface, target, english or None
+
+
+_CASES = _read_cases()
+
+
+def test_case_names_are_unique():
+    names = [case["name"] for case in _CASES]
+    assert len(names) == len(set(names)) and len(names) >= 40
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["fast", "parser"])
+@pytest.mark.parametrize("case", _CASES, ids=[case["name"] for case in _CASES])
+def test_case(case, fast):
+    parsed = to_text(case["input"], SiteInfo.for_language(case["site"]), fast=fast)
+    assert isinstance(parsed, Parsed)
+    assert parsed.text == case["text"]
+    assert [(parsed.text[a.start:a.end], a.target, a.english) for a in parsed.anchors] == case["anchors"]
+    for anchor in parsed.anchors:
+        assert isinstance(anchor, Anchor)
+        assert 0 <= anchor.start < anchor.end <= len(parsed.text)
+        assert "\n" not in parsed.text[anchor.start:anchor.end]
+
+
+def test_anchor_offsets_are_code_points():
+    parsed = to_text("𠮷野家の[[𠮷野]]と[[架空]]", SiteInfo.for_language("ja"))
+    assert parsed.anchors == [Anchor(4, 6, "𠮷野", None), Anchor(7, 9, "架空", None)]
+
+
+def test_anchor_offsets_across_lines():
+    parsed = to_text("== 見出し ==\n* [[甲]]\n本文の[[乙|おつ]]。", SiteInfo.for_language("ja"))
+    assert parsed.text == "見出し\n甲\n本文のおつ。"
+    assert parsed.anchors == [Anchor(4, 5, "甲", None), Anchor(9, 11, "乙", None)]
+
+
+def test_namespace_prefixes_of_the_dump_are_recognised():
+    site = SiteInfo(dbname="xxwiki", lang="xx", namespaces={0: "", 6: "Bildo", 14: "Kategorio"})
+    parsed = to_text("[[Bildo:A.png|thumb|x]][[Kategorio:B]]Teksto pri [[c]].", site)
+    assert parsed == Parsed("Teksto pri c.", [Anchor(11, 12, "C", None)])
+
+
+def test_case_sensitive_wiki_keeps_first_letter():
+    site = SiteInfo(dbname="enwiktionary", lang="en", case="case-sensitive")
+    assert to_text("A [[word]].", site).anchors == [Anchor(2, 6, "word", None)]
+
+
+def _quick(wikitext: str) -> Parsed | None:
+    began = time.perf_counter()
+    try:
+        result = to_text(wikitext, SiteInfo.for_language("ja"))
+    except UnparsablePage:
+        result = None
+    assert time.perf_counter() - began < 5
+    return result
+
+
+def test_deeply_nested_dropped_templates_convert_quickly():
+    assert _quick("前" + "{{x|" * 20_000 + "}}" * 20_000 + "後") == Parsed("前後", [])
+
+
+def test_deeply_nested_text_templates_are_unparsable():
+    with pytest.raises(UnparsablePage):
+        to_text("{{lang|en|" * 20_000 + "x" + "}}" * 20_000, SiteInfo.for_language("ja"))
+
+
+@pytest.mark.parametrize("wikitext", [
+    "[[" * 20_000 + "x" + "]]" * 20_000,
+    "{{" * 20_000,
+    "}}" * 20_000 + "[[a|" * 5_000,
+    "<ref>" * 10_000 + "text",
+    "<span>" * 10_000 + "x" + "</span>" * 10_000,
+    "{|\n" * 10_000,
+    "''" * 20_000 + "[http://x " * 5_000,
+    "<!--" + "x" * 100_000,
+    "[[a]]" * 40_000,
+], ids=["links", "open-braces", "closers", "refs", "spans", "tables", "quotes", "comment", "many-links"])
+def test_pathological_pages_never_hang(wikitext):
+    parsed = _quick(wikitext)
+    if parsed is not None:
+        for anchor in parsed.anchors:
+            assert 0 <= anchor.start < anchor.end <= len(parsed.text)
+
+
+def test_too_large_page_is_unparsable():
+    with pytest.raises(UnparsablePage, match="limit"):
+        to_text("あ" * (MAX_PAGE_CHARS + 1), SiteInfo.for_language("ja"))
+
+
+def test_harvest_interlanguage_links():
+    wikitext = (
+        "{{仮リンク|架空の戦い|en|Battle_of  Example}}と{{仮リンク|架空の村|de|Beispieldorf}}と"
+        "<!-- {{仮リンク|隠れた|en|Hidden}} -->{{仮リンク|架空社|en|Example Company|label={{lang|en|ExCo}}}}"
+        "{{ill|sample hill|fr|Colline|en|Sample Hill#Top}}{{仮リンク|Category:架空|en|Category:Example}}"
+    )
+    assert harvest_interlanguage_links(wikitext, SiteInfo.for_language("ja")) == [
+        ("架空の戦い", "Battle of Example"),
+        ("架空社", "Example Company"),
+        ("Sample hill", "Sample Hill#Top"),
+    ]
+
+
+def test_harvest_without_templates_is_empty():
+    assert harvest_interlanguage_links("[[架空]]の本文。", SiteInfo.for_language("ja")) == []
