@@ -93,5 +93,7 @@ class SiteInfo:
 
     @classmethod
     def for_language(cls, lang: str) -> "SiteInfo":
-        """A stand-in for text that comes without a dump: the Wikipedia of ``lang`` with canonical names."""
-        return cls(dbname=f"{lang}wiki", lang=lang)
+        """A stand-in for text that comes without a dump: the Wikipedia of ``lang`` with canonical names
+        (its project namespace is called "Wikipedia")."""
+        return cls(dbname=f"{lang}wiki", lang=lang,
+                   namespaces={**CANONICAL_NAMESPACES, 4: "Wikipedia", 5: "Wikipedia talk"})
