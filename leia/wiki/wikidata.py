@@ -1,0 +1,103 @@
+"""Streaming reader of the Wikidata JSON dump (``wikidata-YYYYMMDD-all.json.bz2``, ``.gz`` or plain).
+
+The dump is one JSON array with one entity per line: ``[`` on the first line, then entities each followed by
+``,``, then ``]``. Only the lines that hold both wikis' keys (a bytes test, before any JSON parsing) are
+parsed, so reading costs little more than decompressing. Compression is told by the file's magic bytes;
+concatenated (multistream) bz2 is read through.
+
+What stops a run (``InputError``, naming the file): a missing or truncated file, a file that does not open
+with ``[``, a file that ends without the closing ``]``. What does not: an entity line that is not valid JSON
+or not an entity is counted as ``skipped_bad_line`` and logged.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from typing import Any, Callable, Iterator, MutableMapping
+
+from leia.errors import InputError
+from leia.wiki.sqldump import iter_dump_lines
+
+__all__ = ["iter_sitelinks"]
+
+logger = logging.getLogger(__name__)
+
+_loads: Callable[[bytes], Any]
+try:
+    import orjson
+
+    _loads = orjson.loads
+except ImportError:
+    _loads = json.loads
+
+_MAX_LINE_WARNINGS = 20
+
+
+def _title(entity: dict[str, Any], wiki: str) -> str | None:
+    sitelinks = entity.get("sitelinks")
+    link = sitelinks.get(wiki) if isinstance(sitelinks, dict) else None
+    title = link.get("title") if isinstance(link, dict) else None
+    return title if isinstance(title, str) and title else None
+
+
+def iter_sitelinks(
+    path: str | os.PathLike,
+    source_wiki: str = "jawiki",
+    target_wiki: str = "enwiki",
+    counters: MutableMapping[str, int] | None = None,
+) -> Iterator[tuple[str, str, str]]:
+    """``(entity id, title on source_wiki, title on target_wiki)`` for each entity linked to both wikis, in
+    dump order. Titles are as Wikidata stores them (spaces, not underscores).
+
+    ``counters`` receives ``entities`` (entity lines read), ``parsed`` (lines that held both keys and were
+    parsed), ``kept`` (tuples yielded) and ``skipped_bad_line``.
+    """
+    counters = {} if counters is None else counters
+    name = os.fspath(path)
+    source_key = b'"' + source_wiki.encode() + b'"'
+    target_key = b'"' + target_wiki.encode() + b'"'
+    entities = parsed = kept = bad = 0
+    opened = closed = False
+    lineno = 0
+    try:
+        for lineno, line in iter_dump_lines(path):
+            if not opened:
+                if line.strip() != b"[":
+                    raise InputError(f"{name}: not a Wikidata JSON dump (line {lineno} is not '[')")
+                opened = True
+                continue
+            if closed:
+                if line.strip():
+                    raise InputError(f"{name}, line {lineno}: data after the closing ']'")
+                continue
+            if line.startswith(b"]"):
+                closed = True
+                continue
+            entities += 1
+            if source_key not in line or target_key not in line:
+                continue
+            parsed += 1
+            try:
+                entity = _loads(line.rstrip(b"\r\n\t ,"))
+                qid = entity["id"] if isinstance(entity, dict) else None
+            except (ValueError, KeyError):
+                qid = None
+            if not isinstance(qid, str):
+                bad += 1
+                if bad <= _MAX_LINE_WARNINGS:
+                    logger.warning("%s, line %d: skipped a line that is not an entity: %.80r", name, lineno, line)
+                continue
+            source = _title(entity, source_wiki)
+            target = _title(entity, target_wiki)
+            if source is not None and target is not None:
+                kept += 1
+                yield qid, source, target
+    finally:
+        for key, n in (("entities", entities), ("parsed", parsed), ("kept", kept), ("skipped_bad_line", bad)):
+            counters[key] = counters.get(key, 0) + n
+    if not opened:
+        raise InputError(f"{name}: not a Wikidata JSON dump (the file is empty)")
+    if not closed:
+        raise InputError(f"{name}: ends at line {lineno} without the closing ']' (truncated?); download it again")
