@@ -262,22 +262,33 @@ def _read_dump(con, reader, site, mappings: _Appender, counters: Counter, harves
 
 
 def _read_langlinks(con, path, lang: str, mappings: _Appender, counters: Counter, progress: bool) -> None:
-    from leia.wiki.sqldump import iter_langlinks
+    """Load the langlinks rows to ``lang`` in Arrow batches and join them to the dump's pages in DuckDB, so
+    memory does not grow with the number of pages or rows."""
+    from leia.wiki.sqldump import iter_langlink_batches
 
-    ids: dict[int, tuple[int, str]] = {
-        row[0]: (row[1], row[2]) for row in con.execute("SELECT id, ns, title FROM pages").fetchall()
-    }
+    con.execute("CREATE TEMP TABLE langlinks (ll_from BIGINT, ll_title VARCHAR)")
     sql_counters: dict = {}
-    for page_id, title in tqdm(iter_langlinks(path, lang=lang, counters=sql_counters), unit=" rows",
-                               desc=f"entities: {Path(path).name}", disable=not progress, dynamic_ncols=True):
-        page = ids.get(page_id)
-        if page is None:
-            counters["dropped_langlinks_unknown_page"] += 1
-        elif page[0] != 0:
-            counters["dropped_langlinks_not_article"] += 1
-        else:
-            mappings.add((page[1], title, "langlinks", str(page_id)))
-            counters["mappings_read_langlinks"] += 1
+    bar = tqdm(unit=" rows", desc=f"entities: {Path(path).name}", disable=not progress, dynamic_ncols=True)
+    try:
+        for batch in iter_langlink_batches(path, lang=lang, counters=sql_counters):
+            con.register("_langlinks", batch)
+            con.execute("INSERT INTO langlinks SELECT * FROM _langlinks")
+            con.unregister("_langlinks")
+            bar.update(batch.num_rows)
+    finally:
+        bar.close()
+    unknown, not_article, kept = con.execute("""
+        SELECT count(*) FILTER (WHERE p.id IS NULL), count(*) FILTER (WHERE p.ns <> 0),
+               count(*) FILTER (WHERE p.ns = 0)
+        FROM langlinks l LEFT JOIN pages p ON p.id = l.ll_from""").fetchone()
+    con.execute("""
+        INSERT INTO mappings
+        SELECT p.title, l.ll_title, 'langlinks', CAST(l.ll_from AS VARCHAR)
+        FROM langlinks l JOIN pages p ON p.id = l.ll_from WHERE p.ns = 0""")
+    con.execute("DROP TABLE langlinks")
+    counters["dropped_langlinks_unknown_page"] += unknown
+    counters["dropped_langlinks_not_article"] += not_article
+    counters["mappings_read_langlinks"] += kept
     for key, value in sql_counters.items():
         counters[f"langlinks_{key}"] += value
 
