@@ -1,0 +1,369 @@
+"""SuppressTranslateLogitsProcessor on a tiny random Llama with the real tokenizer, and strip_translate_spans."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+torch = pytest.importorskip("torch")
+transformers = pytest.importorskip("transformers")
+
+from transformers import (  # noqa: E402
+    AutoTokenizer,
+    LlamaConfig,
+    LlamaForCausalLM,
+    LogitsProcessor,
+    LogitsProcessorList,
+    pipeline,
+)
+
+from leia.errors import ConfigError  # noqa: E402
+from leia.generation import (  # noqa: E402
+    SuppressTranslateLogitsProcessor,
+    leia_logits_processors,
+    strip_translate_spans,
+)
+from leia.schemas import MARKER_CLOSE, MARKER_OPEN  # noqa: E402
+
+TOKENIZER = Path(__file__).resolve().parents[1].parent / "shared" / "tokenizers" / "llm-jp-v2.2-code10k-en20k-ja30k"
+PROMPTS = ["日本の首都は", "東京は日本の"]
+
+
+def _load_tokenizer():
+    if not TOKENIZER.is_dir():
+        pytest.skip(f"the real tokenizer is not at {TOKENIZER}")
+    tokenizer = AutoTokenizer.from_pretrained(str(TOKENIZER))
+    tokenizer.padding_side = "left"
+    return tokenizer
+
+
+def _tiny_llama(tokenizer, vocab_size: int):
+    torch.manual_seed(0)
+    config = LlamaConfig(
+        vocab_size=vocab_size,
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        num_key_value_heads=2,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    return LlamaForCausalLM(config).eval()
+
+
+@pytest.fixture(scope="module")
+def plain_tokenizer():
+    return _load_tokenizer()
+
+
+@pytest.fixture(scope="module")
+def tokenizer():
+    tokenizer = _load_tokenizer()
+    tokenizer.add_special_tokens(
+        {"additional_special_tokens": [*tokenizer.extra_special_tokens, MARKER_OPEN, MARKER_CLOSE]}
+    )
+    return tokenizer
+
+
+@pytest.fixture(scope="module")
+def model(plain_tokenizer, tokenizer):
+    model = _tiny_llama(tokenizer, len(plain_tokenizer))
+    model.resize_token_embeddings(len(tokenizer))
+    assert model.config.vocab_size == len(tokenizer)
+    return model
+
+
+@pytest.fixture(scope="module")
+def plain_model(plain_tokenizer):
+    return _tiny_llama(plain_tokenizer, len(plain_tokenizer))
+
+
+@pytest.fixture(scope="module")
+def ids(tokenizer):
+    return {m: tokenizer.convert_tokens_to_ids(m) for m in (MARKER_OPEN, MARKER_CLOSE)}
+
+
+class Push(LogitsProcessor):
+    """Raise chosen tokens above every other score: ``boosts`` maps a token id to how far above the maximum it
+    goes; with ``first_step_only``, only those ids apply at the first generated step."""
+
+    def __init__(self, boosts: dict[int, float], prompt_length: int = -1, first_step_only: dict | None = None):
+        self.boosts = boosts
+        self.prompt_length = prompt_length
+        self.first_step_only = first_step_only or {}
+
+    def __call__(self, input_ids, scores):
+        top = scores.max(-1, keepdim=True).values
+        scores = scores.clone()
+        boosts = dict(self.boosts)
+        if input_ids.shape[-1] == self.prompt_length:
+            boosts.update(self.first_step_only)
+        for token, boost in boosts.items():
+            scores[:, token] = top[:, 0] + boost
+        return scores
+
+
+class SpellOut(LogitsProcessor):
+    """Push the model to spell ``sequence`` token by token, starting over when it completes."""
+
+    def __init__(self, sequence: tuple[int, ...]):
+        self.sequence = sequence
+
+    def __call__(self, input_ids, scores):
+        top = scores.max(-1, keepdim=True).values
+        scores = scores.clone()
+        for row, ids in enumerate(input_ids.tolist()):
+            step = 0
+            for k in range(len(self.sequence) - 1, 0, -1):
+                if tuple(ids[-k:]) == self.sequence[:k]:
+                    step = k
+                    break
+            scores[row, self.sequence[step]] = top[row, 0] + 10.0
+        return scores
+
+
+def _generate(model, tokenizer, processors, prompts=PROMPTS, **kwargs):
+    batch = tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=False)
+    with torch.no_grad():
+        out = model.generate(
+            **batch, logits_processor=LogitsProcessorList(processors), pad_token_id=tokenizer.pad_token_id, **kwargs
+        )
+    return out[:, batch["input_ids"].shape[-1] :]
+
+
+def _count(tokens, token_id: int) -> int:
+    return int((tokens == token_id).sum())
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"do_sample": False, "max_new_tokens": 12},
+        {"do_sample": True, "top_k": 0, "num_return_sequences": 10, "max_new_tokens": 12},
+        {"do_sample": False, "num_beams": 3, "num_return_sequences": 3, "max_new_tokens": 12},
+    ],
+    ids=["greedy", "sampling-20", "beam-3"],
+)
+def test_generate_never_opens_a_span(model, tokenizer, ids, kwargs):
+    open_id = ids[MARKER_OPEN]
+    push = Push({open_id: 5.0})
+    torch.manual_seed(1)
+    without = _generate(model, tokenizer, [push], **kwargs)
+    assert _count(without, open_id) > 0
+    torch.manual_seed(1)
+    guarded = _generate(model, tokenizer, [push, *leia_logits_processors(tokenizer)], **kwargs)
+    assert guarded.shape[0] == len(PROMPTS) * kwargs.get("num_return_sequences", 1)
+    assert guarded.shape[-1] == kwargs["max_new_tokens"]
+    assert _count(guarded, open_id) == 0
+
+
+def _scenario(tokenizer, texts: list[str]):
+    rows = [tokenizer(t, add_special_tokens=False)["input_ids"] for t in texts]
+    width = max(len(r) for r in rows)
+    assert 10 <= width <= 20
+    padded = [[tokenizer.pad_token_id] * (width - len(r)) + r for r in rows]
+    return torch.tensor(padded)
+
+
+SCENARIO = [
+    ("日本の首都は東京で、人口が多い都市です。", True),
+    ("首都は東京<translate>Tokyo</translate>で、", True),
+    ("首都は東京<translate>", False),
+    ("首都は東京<translate>To", False),
+    ("A<translate>a</translate>、東京<translate>", False),
+    ("東京<translate>Tokyo</translate></translate>は", True),
+    ("</translate>東京<translate>", False),
+]
+
+
+def test_only_the_opening_marker_outside_spans_is_suppressed(tokenizer, ids):
+    input_ids = _scenario(tokenizer, [text for text, _ in SCENARIO])
+    generator = torch.Generator().manual_seed(0)
+    scores = torch.randn(len(SCENARIO), len(tokenizer), generator=generator)
+    before = scores.clone()
+    out = SuppressTranslateLogitsProcessor(tokenizer)(input_ids, scores)
+    assert torch.equal(scores, before)
+    expected = before.clone()
+    for row, (_, banned) in enumerate(SCENARIO):
+        if banned:
+            expected[row, ids[MARKER_OPEN]] = float("-inf")
+    assert torch.equal(out, expected)
+    assert out.dtype == scores.dtype
+    assert torch.isinf(out).sum() == sum(banned for _, banned in SCENARIO)
+
+
+def test_empty_input_and_padded_vocabulary(tokenizer, ids):
+    processor = SuppressTranslateLogitsProcessor(tokenizer)
+    scores = torch.zeros(2, len(tokenizer) + 64, dtype=torch.float16)
+    out = processor(torch.zeros(2, 0, dtype=torch.long), scores)
+    assert out.dtype == torch.float16
+    assert torch.isneginf(out[:, ids[MARKER_OPEN]]).all()
+    assert torch.isneginf(out).sum() == 2
+    assert not scores.isinf().any()
+
+
+def test_vocabulary_without_the_marker_is_a_config_error(tokenizer):
+    processor = SuppressTranslateLogitsProcessor(tokenizer)
+    with pytest.raises(ConfigError, match="add_leia_tokens"):
+        processor(torch.tensor([[5, 6]]), torch.zeros(1, len(tokenizer) - 2))
+
+
+def test_prompt_opened_span_may_close_but_not_reopen(model, tokenizer, ids):
+    open_id, close_id = ids[MARKER_OPEN], ids[MARKER_CLOSE]
+    prompts = ["首都は東京<translate>", "日本<translate>Japan</translate>の首都は東京<translate>"]
+    length = tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=False)["input_ids"].shape[-1]
+    push = Push({open_id: 5.0}, prompt_length=length, first_step_only={close_id: 10.0})
+    without = _generate(model, tokenizer, [push], prompts=prompts, max_new_tokens=4)
+    assert without[:, 0].tolist() == [close_id, close_id]
+    assert without[:, 1].tolist() == [open_id, open_id]
+    guarded = _generate(model, tokenizer, [push, *leia_logits_processors(tokenizer)], prompts=prompts, max_new_tokens=4)
+    assert guarded[:, 0].tolist() == [close_id, close_id]
+    assert _count(guarded, open_id) == 0
+
+
+def test_open_span_is_left_free_on_the_first_step(model, tokenizer, ids):
+    open_id = ids[MARKER_OPEN]
+    prompts = ["首都は東京<translate>"]
+    push = Push({open_id: 5.0})
+    guarded = _generate(model, tokenizer, [push, *leia_logits_processors(tokenizer)], prompts=prompts, max_new_tokens=3)
+    assert guarded[0, 0].item() == open_id
+
+
+def test_markers_as_token_sequences_when_not_single_tokens(plain_tokenizer):
+    with pytest.warns(UserWarning, match="not single tokens in this tokenizer"):
+        processor = SuppressTranslateLogitsProcessor(plain_tokenizer)
+    assert not processor.single_token
+    gt = plain_tokenizer.convert_tokens_to_ids(">")
+    spellings = processor.open_spellings
+    assert plain_tokenizer("東京<translate>", add_special_tokens=False)["input_ids"][-3:] == list(spellings[1])
+    assert plain_tokenizer("<translate>", add_special_tokens=False)["input_ids"] == list(spellings[0])
+    assert all(s[-1] == gt for s in spellings)
+
+    texts = [
+        ("首都は東京<translate", True),
+        ("首都は <translate", True),
+        ("首都は東京<translate>", False),
+        ("首都は東京<translate>Tok", False),
+        ("東京<translate>x<translate", False),
+        ("首都は <translate>x<translate", False),
+        ("東京<translate>Tokyo </translate>は<translate", True),
+        ("東京<translate>Tokyo</translate>は<translate", True),
+        ("首都は東京です。translate", False),
+        ("首都は東京です。<", False),
+    ]
+    input_ids = _scenario(plain_tokenizer, [t for t, _ in texts])
+    assert [plain_tokenizer.decode(r[-2:]).strip() for r in input_ids[:2]] == ["<translate"] * 2
+    scores = torch.randn(len(texts), len(plain_tokenizer), generator=torch.Generator().manual_seed(3))
+    before = scores.clone()
+    out = processor(input_ids, scores)
+    assert torch.equal(scores, before)
+    expected = before.clone()
+    for row, (_, banned) in enumerate(texts):
+        if banned:
+            expected[row, gt] = float("-inf")
+    assert torch.equal(out, expected)
+
+
+def test_token_sequence_mode_in_generate(plain_model, plain_tokenizer):
+    with pytest.warns(UserWarning):
+        processor = SuppressTranslateLogitsProcessor(plain_tokenizer)
+    spelling = processor.open_spellings[1]
+    n = len(spelling)
+
+    def occurrences(tokens) -> int:
+        return sum(
+            tuple(row[i : i + n]) == spelling for row in tokens.tolist() for i in range(len(row) - n + 1)
+        )
+
+    without = _generate(plain_model, plain_tokenizer, [SpellOut(spelling)], max_new_tokens=9)
+    assert occurrences(without) == 6
+    guarded = _generate(plain_model, plain_tokenizer, [SpellOut(spelling), processor], max_new_tokens=9)
+    assert occurrences(guarded) == 0
+    beams = _generate(
+        plain_model, plain_tokenizer, [SpellOut(spelling), processor], num_beams=3, max_new_tokens=9
+    )
+    assert occurrences(beams) == 0
+
+
+def test_cached_tensors_follow_the_scores_device(tokenizer, plain_tokenizer, ids):
+    processor = SuppressTranslateLogitsProcessor(tokenizer)
+    input_ids = _scenario(tokenizer, [text for text, _ in SCENARIO[:3]])
+    scores = torch.zeros(3, len(tokenizer))
+    cpu = processor(input_ids, scores)
+    meta = processor(input_ids.to("meta"), scores.to("meta"))
+    assert meta.device.type == "meta" and meta.shape == scores.shape
+    assert {d.type for d in processor._positions} == {"cpu", "meta"}
+    assert all(positions.device == device for device, positions in processor._positions.items())
+    assert torch.equal(processor(input_ids, scores), cpu)
+    assert torch.isneginf(cpu[:, ids[MARKER_OPEN]]).tolist() == [True, True, False]
+
+    with pytest.warns(UserWarning):
+        processor = SuppressTranslateLogitsProcessor(plain_tokenizer)
+    text = "日本の首都は東京です。人口は多い。<translate"
+    input_ids = _scenario(plain_tokenizer, [text, text + ">"])
+    scores = torch.zeros(2, len(plain_tokenizer))
+    processor(input_ids, scores)
+    meta = processor(input_ids.to("meta"), scores.to("meta"))
+    assert meta.device.type == "meta"
+    assert {d.type for _, d in processor._sequences} == {"cpu", "meta"}
+    assert all(seq.device == device for (_, device), seq in processor._sequences.items())
+    assert torch.isneginf(processor(input_ids, scores)).sum(-1).tolist() == [1, 0]
+
+
+def test_positions_cache_grows_past_its_first_size(tokenizer, ids):
+    processor = SuppressTranslateLogitsProcessor(tokenizer)
+    short = torch.tensor([[ids[MARKER_OPEN], 5]])
+    long = torch.full((1, 300), 5)
+    long[0, -1] = ids[MARKER_OPEN]
+    scores = torch.zeros(1, len(tokenizer))
+    assert torch.isneginf(processor(short, scores)).sum() == 0
+    assert torch.isneginf(processor(long, scores)).sum() == 0
+    long[0, -2] = ids[MARKER_CLOSE]
+    long[0, -1] = 5
+    assert torch.isneginf(processor(long, scores)).sum() == 1
+
+
+def test_text_generation_pipeline(model, tokenizer, ids):
+    generator = pipeline("text-generation", model=model, tokenizer=tokenizer, device="cpu")
+    push = Push({ids[MARKER_OPEN]: 5.0})
+    options = dict(max_new_tokens=6, do_sample=False, return_full_text=False, skip_special_tokens=False)
+    without = generator(PROMPTS[0], logits_processor=LogitsProcessorList([push]), **options)
+    assert without[0]["generated_text"].count(MARKER_OPEN) == 6
+    guarded = generator(
+        PROMPTS[0], logits_processor=LogitsProcessorList([push, *leia_logits_processors(tokenizer)]), **options
+    )
+    text = guarded[0]["generated_text"]
+    assert MARKER_OPEN not in text
+    assert len(tokenizer(text, add_special_tokens=False)["input_ids"]) > 0
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("首都はカイロ<translate>Cairo</translate>。", "首都はカイロ。"),
+        ("A<translate>a</translate>とB<translate>b</translate>", "AとB"),
+        ("首都はカイロ<translate>Cai", "首都はカイロ"),
+        ("首都はカイロ<translate>", "首都はカイロ"),
+        ("A<translate>a</translate>とB<translate>b", "AとB"),
+        ("A<translate>a<translate>b</translate>c", "Ac"),
+        ("A<translate>\nB</translate>C", "AC"),
+        ("Tokyo</translate>は", "Tokyo</translate>は"),
+        ("印なし", "印なし"),
+        ("", ""),
+    ],
+)
+def test_strip_translate_spans(text, expected):
+    assert strip_translate_spans(text) == expected
+
+
+def test_import_leia_does_not_import_torch():
+    code = "import sys, leia; assert 'torch' not in sys.modules and 'leia.generation' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
