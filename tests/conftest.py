@@ -65,3 +65,12 @@ def pytest_runtest_makereport(item, call):
     report = outcome.get_result()
     if os.environ.get("LEIA_REQUIRE_SHARED") == "1" and report.skipped and not hasattr(report, "wasxfail"):
         report.outcome = "failed"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector):
+    """The same for a whole module skipped at import (``pytest.importorskip``)."""
+    outcome = yield
+    report = outcome.get_result()
+    if os.environ.get("LEIA_REQUIRE_SHARED") == "1" and report.skipped:
+        report.outcome = "failed"
