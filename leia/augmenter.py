@@ -18,9 +18,9 @@ import pyarrow.compute as pc
 
 from leia.entities import Cleaning, clean_english
 from leia.schemas import AUGMENTED, MARKER_CLOSE, MARKER_OPEN, MENTION
-from leia.spans import STRATEGIES
+from leia.spans import STRATEGIES, draw_mask
 
-__all__ = ["AugmentConfig", "augment_batch", "draw_mask", "is_latin", "Names"]
+__all__ = ["AugmentConfig", "augment_batch", "is_latin", "Names"]
 
 # Names for a batch of normalised targets: a list of (english, source) or None, aligned with the input.
 Names = Callable[[Sequence[str]], Sequence["tuple[str, str] | None"]]
@@ -29,7 +29,6 @@ _LATIN_RE = re.compile(r"^[\s\d\u0021-\u007e\u00a0-\u024f\u1e00-\u1eff\u2010-\u2
 _SPAN_OVERHEAD = len(MARKER_OPEN) + len(MARKER_CLOSE)
 # Why a mention got no span (code 0 is "eligible"); also the `source` of such mentions in the output.
 _REASONS = ("eligible", "unknown", "invalid", "overlap", "same-as-mention", "marker-text")
-_U64 = np.uint64
 
 
 def is_latin(text: str) -> bool:
@@ -52,29 +51,6 @@ class AugmentConfig:
             raise ValueError(f"prob must be between 0 and 1, got {self.prob}")
         if self.strategy not in STRATEGIES:
             raise ValueError(f"unknown strategy {self.strategy!r}; choose one of {', '.join(STRATEGIES)}")
-
-
-def _splitmix64(x: np.ndarray) -> np.ndarray:
-    with np.errstate(over="ignore"):
-        x = x + _U64(0x9E3779B97F4A7C15)
-        x = (x ^ (x >> _U64(30))) * _U64(0xBF58476D1CE4E5B9)
-        x = (x ^ (x >> _U64(27))) * _U64(0x94D049BB133111EB)
-        return x ^ (x >> _U64(31))
-
-
-def draw_mask(doc_ids: np.ndarray, ordinals: np.ndarray, prob: float, seed: int = 0, epoch: int = 0) -> np.ndarray:
-    """Whether each mention gets a span: a uniform draw that depends only on the seed, the epoch, the
-    document id and the mention's position among the document's anchors, never on batching or workers."""
-    if prob >= 1.0:
-        return np.ones(len(doc_ids), dtype=bool)
-    if prob <= 0.0:
-        return np.zeros(len(doc_ids), dtype=bool)
-    with np.errstate(over="ignore"):
-        key = _splitmix64(np.asarray(doc_ids).astype(np.int64).view(_U64) ^ _splitmix64(
-            np.full(1, (seed & 0xFFFFFFFF) << 32 | (epoch & 0xFFFFFFFF), dtype=_U64)))
-        x = _splitmix64(key + np.asarray(ordinals).astype(_U64) * _U64(0xD1B54A32D192ED03))
-    u = (x >> _U64(11)).astype(np.float64) * (1.0 / (1 << 53))
-    return u < prob
 
 
 def _utf32(text: str) -> np.ndarray:

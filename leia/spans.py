@@ -3,14 +3,14 @@ and taking them out again. Pure functions shared by the augmenter and training-t
 
 from __future__ import annotations
 
-import hashlib
-import random
 import re
 from typing import Iterable, Sequence
 
+import numpy as np
+
 from leia.schemas import MARKER_CLOSE, MARKER_OPEN
 
-__all__ = ["STRATEGIES", "span", "insert_spans", "document_rng", "draw", "strip_spans", "SPAN_RE"]
+__all__ = ["STRATEGIES", "span", "insert_spans", "draw_mask", "strip_spans", "SPAN_RE"]
 
 STRATEGIES = ("right", "left", "replace")
 
@@ -45,22 +45,27 @@ def insert_spans(text: str, spans: Iterable[tuple[int, int, str]], strategy: str
     return "".join(parts)
 
 
-def document_rng(seed: int, doc_id: int, epoch: int = 0) -> random.Random:
-    """The random stream of one document: a function of the seed, the document id and the epoch only, so
-    a draw never depends on worker count, shard layout or resumption."""
-    digest = hashlib.blake2b(f"{seed}:{doc_id}:{epoch}".encode(), digest_size=8).digest()
-    return random.Random(int.from_bytes(digest, "little"))
+def _splitmix64(x: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        x = x + np.uint64(0x9E3779B97F4A7C15)
+        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return x ^ (x >> np.uint64(31))
 
 
-def draw(n: int, prob: float, rng: random.Random) -> list[bool]:
-    """Which of ``n`` eligible mentions get a span; exactly one draw per mention, in mention order."""
-    if not 0.0 <= prob <= 1.0:
-        raise ValueError(f"prob must be between 0 and 1, got {prob}")
+def draw_mask(doc_ids: np.ndarray, ordinals: np.ndarray, prob: float, seed: int = 0, epoch: int = 0) -> np.ndarray:
+    """Whether each mention gets a span: a uniform draw that depends only on the seed, the epoch, the
+    document id and the mention's position among the document's anchors, never on batching or workers."""
     if prob >= 1.0:
-        return [True] * n
+        return np.ones(len(doc_ids), dtype=bool)
     if prob <= 0.0:
-        return [False] * n
-    return [rng.random() < prob for _ in range(n)]
+        return np.zeros(len(doc_ids), dtype=bool)
+    with np.errstate(over="ignore"):
+        key = _splitmix64(np.asarray(doc_ids).astype(np.int64).view(np.uint64) ^ _splitmix64(
+            np.full(1, (seed & 0xFFFFFFFF) << 32 | (epoch & 0xFFFFFFFF), dtype=np.uint64)))
+        x = _splitmix64(key + np.asarray(ordinals).astype(np.uint64) * np.uint64(0xD1B54A32D192ED03))
+    u = (x >> np.uint64(11)).astype(np.float64) * (1.0 / (1 << 53))
+    return u < prob
 
 
 def strip_spans(text: str) -> str:

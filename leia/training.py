@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import inspect
 import itertools
-import json
 import os
 from collections import Counter
 from dataclasses import dataclass, field
@@ -21,7 +20,8 @@ import pyarrow as pa
 
 from leia.errors import ConfigError, InputError, require
 from leia.schemas import MARKER_CLOSE, MARKER_OPEN
-from leia.spans import STRATEGIES, document_rng, draw, insert_spans, strip_spans
+from leia.shards import read_manifest
+from leia.spans import STRATEGIES, draw_mask, insert_spans, strip_spans
 
 torch = require("torch", "train")
 
@@ -213,13 +213,14 @@ def redraw_spans(
 
     The text is taken back to its un-augmented form (so the document must come from shards built with the
     ``right`` or ``left`` strategy), then each mention with an English name gets a span with probability
-    ``prob``, drawn from ``document_rng(seed, id, epoch)``. Returns a new example whose ``text`` and
+    ``prob``, drawn by :func:`leia.spans.draw_mask` from the seed, the document id, the mention's position
+    and the epoch (epoch 0 with the augmenter's seed draws what the augmenter drew). Returns a new example whose ``text`` and
     mentions' ``inserted`` flags reflect the draw; the input is not modified.
     """
     mentions = list(example["mentions"])
-    eligible = [i for i, m in enumerate(mentions) if m["english"] is not None]
-    flags = draw(len(eligible), prob, document_rng(seed, int(example["id"]), epoch))
-    chosen = {i for i, flag in zip(eligible, flags) if flag}
+    flags = draw_mask(np.full(len(mentions), int(example["id"]), dtype=np.int64), np.arange(len(mentions)),
+                      prob, seed, epoch)
+    chosen = {i for i, m in enumerate(mentions) if m["english"] is not None and flags[i]}
     text = insert_spans(
         strip_spans(example["text"]),
         [(m["start"], m["end"], m["english"]) for i, m in enumerate(mentions) if i in chosen],
@@ -457,16 +458,9 @@ class PackedDataset(torch.utils.data.IterableDataset):
 
 
 def _read_shard_list(folder: Path) -> tuple[list[Path], dict]:
-    path = folder / "manifest.json"
-    if not path.is_file():
-        raise InputError(f"{folder}: no manifest.json; not a leia shard folder")
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-        entries = manifest["shards"]
-    except (ValueError, KeyError) as e:
-        raise InputError(f"{path}: unreadable manifest ({e})") from None
-    shards = [folder / (entry["file"] if isinstance(entry, Mapping) else entry) for entry in entries]
+    manifest = read_manifest(folder, "augmented")
+    shards = [folder / entry["file"] for entry in manifest.shards]
     absent = [str(p) for p in shards if not p.is_file()]
     if absent:
-        raise InputError(f"{path}: lists shards that are not there: {', '.join(absent)}")
-    return shards, dict(manifest.get("parameters") or {})
+        raise InputError(f"{folder}: the manifest lists shards that are not there: {', '.join(absent)}")
+    return shards, dict(manifest.parameters)

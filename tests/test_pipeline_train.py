@@ -36,7 +36,7 @@ def test_train_leia_runs_and_saves_the_model(tmp_path, capsys):
         writer.write_batch(pa.RecordBatch.from_pylist(DOCUMENTS[:3], schema=AUGMENTED))
         writer.write_batch(pa.RecordBatch.from_pylist(DOCUMENTS[3:], schema=AUGMENTED))
     parameters = {"strategy": "right", "prob": 0.5, "seed": 0}
-    manifest = {"kind": "augmented", "shards": ["shard-00000.arrow"], "parameters": parameters}
+    manifest = {"kind": "augmented", "shards": [{"index": 0, "file": "shard-00000.arrow", "counters": {}}], "parameters": parameters}
     (data / "manifest.json").write_text(json.dumps(manifest))
     out = tmp_path / "run"
 
