@@ -54,7 +54,8 @@ def test_namespace_named_as_the_dump_names_it():
     assert normalize_title("画像:旗.svg", site) == (6, "ファイル:旗.svg")
     assert normalize_title("カテゴリ:国", site) == (14, "Category:国")
     assert normalize_title("wikipedia:方針", site) == (4, "Wikipedia:方針")
-    assert normalize_title("wikipedia:方針", JA) is None
+    assert normalize_title("wikipedia:方針", JA) == (4, "Wikipedia:方針")
+    assert normalize_title("wikipedia:方針", SiteInfo(dbname="xwiki", lang="ja", namespaces={0: "", 4: "Project"})) is None
 
 
 def test_case_sensitive_namespace_keeps_first_letter():
