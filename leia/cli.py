@@ -38,7 +38,7 @@ def cmd_extract(args: argparse.Namespace) -> None:
     from leia.extraction import extract
 
     manifest = extract(args.dump, args.output, workers=args.workers, shard_size=args.shard_size,
-                       overwrite=args.overwrite, progress=not args.quiet)
+                       overwrite=args.overwrite, progress=not args.quiet, **_scale(args))
     _summary(f"documents in {args.output}", manifest.counters)
 
 
@@ -68,7 +68,7 @@ def cmd_augment(args: argparse.Namespace) -> None:
 
     manifest = augment(args.input, args.entities, args.output, prob=args.prob, strategy=args.strategy,
                        seed=args.seed, workers=args.workers, shard_size=args.shard_size, overwrite=args.overwrite,
-                       progress=not args.quiet)
+                       progress=not args.quiet, **_scale(args))
     _summary(f"augmented documents in {args.output}", manifest.counters)
 
 
@@ -77,7 +77,7 @@ def cmd_run(args: argparse.Namespace) -> None:
     from leia.pipeline import preview, run
 
     paths = run(args.dump, args.langlinks, args.output, wikidata=args.wikidata, prob=args.prob,
-                strategy=args.strategy, seed=args.seed, workers=args.workers, overwrite=args.overwrite,
+                strategy=args.strategy, seed=args.seed, workers=args.workers or 1, overwrite=args.overwrite,
                 progress=not args.quiet)
     print(f"documents:      {paths['documents']}")
     print(f"entity table:   {paths['entities']}")
@@ -86,6 +86,19 @@ def cmd_run(args: argparse.Namespace) -> None:
     for block in preview(paths["augmented"], n=3, width=300, color=sys.stdout.isatty()):
         print(block)
         print()
+
+
+@command
+def cmd_merge_manifests(args: argparse.Namespace) -> None:
+    from leia.split import merge_manifests
+
+    manifest = merge_manifests(args.parts, args.output, move=args.move, overwrite=args.overwrite)
+    _summary(f"{len(manifest.shards)} shards of {len(args.parts)} parts in {args.output}", manifest.counters)
+
+
+def _scale(args: argparse.Namespace) -> dict:
+    return {"engine": args.engine, "address": args.address, "num_shards": args.num_shards,
+            "shard_index": args.shard_index}
 
 
 @command
@@ -127,13 +140,24 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log each skipped page and row")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
+    def scale_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--engine", choices=["local", "ray"], default="local",
+                       help="local processes (default) or a Ray cluster (pip install 'leia[ray]')")
+        p.add_argument("--address", help="the Ray cluster to join (default: RAY_ADDRESS, else a local one)")
+        p.add_argument("--num-shards", type=_workers, default=1, metavar="N",
+                       help="split the run into N independent parts (job arrays); see merge-manifests")
+        p.add_argument("--shard-index", type=int, default=0, metavar="I",
+                       help="the part to run, 0..N-1: the shards whose index is I modulo N")
+
     p = sub.add_parser("extract", help="MediaWiki XML dump -> document shards (text + anchors)")
     p.add_argument("dump", help="pages-articles .xml, .xml.bz2 (multistream too) or .xml.gz")
     p.add_argument("-o", "--output", required=True, help="output folder of Arrow shards + manifest.json")
-    p.add_argument("--workers", type=_workers, default=1, help="parallel parser processes (default 1)")
+    p.add_argument("--workers", type=_workers, default=None,
+                   help="parallel parser processes (default 1; with --engine ray, one per CPU of the cluster)")
     p.add_argument("--shard-size", type=_workers, default=20_000, help="documents per shard (default 20000)")
     p.add_argument("--overwrite", action="store_true", help="replace another run's shards in OUTPUT")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    scale_options(p)
 
     p = sub.add_parser("entities", help="build the DuckDB entity table of English names")
     p.add_argument("--dump", help="the wiki's XML dump: titles, redirects and inline {{仮リンク}} names")
@@ -155,7 +179,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--strategy", choices=["right", "left", "replace"], default="right",
                        help="span after the mention (right, default), before it, or instead of it")
         p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-        p.add_argument("--workers", type=_workers, default=1, help="parallel processes (default 1)")
+        p.add_argument("--workers", type=_workers, default=None,
+                       help="parallel processes (default 1; with --engine ray, one per CPU of the cluster)")
         p.add_argument("--overwrite", action="store_true", help="replace another run's output")
         p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
@@ -165,6 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, help="output folder")
     p.add_argument("--shard-size", type=_workers, default=20_000, help="documents per shard (default 20000)")
     augment_options(p)
+    scale_options(p)
 
     p = sub.add_parser("run", help="extract + entities + augment; with no arguments, on the sample in data/")
     p.add_argument("--dump", help="the wiki's XML dump (default: the sample in data/)")
@@ -172,6 +198,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--wikidata", help="a Wikidata JSON dump")
     p.add_argument("-o", "--output", default="leia-output", help="output folder (default leia-output)")
     augment_options(p)
+
+    p = sub.add_parser("merge-manifests", help="assemble the output folders of a split run (--num-shards)")
+    p.add_argument("parts", nargs="+", metavar="PART", help="the output folder of every part")
+    p.add_argument("-o", "--output", required=True, help="folder to assemble the shards and manifest in")
+    p.add_argument("--move", action="store_true", help="move the shard files (default: hard link, else copy)")
+    p.add_argument("--overwrite", action="store_true", help="replace another run's shards in OUTPUT")
 
     p = sub.add_parser("stats", help="documents, mentions, spans and coverage of augmented shards")
     p.add_argument("folder")

@@ -6,7 +6,7 @@ import logging
 import os
 from collections import Counter
 from pathlib import Path
-from typing import Iterator
+from typing import Container, Iterator
 
 import pyarrow as pa
 from tqdm.auto import tqdm
@@ -14,6 +14,7 @@ from tqdm.auto import tqdm
 from leia.runner import Batch, run_shards
 from leia.schemas import DOCUMENTS
 from leia.shards import Manifest, open_output
+from leia.split import Part, Skip
 from leia.wiki.dump import DumpReader, Page
 from leia.wiki.siteinfo import SiteInfo
 
@@ -108,25 +109,62 @@ def extract(
     dump: str | os.PathLike,
     output: str | os.PathLike,
     *,
-    workers: int = 1,
+    workers: int | None = 1,
     shard_size: int = 20_000,
     batch_size: int = 64,
     overwrite: bool = False,
     progress: bool = True,
+    engine: str = "local",
+    address: str | None = None,
+    num_shards: int = 1,
+    shard_index: int = 0,
 ) -> Manifest:
     """Convert every article of ``dump`` into document shards under ``output`` and return the manifest.
 
     A rerun on the same dump and parameters continues where an interrupted run stopped, without redoing
-    finished shards.
+    finished shards. The engine (``"local"`` processes or ``"ray"``, on the cluster at ``address``) does not
+    change a byte of the output; with ``num_shards`` > 1 only part ``shard_index`` of the shards is written
+    (see :func:`leia.split.merge_manifests`).
     """
-    reader = DumpReader(dump)
+    from leia.engines import check_engine
+
+    part = Part(num_shards, shard_index)
+    if check_engine(engine, part) == "ray":
+        from leia.engines.ray import extract_on_ray
+
+        return extract_on_ray(dump, output, workers=workers, address=address, shard_size=shard_size,
+                              batch_size=batch_size, overwrite=overwrite, progress=progress)
+    return _extract(dump, output, workers=workers or 1, shard_size=shard_size, batch_size=batch_size,
+                    overwrite=overwrite, progress=progress, part=part)
+
+
+def extract_manifest(reader: DumpReader, shard_size: int) -> tuple[Manifest, SiteInfo]:
+    """The manifest an extraction of the dump ``reader`` reads writes, and the dump's site information."""
     site = reader.read_siteinfo()
     manifest = Manifest(
         kind="documents", inputs=[dump_input(reader)],
         parameters={"shard_size": shard_size, "converter": CONVERTER_VERSION},
         schema=DOCUMENTS.to_string(), extra={"wiki": site.to_dict()},
     )
-    out, manifest = open_output(output, manifest, overwrite=overwrite)
+    return manifest, site
+
+
+def _extract(
+    dump: str | os.PathLike,
+    output: str | os.PathLike,
+    *,
+    workers: int,
+    shard_size: int,
+    batch_size: int,
+    overwrite: bool,
+    progress: bool,
+    part: Part = Part(),
+    exclude: Container[int] = frozenset(),
+) -> Manifest:
+    """The local engine: part ``part`` of the shards, less those in ``exclude``, with ``workers`` processes."""
+    reader = DumpReader(dump)
+    manifest, site = extract_manifest(reader, shard_size)
+    out, manifest = open_output(output, part.mark(manifest), overwrite=overwrite)
     done = {s["index"] for s in manifest.shards}
     bar = tqdm(total=reader.size, unit="B", unit_scale=True, desc=f"extract {reader.name}",
                disable=not progress, dynamic_ncols=True)
@@ -140,7 +178,7 @@ def extract(
 
     try:
         run_shards(
-            iter_page_batches(reader, shard_size, batch_size, done),
+            iter_page_batches(reader, shard_size, batch_size, Skip(part, done, exclude)),
             _Converter(site), out=out, manifest=manifest, schema=DOCUMENTS, workers=workers, on_batch=on_batch,
         )
     finally:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Iterator
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from leia.errors import InputError
@@ -119,9 +120,11 @@ def _read_jsonl(path: Path, batch_size: int) -> Iterator[pa.RecordBatch]:
 
 
 def _rows_to_batch(rows: list[dict], path: Path) -> pa.RecordBatch:
-    if "text" not in rows[0]:
-        raise InputError(f"{path}: rows have no 'text' field (fields: {', '.join(rows[0])})")
-    schema = pa.schema([f for f in DOCUMENTS if f.name in rows[0]])
+    """The rows as a batch of the documents' fields that any of them has (a row may leave out ``anchors``)."""
+    fields = set().union(*rows)
+    if "text" not in fields:
+        raise InputError(f"{path}: rows have no 'text' field (fields: {', '.join(sorted(fields))})")
+    schema = pa.schema([f for f in DOCUMENTS if f.name in fields])
     try:
         return pa.RecordBatch.from_pylist(rows, schema=schema)
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, KeyError) as e:
@@ -129,13 +132,17 @@ def _rows_to_batch(rows: list[dict], path: Path) -> pa.RecordBatch:
 
 
 def _conform(rb: pa.RecordBatch, path: Path, first_row: int) -> pa.RecordBatch:
-    """Bring a corpus batch to the documents' columns: ids default to the row number, titles to ""."""
+    """Bring a corpus batch to the documents' columns: a missing id is the row number, a missing title ""."""
     names = rb.schema.names
     if "text" not in names:
         raise InputError(f"{path}: no 'text' column (columns: {', '.join(names)})")
     n = rb.num_rows
-    ids = rb.column("id").cast(pa.int64()) if "id" in names else pa.array(range(first_row, first_row + n), pa.int64())
-    titles = rb.column("title").cast(pa.string()) if "title" in names else pa.array([""] * n, pa.string())
+    ids = pa.array(range(first_row, first_row + n), pa.int64())
+    if "id" in names:
+        ids = pc.coalesce(rb.column("id").cast(pa.int64()), ids)
+    titles = pa.array([""] * n, pa.string())
+    if "title" in names:
+        titles = pc.coalesce(rb.column("title").cast(pa.string()), titles)
     if "anchors" in names:
         anchors = rb.column("anchors")
         t = anchors.type

@@ -8,7 +8,7 @@ import os
 from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
-from typing import Iterator
+from typing import Container, Iterator
 
 import pyarrow as pa
 from tqdm.auto import tqdm
@@ -17,10 +17,12 @@ from leia.augmenter import AugmentConfig, augment_batch
 from leia.entities import EntityTable, build_entities
 from leia.errors import ConfigError
 from leia.extraction import convert_pages, extract
-from leia.inputs import open_source
+from leia.engines import check_engine
+from leia.inputs import Source, open_source
 from leia.runner import Batch, run_shards
 from leia.schemas import AUGMENTED, DOCUMENTS, MARKER_CLOSE, MARKER_OPEN
 from leia.shards import Manifest, iter_record_batches, open_output, read_manifest
+from leia.split import Part, Skip
 from leia.wiki.siteinfo import SiteInfo
 
 __all__ = ["augment", "augment_dataset", "run", "stats", "preview", "SAMPLE_DUMP", "SAMPLE_LANGLINKS"]
@@ -57,32 +59,70 @@ def augment(
     prob: float = 0.5,
     strategy: str = "right",
     seed: int = 0,
-    workers: int = 1,
+    workers: int | None = 1,
     shard_size: int = 20_000,
     batch_size: int = 256,
     overwrite: bool = False,
     progress: bool = True,
+    engine: str = "local",
+    address: str | None = None,
+    num_shards: int = 1,
+    shard_index: int = 0,
 ) -> Manifest:
     """Write augmented shards of ``input`` to ``output`` and return the manifest.
 
-    The same input, entity table, parameters and seed give byte-identical shards whatever ``workers`` and
-    however the run was interrupted and resumed.
+    The same input, entity table, parameters and seed give byte-identical shards whatever ``workers``, the
+    engine (``"local"`` processes or ``"ray"``, on the cluster at ``address``), and however the run was
+    interrupted and resumed. With ``num_shards`` > 1 only part ``shard_index`` of the shards is written;
+    :func:`leia.split.merge_manifests` assembles the parts into what one run writes.
     """
-    table = EntityTable(entities)
+    part = Part(num_shards, shard_index)
     config = AugmentConfig(prob=prob, strategy=strategy, seed=seed)
-    source = open_source(input, shard_size=shard_size, batch_size=batch_size)
+    if check_engine(engine, part) == "ray":
+        from leia.engines.ray import augment_on_ray
+
+        return augment_on_ray(input, entities, output, config, workers=workers, address=address,
+                              shard_size=shard_size, batch_size=batch_size, overwrite=overwrite, progress=progress)
+    return _augment(EntityTable(entities), input, output, config, workers=workers or 1, shard_size=shard_size,
+                    batch_size=batch_size, overwrite=overwrite, progress=progress, part=part)
+
+
+def augment_manifest(source: Source, table: EntityTable, config: AugmentConfig, input: str | os.PathLike
+                     ) -> tuple[Manifest, SiteInfo]:
+    """The manifest an augmentation of ``source`` writes, and the wiki its pages are parsed as; refuses an
+    entity table of another wiki."""
     if source.wiki:
         table.check_wiki(source.wiki.get("dbname", ""), f"{input}")
     site = SiteInfo.from_dict(source.wiki) if source.wiki else table.site
     cleaning = table.meta.get("parameters")
     manifest = Manifest(
-        kind="augmented", inputs=source.inputs + [{"kind": "entities", "path": Path(entities).name,
-                                                     "size": Path(entities).stat().st_size}],
-        parameters={"prob": prob, "strategy": strategy, "seed": seed, "shard_size": shard_size,
-                    "entity_table": cleaning},
+        kind="augmented", inputs=source.inputs + [{"kind": "entities", "path": table.path.name,
+                                                     "size": table.path.stat().st_size}],
+        parameters={"prob": config.prob, "strategy": config.strategy, "seed": config.seed,
+                    "shard_size": source.shard_size, "entity_table": cleaning},
         schema=AUGMENTED.to_string(), extra={"wiki": source.wiki or table.wiki},
     )
-    out, manifest = open_output(output, manifest, overwrite=overwrite)
+    return manifest, site
+
+
+def _augment(
+    table: EntityTable,
+    input: str | os.PathLike,
+    output: str | os.PathLike,
+    config: AugmentConfig,
+    *,
+    workers: int,
+    shard_size: int,
+    batch_size: int,
+    overwrite: bool,
+    progress: bool,
+    part: Part = Part(),
+    exclude: Container[int] = frozenset(),
+) -> Manifest:
+    """The local engine: part ``part`` of the shards, less those in ``exclude``, with ``workers`` processes."""
+    source = open_source(input, shard_size=shard_size, batch_size=batch_size)
+    manifest, site = augment_manifest(source, table, config, input)
+    out, manifest = open_output(output, part.mark(manifest), overwrite=overwrite)
     done = {s["index"] for s in manifest.shards}
     table.lookup([])  # load the names once, before workers fork
     seen: Counter = Counter(manifest.counters)
@@ -96,8 +136,8 @@ def augment(
         bar.set_postfix(docs=seen["documents"], spans=seen["spans"], refresh=False)
 
     try:
-        run_shards(source.batches(done), _Augmenter(table, config, site), out=out, manifest=manifest,
-                   schema=AUGMENTED, workers=workers, on_batch=on_batch)
+        run_shards(source.batches(Skip(part, done, exclude)), _Augmenter(table, config, site), out=out,
+                   manifest=manifest, schema=AUGMENTED, workers=workers, on_batch=on_batch)
     finally:
         bar.close()
     return manifest
@@ -150,9 +190,27 @@ def run(
     if overwrite or not paths["entities"].exists():
         build_entities(paths["entities"], dump=dump, langlinks=langlinks, wikidata=wikidata, overwrite=overwrite,
                        progress=progress)
+    else:
+        _check_entity_inputs(paths["entities"], dump=dump, langlinks=langlinks, wikidata=wikidata)
     augment(paths["documents"], paths["entities"], paths["augmented"], prob=prob, strategy=strategy, seed=seed,
             workers=workers, overwrite=overwrite, progress=progress)
     return paths
+
+
+def _check_entity_inputs(path: Path, **files: str | os.PathLike | None) -> None:
+    """Refuse to reuse an entity table that was built from other files than this run's."""
+    import json
+
+    from leia.entities import _file_input
+    from leia.errors import OutputError
+
+    wanted = sorted((i["kind"], i["path"], i["size"]) for i in
+                    (_file_input(f, kind) for kind, f in files.items() if f is not None))
+    recorded = sorted((i.get("kind"), i.get("path"), i.get("size"))
+                      for i in json.loads(EntityTable(path).meta.get("inputs", "[]")))
+    if wanted != recorded:
+        raise OutputError(f"{path}: an entity table built from other inputs; choose another folder or pass "
+                          "--overwrite")
 
 
 def stats(folder: str | os.PathLike) -> dict:

@@ -74,14 +74,16 @@ class _ShardSink:
         self.counters.update(worked)
 
     def finish(self) -> None:
+        """List the shard in the manifest, then publish its file: a visible shard is always a listed one, so
+        a run killed in between resumes (a listed shard whose file is absent is simply redone)."""
         if self.writer is None:
             return
-        self.writer.close()
         entry = {"index": self.index, "file": self.writer.path.name, "rows": self.writer.rows,
                  "counters": dict(sorted(self.counters.items()))}
         self.manifest.shards.append(entry)
         self.manifest.shards.sort(key=lambda s: s["index"])
         self.manifest.save(self.out)
+        self.writer.close()
         if self.on_shard:
             self.on_shard(entry)
         self.writer = None

@@ -159,7 +159,8 @@ def open_output(folder: str | os.PathLike, new: Manifest, overwrite: bool = Fals
             old = Manifest.from_dict(json.loads(manifest_path.read_text(encoding="utf-8")))
         except (ValueError, KeyError):
             old = None
-        same = old is not None and (old.kind, old.inputs, old.parameters) == (new.kind, new.inputs, new.parameters)
+        same = old is not None and (old.kind, old.inputs, old.parameters, old.extra.get("split")) == (
+            new.kind, new.inputs, new.parameters, new.extra.get("split"))
         if same and not overwrite:
             done = [s for s in old.shards if (out / s["file"]).is_file()]
             new.shards = done
@@ -167,7 +168,7 @@ def open_output(folder: str | os.PathLike, new: Manifest, overwrite: bool = Fals
         if not overwrite:
             what = f"{old.kind} shards of another run" if old else "an unreadable manifest"
             raise OutputError(
-                f"{out}: holds {what} (different inputs or parameters); choose another folder or pass --overwrite")
+                f"{out}: holds {what} (different inputs, parameters or part of a split); choose another folder or pass --overwrite")
         for p in out.glob("shard-*.arrow"):
             p.unlink()
         manifest_path.unlink()

@@ -1,0 +1,23 @@
+"""Where a step runs. The per-batch work and the shard layout are the same everywhere; an engine only decides
+which process computes which shards: ``local`` (this machine's processes, :mod:`leia.runner`) or ``ray``
+(a Ray cluster, :mod:`leia.engines.ray`). A split into parts (:mod:`leia.split`) runs on either."""
+
+from __future__ import annotations
+
+from leia.errors import ConfigError
+from leia.split import Part
+
+__all__ = ["ENGINES", "check_engine"]
+
+ENGINES = ("local", "ray")
+
+
+def check_engine(engine: str, part: Part) -> str:
+    """Refuse an unknown engine, and a split run on Ray (the cluster already divides the work); return
+    ``engine``. A missing Ray is reported when the Ray engine starts, with its install line."""
+    if engine not in ENGINES:
+        raise ConfigError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    if engine == "ray" and not part.whole:
+        raise ConfigError("--num-shards splits a run among independent processes; with --engine ray the cluster "
+                          "already divides the work: drop --num-shards/--shard-index or use --engine local")
+    return engine

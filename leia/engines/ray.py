@@ -1,0 +1,198 @@
+"""Running ``leia extract`` and ``leia augment`` on a Ray cluster, with output identical to the local engine's.
+
+The run is cut into parts (:class:`leia.split.Part`): one per input shard when the input is a folder of
+documents, one per worker when it is a dump or a corpus (every part then reads the whole input and passes
+over the shards of the others). A pool of Ray actors runs the parts with the local engine's own code, each
+writing its shards on the shared file system under ``OUTPUT/.ray/``; the driver moves every finished part's
+shards into ``OUTPUT`` and updates the manifest, so an interrupted run resumes like a local one.
+
+The entity table is read from DuckDB once, by the driver, as an Arrow table of (title, english, source) put
+in Ray's object store; each actor receives it once (zero-copy on its node) and builds its lookup map once.
+Shared storage is required: every node must see the input, the entity table file and the output folder.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Container
+
+import pyarrow as pa
+from tqdm.auto import tqdm
+
+from leia.augmenter import AugmentConfig
+from leia.entities import EntityTable
+from leia.errors import LeiaError, require
+from leia.shards import Manifest, open_output, read_manifest
+from leia.split import Part, adopt_shards
+
+__all__ = ["augment_on_ray", "extract_on_ray", "names_table"]
+
+SCRATCH = ".ray"
+
+
+def names_table(entities: str | os.PathLike) -> pa.Table:
+    """Every title of an entity table with its English name and source, as one Arrow table."""
+    import duckdb
+
+    con = duckdb.connect(str(entities), read_only=True)
+    try:
+        return con.sql("SELECT title, english, source FROM entities").to_arrow_table()
+    finally:
+        con.close()
+
+
+class _SharedTable(EntityTable):
+    """An entity table whose names come from a map built once per worker, not from DuckDB."""
+
+    def __init__(self, path: str | os.PathLike, names: dict[str, tuple[str, str]]):
+        super().__init__(path)
+        self._names = names
+
+
+@dataclass(frozen=True)
+class _AugmentJob:
+    input: str
+    entities: str
+    config: AugmentConfig
+    shard_size: int
+    batch_size: int
+
+    def units(self, workers: int, done: set[int]) -> list[Part]:
+        from leia.inputs import open_source
+
+        source = open_source(self.input, shard_size=self.shard_size, batch_size=self.batch_size)
+        if source.kind != "documents":
+            return [Part(workers, i) for i in range(workers)]
+        indices = [s["index"] for s in read_manifest(source.paths[0]).shards]
+        count = max(indices, default=-1) + 1
+        return [Part(count, i) for i in indices if i not in done]
+
+    def __call__(self, names: dict | None, folder: str, part: Part, exclude: Container[int]) -> None:
+        from leia.pipeline import _augment
+
+        assert names is not None
+        _augment(_SharedTable(self.entities, names), self.input, folder, self.config, workers=1,
+                 shard_size=self.shard_size, batch_size=self.batch_size, overwrite=False, progress=False,
+                 part=part, exclude=exclude)
+
+
+@dataclass(frozen=True)
+class _ExtractJob:
+    dump: str
+    shard_size: int
+    batch_size: int
+
+    def units(self, workers: int, done: set[int]) -> list[Part]:
+        return [Part(workers, i) for i in range(workers)]
+
+    def __call__(self, names: dict | None, folder: str, part: Part, exclude: Container[int]) -> None:
+        from leia.extraction import _extract
+
+        _extract(self.dump, folder, workers=1, shard_size=self.shard_size, batch_size=self.batch_size,
+                 overwrite=False, progress=False, part=part, exclude=exclude)
+
+
+class _Worker:
+    """A Ray actor: holds the lookup map and runs one part at a time."""
+
+    def __init__(self, names: pa.Table | None):
+        self.names = None if names is None else dict(zip(
+            names.column("title").to_pylist(),
+            zip(names.column("english").to_pylist(), names.column("source").to_pylist())))
+
+    def run(self, job: Callable[..., None], folder: str, part: Part, exclude: frozenset[int]) -> str:
+        job(self.names, folder, part, exclude)
+        return folder
+
+
+def _connect(address: str | None) -> tuple[Any, bool]:
+    ray = require("ray", "ray")
+    if ray.is_initialized():
+        return ray, False
+    ray.init(address=address, include_dashboard=False, ignore_reinit_error=True, logging_level=logging.WARNING)
+    return ray, True
+
+
+def _run(job: Any, manifest: Manifest, output: str | os.PathLike, *, names: pa.Table | None, workers: int | None,
+         address: str | None, overwrite: bool, progress: bool, desc: str) -> Manifest:
+    ray, started = _connect(address)
+    out, manifest = open_output(output, manifest, overwrite=overwrite)
+    scratch = out / SCRATCH
+    if overwrite:
+        shutil.rmtree(scratch, ignore_errors=True)
+    done = frozenset(s["index"] for s in manifest.shards)
+    try:
+        n = workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
+        units = job.units(n, done)
+        if units:
+            from ray.util import ActorPool
+
+            shared = ray.put(names) if names is not None else None
+            worker = ray.remote(num_cpus=1)(_Worker)
+            pool = ActorPool([worker.remote(shared) for _ in range(min(n, len(units)))])
+            folders = [str(scratch / f"part-{u.shard_index:05d}-of-{u.num_shards:05d}") for u in units]
+            with tqdm(total=len(units), unit=" parts", desc=desc, disable=not progress, dynamic_ncols=True) as bar:
+                results = pool.map_unordered(lambda actor, args: actor.run.remote(job, args[0], args[1], done),
+                                             list(zip(folders, units)))
+                for folder in _unwrap(ray, results):
+                    adopt_shards(Path(folder), manifest, out, move=True)
+                    shutil.rmtree(folder)
+                    bar.update(1)
+    finally:
+        if started:
+            ray.shutdown()
+    shutil.rmtree(scratch, ignore_errors=True)
+    manifest.complete = True
+    manifest.save(out)
+    return manifest
+
+
+def _unwrap(ray: Any, results: Any) -> Any:
+    """Results as they come; a worker's LeiaError is raised as itself, not wrapped in Ray's error."""
+    try:
+        yield from results
+    except ray.exceptions.RayTaskError as e:
+        cause = getattr(e, "cause", None)
+        if isinstance(cause, LeiaError):
+            raise cause from None
+        raise
+
+
+def augment_on_ray(input: str | os.PathLike, entities: str | os.PathLike, output: str | os.PathLike,
+                   config: AugmentConfig, *, workers: int | None = None, address: str | None = None,
+                   shard_size: int = 20_000, batch_size: int = 256, overwrite: bool = False,
+                   progress: bool = True) -> Manifest:
+    """``leia augment`` on Ray: the shards and manifest :func:`leia.augment` writes, computed by ``workers``
+    actors (default: one per CPU of the cluster)."""
+    from leia.inputs import open_source
+    from leia.pipeline import augment_manifest
+
+    require("ray", "ray")
+    table = EntityTable(entities)
+    source = open_source(input, shard_size=shard_size, batch_size=batch_size)
+    manifest, _ = augment_manifest(source, table, config, input)
+    job = _AugmentJob(_absolute(input), str(table.path.resolve()), config, shard_size, batch_size)
+    return _run(job, manifest, output, names=names_table(table.path), workers=workers, address=address,
+                overwrite=overwrite, progress=progress, desc=f"augment {Path(input).name} on ray")
+
+
+def extract_on_ray(dump: str | os.PathLike, output: str | os.PathLike, *, workers: int | None = None,
+                   address: str | None = None, shard_size: int = 20_000, batch_size: int = 64,
+                   overwrite: bool = False, progress: bool = True) -> Manifest:
+    """``leia extract`` on Ray: each of ``workers`` actors reads the whole dump and converts its own shards."""
+    from leia.extraction import extract_manifest
+    from leia.wiki.dump import DumpReader
+
+    require("ray", "ray")
+    manifest, _ = extract_manifest(DumpReader(dump), shard_size)
+    job = _ExtractJob(_absolute(dump), shard_size, batch_size)
+    return _run(job, manifest, output, names=None, workers=workers, address=address, overwrite=overwrite,
+                progress=progress, desc=f"extract {Path(dump).name} on ray")
+
+
+def _absolute(path: str | os.PathLike) -> str:
+    return str(Path(path).absolute())

@@ -1,0 +1,149 @@
+"""Splitting one run among independent processes and putting the pieces back together.
+
+Part ``i`` of ``n`` owns every shard whose index ``s`` has ``s % n == i``. The shard layout depends only on
+the input, so ``n`` processes (a job array, several machines, Ray tasks) each given one part write, between
+them, exactly the shards one run writes; :func:`merge_manifests` checks that the parts belong together and
+assembles a folder whose shards and manifest equal a single run's.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Container, Sequence
+
+from leia.errors import ConfigError, InputError
+from leia.shards import Manifest, open_output, read_manifest
+
+__all__ = ["Part", "Skip", "merge_manifests", "adopt_shards", "SPLIT_KEY"]
+
+# The manifest key naming the part a folder holds; absent from a whole run's manifest.
+SPLIT_KEY = "split"
+
+
+@dataclass(frozen=True)
+class Part:
+    """Part ``shard_index`` of a run split ``num_shards`` ways; ``shard in part`` says whether it owns a shard."""
+
+    num_shards: int = 1
+    shard_index: int = 0
+
+    def __post_init__(self) -> None:
+        if self.num_shards < 1:
+            raise ConfigError(f"--num-shards must be at least 1, got {self.num_shards}")
+        if not 0 <= self.shard_index < self.num_shards:
+            raise ConfigError(f"--shard-index must be between 0 and {self.num_shards - 1} for --num-shards "
+                              f"{self.num_shards}, got {self.shard_index}")
+
+    @property
+    def whole(self) -> bool:
+        return self.num_shards == 1
+
+    def __contains__(self, shard: object) -> bool:
+        return isinstance(shard, int) and shard % self.num_shards == self.shard_index
+
+    def to_dict(self) -> dict:
+        return {"num_shards": self.num_shards, "shard_index": self.shard_index}
+
+    def mark(self, manifest: Manifest) -> Manifest:
+        """Record in ``manifest`` which part it describes (nothing for a whole run)."""
+        if not self.whole:
+            manifest.extra[SPLIT_KEY] = self.to_dict()
+        return manifest
+
+
+class Skip:
+    """The shards a reader passes over: those of other parts and those in any of ``done`` (finished ones).
+    Readers test ``shard in skip`` as they would a set of finished shards."""
+
+    def __init__(self, part: Part, *done: Container[int]):
+        self.part, self.done = part, done
+
+    def __contains__(self, shard: object) -> bool:
+        return shard not in self.part or any(shard in d for d in self.done)
+
+
+def _run_key(manifest: Manifest) -> tuple:
+    extra = {k: v for k, v in manifest.extra.items() if k != SPLIT_KEY}
+    return manifest.kind, manifest.inputs, manifest.parameters, manifest.schema, extra
+
+
+def _place(source: Path, target: Path, move: bool) -> None:
+    tmp = target.with_name(target.name + ".tmp")
+    tmp.unlink(missing_ok=True)
+    if move:
+        os.replace(source, target)
+        return
+    try:
+        os.link(source, tmp)
+    except OSError:
+        shutil.copyfile(source, tmp)
+    os.replace(tmp, target)
+
+
+def adopt_shards(part_folder: Path, manifest: Manifest, into: Path, *, move: bool = False) -> None:
+    """Bring the finished shards of ``part_folder`` (files and manifest entries) into folder ``into`` whose
+    manifest is ``manifest``; hard links (or copies) unless ``move``. Saves ``manifest``."""
+    part = read_manifest(part_folder, manifest.kind)
+    known = {s["index"] for s in manifest.shards}
+    for shard in part.shards:
+        source = Path(part_folder) / shard["file"]
+        if not source.is_file():
+            raise InputError(f"{part_folder}: shard {shard['file']} listed in the manifest is missing")
+        _place(source, Path(into) / shard["file"], move)
+        if shard["index"] not in known:
+            manifest.shards.append(shard)
+    manifest.shards.sort(key=lambda s: s["index"])
+    manifest.save(Path(into))
+
+
+def merge_manifests(parts: Sequence[str | os.PathLike], output: str | os.PathLike, *, move: bool = False,
+                    overwrite: bool = False) -> Manifest:
+    """Assemble the folders written by the ``n`` parts of a split run into ``output``.
+
+    Every part must be present and complete, and all must come from the same run (same kind, inputs,
+    parameters); each may hold only shards it owns. The result has the shard files and the manifest a single
+    run writes. Shard files are hard-linked (copied across file systems) unless ``move``.
+    """
+    if not parts:
+        raise ConfigError("merge-manifests needs the folders of the parts to merge")
+    manifests = [read_manifest(p) for p in parts]
+    first = manifests[0]
+    seen: dict[int, Path] = {}
+    num = None
+    for folder, m in zip(parts, manifests):
+        split = m.extra.get(SPLIT_KEY)
+        if not split:
+            raise InputError(f"{folder}: not a part of a split run (its manifest has no '{SPLIT_KEY}')")
+        part = Part(int(split["num_shards"]), int(split["shard_index"]))
+        if num is None:
+            num = part.num_shards
+        if part.num_shards != num:
+            raise ConfigError(f"{folder}: part of a {part.num_shards}-way split, the others of a {num}-way split")
+        if _run_key(m) != _run_key(first):
+            raise ConfigError(f"{folder}: comes from another run than {parts[0]} (inputs or parameters differ)")
+        if not m.complete:
+            raise InputError(f"{folder}: part {part.shard_index} of {num} is not finished; rerun it to complete it")
+        if part.shard_index in seen:
+            raise ConfigError(f"{folder} and {seen[part.shard_index]}: both hold part {part.shard_index} of {num}")
+        stray = [s["index"] for s in m.shards if s["index"] not in part]
+        if stray:
+            raise InputError(f"{folder}: holds shards {stray} that belong to other parts")
+        seen[part.shard_index] = Path(folder)
+    assert num is not None
+    missing = sorted(set(range(num)) - set(seen))
+    if missing:
+        raise InputError(f"parts {missing} of {num} are missing; give the folders of all {num} parts")
+    merged = Manifest(kind=first.kind, inputs=first.inputs, parameters=first.parameters, schema=first.schema,
+                      extra={k: v for k, v in first.extra.items() if k != SPLIT_KEY}, version=first.version)
+    out, merged = open_output(output, merged, overwrite=overwrite)
+    if any(Path(p).resolve() == out.resolve() for p in parts):
+        raise ConfigError(f"{out}: the merged folder must not be one of the parts")
+    merged.shards = []
+    for index in sorted(seen):
+        adopt_shards(seen[index], merged, out, move=move)
+    merged.complete = True
+    merged.save(out)
+    return merged

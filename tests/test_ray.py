@@ -1,0 +1,85 @@
+"""The Ray engine writes byte for byte what the local engine writes (shard files and manifest.json), for
+extraction and for augmentation of a documents folder and of a dump, from the Python API and the CLI. One
+local Ray session (2 CPUs) serves the whole module."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import leia
+from leia.cli import main
+from leia.engines.ray import SCRATCH
+from leia.shards import read_manifest
+
+ray = pytest.importorskip("ray", reason="ray is not installed: pip install 'leia[ray]' to run the Ray engine tests")
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parents[1]
+DUMP = REPO / "data" / "sample-jawiki-pages-articles.xml"
+LANGLINKS = REPO / "data" / "sample-jawiki-langlinks.sql"
+SHARD_SIZE = 2  # 14 articles: 8 shards, several record batches each with batch_size=1
+
+
+def folder_bytes(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def ray_session():
+    ray.init(num_cpus=2, include_dashboard=False, ignore_reinit_error=True, logging_level="ERROR")
+    yield
+    ray.shutdown()
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("local")
+    leia.extract(DUMP, root / "documents", shard_size=SHARD_SIZE, batch_size=1, progress=False)
+    leia.build_entities(root / "entities.duckdb", dump=DUMP, langlinks=LANGLINKS, progress=False)
+    return {"documents": root / "documents", "entities": root / "entities.duckdb"}
+
+
+def test_extract_on_ray_equals_local(tmp_path, built):
+    manifest = leia.extract(DUMP, tmp_path / "docs", shard_size=SHARD_SIZE, batch_size=1, progress=False,
+                            engine="ray", workers=2)
+    assert manifest.complete and len(manifest.shards) == 8
+    assert folder_bytes(tmp_path / "docs") == folder_bytes(built["documents"])
+    assert not (tmp_path / "docs" / SCRATCH).exists()
+
+
+def test_augment_dump_on_ray_equals_local(tmp_path, built):
+    options = dict(prob=0.5, seed=3, shard_size=SHARD_SIZE, batch_size=1, progress=False)
+    local = leia.augment(DUMP, built["entities"], tmp_path / "local", **options)
+    on_ray = leia.augment(DUMP, built["entities"], tmp_path / "ray", engine="ray", **options)
+    assert on_ray.counters == local.counters and local.counters["spans"] > 0
+    assert folder_bytes(tmp_path / "ray") == folder_bytes(tmp_path / "local")
+
+
+def test_ray_resumes_a_local_run_and_reruns_nothing(tmp_path, built):
+    options = dict(prob=0.5, seed=3, shard_size=SHARD_SIZE, batch_size=1, progress=False)
+    local = leia.augment(built["documents"], built["entities"], tmp_path / "local", **options)
+    partial = tmp_path / "partial"
+    leia.augment(built["documents"], built["entities"], partial, num_shards=2, shard_index=0, **options)
+    # Turn the first part into an interrupted whole run: its shards are kept, the others are computed on Ray.
+    manifest = read_manifest(partial)
+    manifest.extra.pop("split")
+    manifest.complete = False
+    manifest.save(partial)
+    kept = {p.name: p.stat().st_mtime_ns for p in partial.glob("shard-*.arrow")}
+    leia.augment(built["documents"], built["entities"], partial, engine="ray", workers=2, **options)
+    assert folder_bytes(partial) == folder_bytes(tmp_path / "local")
+    assert {name: (partial / name).stat().st_mtime_ns for name in kept} == kept
+    assert read_manifest(partial).counters == local.counters
+
+
+def test_cli_augment_documents_on_ray_equals_local(tmp_path, built, capsys):
+    assert main(["augment", str(built["documents"]), "--entities", str(built["entities"]), "-o",
+                 str(tmp_path / "cli-ray"), "--shard-size", str(SHARD_SIZE), "--seed", "5", "--engine", "ray",
+                 "--workers", "2", "-q"]) == 0
+    assert "augmented documents in" in capsys.readouterr().out
+    leia.augment(built["documents"], built["entities"], tmp_path / "local", shard_size=SHARD_SIZE, seed=5,
+                 progress=False)
+    assert folder_bytes(tmp_path / "cli-ray") == folder_bytes(tmp_path / "local")
