@@ -1,0 +1,217 @@
+"""The ``leia`` command: what each subcommand prints, its exit status, and that a failing command says why in
+one line naming the file and leaves no shard behind."""
+
+from __future__ import annotations
+
+import bz2
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import SAMPLE_DUMP, SAMPLE_LANGLINKS
+from leia.cli import main
+from leia.shards import MANIFEST, iter_record_batches
+
+BIN = Path(sys.executable).parent / "leia"
+
+
+def leia_command(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    command = [str(BIN)] if BIN.exists() else [sys.executable, "-m", "leia.cli"]
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    return subprocess.run([*command, *args], cwd=cwd, capture_output=True, text=True, encoding="utf-8", env=env,
+                          timeout=300)
+
+
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory) -> Path:
+    """``leia run`` with no arguments in an empty folder, as a user would first try it."""
+    cwd = tmp_path_factory.mktemp("cwd")
+    result = leia_command("run", cwd=cwd)
+    assert result.returncode == 0, result.stderr
+    (cwd / "stdout.txt").write_text(result.stdout, encoding="utf-8")
+    return cwd
+
+
+def test_run_without_arguments(sample_run):
+    out = (sample_run / "stdout.txt").read_text(encoding="utf-8")
+    lines = out.splitlines()
+    assert lines[:3] == ["documents:      leia-output/documents", "entity table:   leia-output/entities.duckdb",
+                         "augmented:      leia-output/augmented"]
+    assert sorted(p.name for p in (sample_run / "leia-output").iterdir()) == ["augmented", "documents",
+                                                                             "entities.duckdb"]
+    assert [line for line in lines if line.startswith("== ")] == ["== 東京 ==", "== 富士山 ==", "== 寿司 =="]
+    assert any("<translate>" in line and "</translate>" in line for line in lines)
+    assert "\x1b[" not in out
+    rows = [r for rb in iter_record_batches(sample_run / "leia-output" / "augmented") for r in rb.to_pylist()]
+    assert len(rows) == 14
+    for r in rows[:3]:
+        assert r["text"][:300] in out
+
+
+def test_run_again_resumes_without_error(sample_run):
+    before = {p.name: p.read_bytes() for p in (sample_run / "leia-output" / "augmented").iterdir()}
+    result = leia_command("run", "-q", cwd=sample_run)
+    assert result.returncode == 0, result.stderr
+    assert {p.name: p.read_bytes() for p in (sample_run / "leia-output" / "augmented").iterdir()} == before
+
+
+def test_run_with_other_parameters_needs_overwrite(sample_run):
+    result = leia_command("run", "-q", "--seed", "5", cwd=sample_run)
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith("leia run: error: leia-output/augmented: holds augmented shards of another run")
+
+
+def test_lookup_prints_title_tab_english(sample_run, capsys):
+    entities = str(sample_run / "leia-output" / "entities.duckdb")
+    titles = ["東京", "東京都", "不二山", "nile_River", "水星", "冥王星", "火星", "月見団子", "Category:天体",
+              "宝永大噴火", "かっぱ巻き", "ハレー彗星", "Halley's Comet"]
+    assert main(["lookup", "--entities", entities, *titles]) == 0
+    assert capsys.readouterr().out == (
+        "東京\tTokyo\n東京都\tTokyo\n不二山\tMount Fuji\nnile_River\tNile\n水星\tMercury\n冥王星\t\n火星\t\n"
+        "月見団子\t\nCategory:天体\t\n宝永大噴火\tHōei eruption\nかっぱ巻き\tMakizushi\n"
+        "ハレー彗星\tHalley's Comet\nHalley's Comet\t\n")
+
+
+def test_lookup_in_a_subprocess(sample_run):
+    result = leia_command("lookup", "--entities", "leia-output/entities.duckdb", "エジプト", "おにぎり", cwd=sample_run)
+    assert (result.returncode, result.stdout, result.stderr) == (0, "エジプト\tEgypt\nおにぎり\t\n", "")
+
+
+def test_lookup_of_a_missing_table(tmp_path, capsys):
+    assert main(["lookup", "--entities", str(tmp_path / "none.duckdb"), "東京"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == f"leia lookup: error: {tmp_path / 'none.duckdb'}: no such entity table; build one with " \
+                           "`leia entities`\n"
+
+
+def test_stats(sample_run, capsys):
+    folder = sample_run / "leia-output" / "augmented"
+    assert main(["stats", "--json", str(folder)]) == 0
+    figures = json.loads(capsys.readouterr().out)
+    rows = [r for rb in iter_record_batches(folder) for r in rb.to_pylist()]
+    mentions = [m for r in rows for m in r["mentions"]]
+    assert figures["documents"] == 14
+    assert figures["mentions"] == len(mentions) == 90
+    assert figures["spans"] == sum(r["text"].count("<translate>") for r in rows)
+    sources = {s: sum(m["source"] == s for m in mentions) for s in {m["source"] for m in mentions}}
+    assert figures["mentions_by_source"] == dict(sorted(sources.items()))
+    assert main(["stats", str(folder)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == f"documents  {14:>12,}"
+    assert lines[1] == f"mentions   {90:>12,}"
+    assert lines[2] == f"spans      {figures['spans']:>12,}"
+    assert lines[3] == f"coverage   {figures['coverage']:>12.1%}  (mentions with an English name)"
+    assert lines[4:] == [f"  {s:<16} {n:>10,}  {n / 90:6.1%}" for s, n in sorted(sources.items())]
+
+
+def test_preview_without_color(sample_run, capsys):
+    folder = sample_run / "leia-output" / "augmented"
+    assert main(["preview", "--color", "never", "-n", "2", "--width", "500", str(folder)]) == 0
+    out = capsys.readouterr().out
+    rows = [r for rb in iter_record_batches(folder) for r in rb.to_pylist()][:2]
+    assert out == "".join(f"== {r['title']} ==\n{r['text'][:500]}\n\n" for r in rows)
+    assert "<translate>" in out and "\x1b[" not in out
+    assert main(["preview", "--color", "always", "-n", "2", "--width", "500", str(folder)]) == 0
+    assert "\x1b[1;36m<translate>" in capsys.readouterr().out
+
+
+def test_stats_of_a_documents_folder_is_refused(sample_run, capsys):
+    folder = sample_run / "leia-output" / "documents"
+    assert main(["stats", str(folder)]) == 1
+    assert capsys.readouterr().err == f"leia stats: error: {folder}: holds documents shards, expected augmented\n"
+
+
+def test_augment_prob_out_of_range(tmp_path, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["augment", "docs", "--entities", "e.duckdb", "-o", str(tmp_path / "out"), "--prob", "2"])
+    assert info.value.code == 2
+    assert "argument --prob: must be between 0 and 1" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_augment_prob_out_of_range_exit_status(tmp_path):
+    result = leia_command("augment", "docs", "--entities", "e.duckdb", "-o", "out", "--prob", "2", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == "leia augment: error: argument --prob: must be between 0 and 1"
+
+
+def test_workers_must_be_positive(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["extract", str(SAMPLE_DUMP), "-o", "x", "--workers", "0"])
+    assert info.value.code == 2
+
+
+def test_extract_missing_file(tmp_path):
+    result = leia_command("extract", "nowhere.xml.bz2", "-o", "docs", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr == "leia extract: error: nowhere.xml.bz2: no such file\n"
+    assert result.stdout == ""
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_extract_not_a_dump(tmp_path, capsys):
+    (tmp_path / "notes.txt").write_text("首都はカイロ。\n", encoding="utf-8")
+    assert main(["extract", str(tmp_path / "notes.txt"), "-o", str(tmp_path / "docs"), "-q"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"leia extract: error: {tmp_path / 'notes.txt'}: not a MediaWiki XML dump")
+    assert err.count("\n") == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+def test_extract_truncated_dump_keeps_only_finished_shards(tmp_path, capsys, jawiki_dev_dump):
+    compressed = jawiki_dev_dump.read_bytes()
+    cut = tmp_path / "cut.xml.bz2"
+    cut.write_bytes(compressed[: len(compressed) // 2])
+    out = tmp_path / "docs"
+    assert main(["extract", str(cut), "-o", str(out), "--shard-size", "10", "-q"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"leia extract: error: {cut}: compressed stream is truncated or corrupt")
+    assert err.count("\n") == 1 and "pages)" in err
+    manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    assert manifest["complete"] is False
+    finished = {s["file"] for s in manifest["shards"]}
+    assert {p.name for p in out.iterdir()} == finished | {MANIFEST}
+    assert len(finished) >= 1
+    assert sum(s["rows"] for s in manifest["shards"]) == 10 * len(finished)
+
+
+def test_entities_command(tmp_path, capsys):
+    out = tmp_path / "e.duckdb"
+    assert main(["entities", "--dump", str(SAMPLE_DUMP), "--langlinks", str(SAMPLE_LANGLINKS), "-o", str(out),
+                 "-q"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == f"entity table {out}"
+    assert f"  {'redirect_cycle':<28} {2:>12,}" in lines
+    assert f"  {'entities':<28} {27:>12,}" in lines
+    assert main(["entities", "--dump", str(SAMPLE_DUMP), "-o", str(out), "-q"]) == 1
+    assert "exists; choose another file or pass --overwrite" in capsys.readouterr().err
+    assert main(["entities", "--langlinks", str(SAMPLE_LANGLINKS), "-o", str(tmp_path / "f.duckdb"), "-q"]) == 1
+    assert capsys.readouterr().err.startswith("leia entities: error: --langlinks needs --dump")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["e.duckdb"]
+    assert main(["entities", "--dump", str(SAMPLE_DUMP), "--langlinks", str(SAMPLE_LANGLINKS), "--keep-disambiguators",
+                 "-o", str(out), "--overwrite", "-q"]) == 0
+    capsys.readouterr()
+    assert main(["lookup", "--entities", str(out), "水星"]) == 0
+    assert capsys.readouterr().out == "水星\tMercury (planet)\n"
+
+
+def test_augment_command(sample_run, tmp_path, capsys):
+    docs = sample_run / "leia-output" / "documents"
+    entities = sample_run / "leia-output" / "entities.duckdb"
+    out = tmp_path / "aug"
+    assert main(["augment", str(docs), "--entities", str(entities), "-o", str(out), "--prob", "1",
+                 "--strategy", "left", "-q"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == f"augmented documents in {out}"
+    rows = [r for rb in iter_record_batches(out) for r in rb.to_pylist()]
+    spans = sum(r["text"].count("<translate>") for r in rows)
+    assert f"  {'spans':<28} {spans:>12,}" in lines
+    assert rows[1]["title"] == "富士山"
+    assert "<translate>Tokyo</translate>東京からも見える" in rows[1]["text"]
