@@ -38,6 +38,7 @@ def convert_pages(site: SiteInfo, pages: list[tuple[int, str, str]]) -> tuple[li
     rows: list[dict] = []
     counters: Counter = Counter()
     for page_id, title, wikitext in pages:
+        counters["wikitext_bytes"] += len(wikitext.encode("utf-8"))
         try:
             parsed = to_text(wikitext, site)
         except (UnparsablePage, RecursionError) as e:
@@ -97,7 +98,6 @@ def iter_page_batches(
         else:
             pending.append((page.id, page.title, page.text))
             counters["articles"] += 1
-            counters["wikitext_bytes"] += len(page.text.encode("utf-8"))
             article += 1
             if len(pending) >= batch_size:
                 yield flush()

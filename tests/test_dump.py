@@ -208,3 +208,35 @@ def test_no_siteinfo(tmp_path):
     path.write_text('<mediawiki xmlns="http://www.mediawiki.org/xml/export-0.11/"></mediawiki>\n', encoding="utf-8")
     with pytest.raises(InputError, match=re.escape(str(path)) + ": no <siteinfo>"):
         DumpReader(path).read_siteinfo()
+
+
+def test_bz2_is_decoded_by_indexed_bzip2_with_the_same_bytes_as_pythons_bz2(jawiki_dev_dump):
+    import bz2
+
+    from leia.wiki.dump import _FastBz2, open_binary
+
+    stream, counter = open_binary(jawiki_dev_dump)
+    with stream:
+        data = stream.read()
+    assert isinstance(counter, _FastBz2)
+    assert data == bz2.open(jawiki_dev_dump).read()
+    assert counter.consumed == jawiki_dev_dump.stat().st_size
+
+
+def test_a_truncated_bz2_yields_the_intact_text_before_the_damage(tmp_path, jawiki_dev_dump):
+    """indexed_bzip2 stops at the first damaged block it reads ahead to (after 1 MiB here); the rest is read
+    again with Python's bz2, which gets as far as the damage."""
+    import bz2
+
+    from leia.wiki.dump import open_binary
+
+    whole = bz2.open(jawiki_dev_dump).read()
+    cut = tmp_path / "cut.xml.bz2"
+    cut.write_bytes(jawiki_dev_dump.read_bytes()[: jawiki_dev_dump.stat().st_size // 2])
+    stream, _ = open_binary(cut)
+    got = bytearray()
+    with pytest.raises(EOFError):
+        while piece := stream.read(1 << 16):
+            got += piece
+    assert whole.startswith(bytes(got))
+    assert 1_700_000 < len(got) < len(whole) // 2

@@ -55,16 +55,73 @@ class _CountingReader(io.RawIOBase):
         super().close()
 
 
-def open_binary(path: str | os.PathLike) -> tuple[BinaryIO, _CountingReader]:
-    """Open a possibly compressed file by its magic bytes; returns (decompressed stream, byte counter)."""
+class _FastBz2(io.RawIOBase):
+    """bz2 through indexed_bzip2, which decodes blocks in C++ (about 1.6x Python's bz2 on one thread, and
+    on several threads when asked). It reads ahead and fails on the first damaged block it meets, so on a
+    fault the rest is read again with Python's bz2, which yields every intact byte before the damage and
+    then raises EOFError."""
+
+    def __init__(self, path: str, threads: int):
+        import indexed_bzip2
+
+        self.path = path
+        self.file = indexed_bzip2.open(path, parallelization=threads)
+        self.fallback: BinaryIO | None = None
+        self.position = 0
+        self._consumed = 0
+
+    @property
+    def consumed(self) -> int:
+        if self.fallback is None and not self.file.closed:
+            self._consumed = self.file.tell_compressed() // 8
+        return self._consumed
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[override]
+        if self.fallback is None:
+            try:
+                n = self.file.readinto(buffer)
+                self.position += n
+                return n
+            except RuntimeError:
+                self._consumed = os.path.getsize(self.path)
+                self.file.close()
+                self.fallback = bz2.open(self.path, "rb")
+                self.fallback.seek(self.position)
+        data = self.fallback.read1(min(len(buffer), 1 << 16))  # small reads: each intact piece before the damage
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        if self.fallback is not None:
+            self.fallback.close()
+        elif not self.file.closed:
+            self._consumed = self.consumed
+            self.file.close()
+        super().close()
+
+
+def open_binary(path: str | os.PathLike, threads: int = 1) -> tuple[BinaryIO, "_CountingReader | _FastBz2"]:
+    """Open a possibly compressed file by its magic bytes; returns (decompressed stream, an object whose
+    ``consumed`` is the compressed bytes read so far). bz2 (multistream too) is decoded with
+    ``threads`` threads when indexed_bzip2 is installed."""
     path = os.fspath(path)
     if not os.path.exists(path):
         raise InputError(f"{path}: no such file")
     if os.path.isdir(path):
         raise InputError(f"{path}: is a folder, expected a file")
+    with open(path, "rb") as f:
+        magic = f.read(3)
+    if magic == b"BZh":
+        try:
+            fast = _FastBz2(path, threads)
+        except ImportError:
+            pass
+        else:
+            return io.BufferedReader(fast, buffer_size=1 << 20), fast  # type: ignore[return-value]
     raw = open(path, "rb")
-    magic = raw.read(3)
-    raw.seek(0)
     counter = _CountingReader(raw)
     buffered = io.BufferedReader(counter, buffer_size=1 << 20)
     if magic == b"BZh":
@@ -82,13 +139,14 @@ class DumpReader:
     """Iterate over the pages of a MediaWiki XML dump; ``siteinfo`` is known once the first page is read
     (or after :meth:`read_siteinfo`)."""
 
-    def __init__(self, path: str | os.PathLike):
+    def __init__(self, path: str | os.PathLike, threads: int = 1):
         self.path = os.fspath(path)
+        self.threads = threads
         self.name = os.path.basename(self.path)
         self.size = os.path.getsize(self.path) if os.path.exists(self.path) else 0
         self.siteinfo: SiteInfo | None = None
         self.pages_read = 0
-        self._counter: _CountingReader | None = None
+        self._counter: _CountingReader | _FastBz2 | None = None
 
     @property
     def bytes_read(self) -> int:
@@ -108,7 +166,7 @@ class DumpReader:
         return InputError(f"{self.path}: {what} (after {self.pages_read} pages)")
 
     def _iter(self, stop_after_siteinfo: bool = False) -> Iterator[Page]:
-        stream, self._counter = open_binary(self.path)
+        stream, self._counter = open_binary(self.path, self.threads)
         self.pages_read = 0
         try:
             events = ET.iterparse(stream, events=("start", "end"))
@@ -146,6 +204,7 @@ class DumpReader:
                 raise InputError(f"{self.path}: no <siteinfo> in this dump")
         finally:
             stream.close()
+            self._counter.close()
 
     def _siteinfo(self, elem: ET.Element, root: ET.Element) -> SiteInfo:
         def text(name: str) -> str:
