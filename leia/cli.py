@@ -68,8 +68,20 @@ def cmd_augment(args: argparse.Namespace) -> None:
 
     manifest = augment(args.input, args.entities, args.output, prob=args.prob, strategy=args.strategy,
                        seed=args.seed, workers=args.workers, shard_size=args.shard_size, overwrite=args.overwrite,
-                       progress=not args.quiet, **_scale(args))
+                       progress=not args.quiet, mentions=args.mentions, **_scale(args))
     _summary(f"augmented documents in {args.output}", manifest.counters)
+
+
+@command
+def cmd_mentions(args: argparse.Namespace) -> None:
+    from leia.mentions import MentionConfig, build_mentions
+
+    config = MentionConfig(min_link_prob=args.min_link_prob, min_prior=args.min_prior,
+                           min_link_count=args.min_link_count, min_length=args.min_length,
+                           max_length=args.max_length, block=args.block, context=args.context)
+    counters = build_mentions(args.documents, args.entities, args.output, config=config, workers=args.workers,
+                              overwrite=args.overwrite, progress=not args.quiet)
+    _summary(f"mention dictionary {args.output}", counters)
 
 
 @command
@@ -189,8 +201,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--entities", required=True, help="entity table built by `leia entities`")
     p.add_argument("-o", "--output", required=True, help="output folder")
     p.add_argument("--shard-size", type=_workers, default=20_000, help="documents per shard (default 20000)")
+    p.add_argument("--mentions", help="mention dictionary (`leia mentions build`): find the mentions of "
+                                      "documents without anchors in their plain text")
     augment_options(p)
     scale_options(p)
+
+    p = sub.add_parser("mentions", help="the dictionary of anchor texts that finds mentions in plain text")
+    msub = p.add_subparsers(dest="mentions_command", required=True, metavar="ACTION")
+    m = msub.add_parser("build", help="documents -> mention dictionary (DuckDB): surfaces, link probability, "
+                                      "targets and priors")
+    m.add_argument("--documents", required=True, help="documents folder from `leia extract`")
+    m.add_argument("--entities", required=True, help="entity table of the same wiki (resolves redirects)")
+    m.add_argument("-o", "--output", required=True, help="the DuckDB file to write")
+    m.add_argument("--min-link-prob", type=_prob, default=0.2,
+                   help="least share of a surface's occurrences that are links (default 0.2)")
+    m.add_argument("--min-prior", type=_prob, default=0.01,
+                   help="least share of a surface's links that go to a target (default 0.01)")
+    m.add_argument("--min-link-count", type=_workers, default=1, help="least links of a surface (default 1)")
+    m.add_argument("--min-length", type=_workers, default=1, help="shortest surface, in characters (default 1)")
+    m.add_argument("--max-length", type=_workers, default=50, help="longest surface, in characters (default 50)")
+    m.add_argument("--block", action="store_true",
+                   help="surfaces below --min-link-prob still take their span (no mention inside them)")
+    m.add_argument("--context", action="store_true",
+                   help="prefer a target that an unambiguous mention of the same document links to")
+    m.add_argument("--workers", type=_workers, default=1, help="parallel processes (default 1)")
+    m.add_argument("--overwrite", action="store_true", help="replace an existing file")
+    m.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
     p = sub.add_parser("run", help="extract + entities + augment; with no arguments, on the sample in data/")
     p.add_argument("--dump", help="the wiki's XML dump (default: the sample in data/)")

@@ -35,8 +35,8 @@ SAMPLE_LANGLINKS = _DATA / "sample-jawiki-langlinks.sql"
 class _Augmenter:
     """The per-batch work of ``leia augment``: extract pages when the input is a dump, then insert spans."""
 
-    def __init__(self, table: EntityTable, config: AugmentConfig, site: SiteInfo | None):
-        self.table, self.config, self.site = table, config, site
+    def __init__(self, table: EntityTable, config: AugmentConfig, site: SiteInfo | None, detector=None):
+        self.table, self.config, self.site, self.detector = table, config, site, detector
 
     def __call__(self, payload: tuple[str, object]) -> tuple[pa.RecordBatch, dict]:
         kind, data = payload
@@ -46,6 +46,9 @@ class _Augmenter:
             counters.update(extracted)
             counters.pop("documents", None)
             data = pa.RecordBatch.from_pylist(rows, schema=DOCUMENTS)
+        if self.detector is not None:
+            data, detected = self.detector.detect_batch(data)
+            counters.update(detected)
         out, augmented = augment_batch(data, self.table.lookup_with_source, self.config)  # type: ignore[arg-type]
         counters.update(augmented)
         return out, dict(counters)
@@ -68,23 +71,29 @@ def augment(
     address: str | None = None,
     num_shards: int = 1,
     shard_index: int = 0,
+    mentions: str | os.PathLike | None = None,
 ) -> Manifest:
     """Write augmented shards of ``input`` to ``output`` and return the manifest.
 
     The same input, entity table, parameters and seed give byte-identical shards whatever ``workers``, the
     engine (``"local"`` processes or ``"ray"``, on the cluster at ``address``), and however the run was
     interrupted and resumed. With ``num_shards`` > 1 only part ``shard_index`` of the shards is written;
-    :func:`leia.split.merge_manifests` assembles the parts into what one run writes.
+    :func:`leia.split.merge_manifests` assembles the parts into what one run writes. With ``mentions`` (a
+    dictionary built by ``leia mentions build``), documents without anchors get the mentions detected in
+    their text (:mod:`leia.mentions`) before the spans are inserted.
     """
     part = Part(num_shards, shard_index)
     config = AugmentConfig(prob=prob, strategy=strategy, seed=seed)
     if check_engine(engine, part) == "ray":
         from leia.engines.ray import augment_on_ray
 
+        if mentions is not None:
+            raise ConfigError("mention detection (--mentions) runs on the local engine only")
+
         return augment_on_ray(input, entities, output, config, workers=workers, address=address,
                               shard_size=shard_size, batch_size=batch_size, overwrite=overwrite, progress=progress)
     return _augment(EntityTable(entities), input, output, config, workers=workers or 1, shard_size=shard_size,
-                    batch_size=batch_size, overwrite=overwrite, progress=progress, part=part)
+                    batch_size=batch_size, overwrite=overwrite, progress=progress, part=part, mentions=mentions)
 
 
 def augment_manifest(source: Source, table: EntityTable, config: AugmentConfig, input: str | os.PathLike
@@ -118,10 +127,17 @@ def _augment(
     progress: bool,
     part: Part = Part(),
     exclude: Container[int] = frozenset(),
+    mentions: str | os.PathLike | None = None,
 ) -> Manifest:
     """The local engine: part ``part`` of the shards, less those in ``exclude``, with ``workers`` processes."""
     source = open_source(input, shard_size=shard_size, batch_size=batch_size)
     manifest, site = augment_manifest(source, table, config, input)
+    detector = None
+    if mentions is not None:
+        from leia.mentions import mention_detector
+
+        detector, described = mention_detector(mentions, table, source.wiki)
+        manifest.parameters["mentions"] = described
     out, manifest = open_output(output, part.mark(manifest), overwrite=overwrite)
     done = {s["index"] for s in manifest.shards}
     table.lookup([])  # load the names once, before workers fork
@@ -136,7 +152,7 @@ def _augment(
         bar.set_postfix(docs=seen["documents"], spans=seen["spans"], refresh=False)
 
     try:
-        run_shards(source.batches(Skip(part, done, exclude)), _Augmenter(table, config, site), out=out,
+        run_shards(source.batches(Skip(part, done, exclude)), _Augmenter(table, config, site, detector), out=out,
                    manifest=manifest, schema=AUGMENTED, workers=workers, on_batch=on_batch)
     finally:
         bar.close()

@@ -1,0 +1,220 @@
+"""Mention detection in plain text: a hand-made dictionary and texts with the exact mentions expected, the
+dictionary built from the sample dump with counts checked by hand, and ``leia augment --mentions`` on a
+text-only JSON-lines corpus."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pytest
+
+from leia.cli import main
+from leia.entities import build_entities
+from leia.errors import ConfigError, OutputError
+from leia.extraction import extract
+from leia.mentions import Detector, MentionConfig, MentionTable, build_mentions, make_entries
+from leia.schemas import DOCUMENTS
+from leia.shards import iter_record_batches
+from leia.spans import strip_spans
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE_DUMP = REPO / "data" / "sample-jawiki-pages-articles.xml"
+SAMPLE_LANGLINKS = REPO / "data" / "sample-jawiki-langlinks.sql"
+
+# surface -> {target: links}, and how often the surface occurs in all text.
+LINKS = {
+    "日本": ({"日本": 6}, 10),
+    "東京": ({"東京": 2}, 4),
+    "東京都": ({"東京都": 3}, 3),
+    "エジプト・アラブ": ({"エジプト": 1}, 1),
+    "アラブ共和国": ({"アラブ連合共和国": 2}, 2),
+    "ソ連": ({"ソビエト連邦": 4}, 4),
+    "1990年": ({"1990年": 5}, 5),
+    "ジョージア": ({"ジョージア州": 3, "ジョージア (国)": 2}, 5),
+    "グルジア": ({"ジョージア (国)": 2}, 2),
+    "首相": ({"内閣総理大臣": 1}, 10),
+    "カイロ": ({"カイロ": 99, "カイロ (暖房器具)": 1}, 100),
+}
+
+
+def detector(**overrides) -> Detector:
+    links = Counter({(s, t): n for s, (targets, _) in LINKS.items() for t, n in targets.items()})
+    occurrences = Counter({s: occ for s, (_, occ) in LINKS.items()})
+    config = MentionConfig(**overrides)
+    return Detector(make_entries(links, occurrences, config), config)
+
+
+CASES = [
+    # (text, expected mentions as (text[start:end], target)), default thresholds
+    ("日本の首都は東京である。", [("日本", "日本"), ("東京", "東京")]),
+    ("日本語を話す。", []),  # 日本|語: a lone kanji noun after the mention makes one word with it
+    ("日本人と日本政府", [("日本", "日本")]),  # 人 glues, 政府 is a word of its own
+    ("東京都に住む", [("東京都", "東京都")]),  # longest match first
+    ("東京湾に面する", []),
+    ("エジプト・アラブ共和国は", [("エジプト・アラブ", "エジプト")]),  # leftmost-longest, no overlap
+    ("旧ソ連の国々", []),  # a lone kanji at the start of a compound glues to what follows
+    ("ソ連の崩壊", [("ソ連", "ソビエト連邦")]),
+    ("1990年頃に", [("1990年", "1990年")]),  # 頃 is a loose suffix
+    ("𠮷野の日本", [("日本", "日本")]),  # offsets are code points, astral characters included
+    ("首相が来た", []),  # link probability 0.1 < 0.2
+    ("カイロは暑い", [("カイロ", "カイロ")]),  # the second target's prior is 0.01: kept but less probable
+    ("ジョージアの州都", [("ジョージア", "ジョージア州")]),
+    ("グルジアは旧名で、ジョージアが今の名", [("グルジア", "ジョージア (国)"), ("ジョージア", "ジョージア州")]),
+    ("", []),
+]
+
+
+@pytest.mark.parametrize("text,expected", CASES, ids=[c[0] or "empty" for c in CASES])
+def test_detect(text, expected):
+    found = detector().detect(text)
+    assert [(text[s:e], t) for s, e, t in found] == expected
+    assert found == sorted(found)
+    assert all(e1 <= s2 for (_, e1, _), (s2, _, _) in zip(found, found[1:]))
+
+
+def test_thresholds_and_options():
+    text = "首相は日本語でグルジアとジョージアを語った"
+    assert [text[s:e] for s, e, _ in detector(min_link_prob=0.1).detect(text)] == ["首相", "グルジア", "ジョージア"]
+    assert [t for _, _, t in detector().detect(text)] == ["ジョージア (国)", "ジョージア州"]
+    assert [t for _, _, t in detector(context=True).detect(text)] == ["ジョージア (国)", "ジョージア (国)"]
+    assert [text[s:e] for s, e, _ in detector(min_length=5).detect(text)] == ["ジョージア"]
+    assert [text[s:e] for s, e, _ in detector(max_length=4).detect(text)] == ["グルジア"]
+    assert [text[s:e] for s, e, _ in detector(segment=False).detect(text)] == ["日本", "グルジア", "ジョージア"]
+    # A prior below min_prior drops the target; a surface left with none is no mention.
+    assert detector(min_prior=0.5).detect("カイロへ") == [(0, 3, "カイロ")]
+    assert detector(min_prior=0.7).detect("ジョージアへ") == []
+    # With block, a surface below min_link_prob still takes its span.
+    assert detector(block=True).detect("首相が") == []
+    with pytest.raises(ConfigError):
+        MentionConfig(min_link_prob=1.5)
+    with pytest.raises(ConfigError):
+        MentionConfig(min_length=3, max_length=2)
+
+
+def test_detect_batch_fills_only_documents_without_anchors():
+    batch = pa.RecordBatch.from_pylist([
+        {"id": 1, "title": "a", "text": "日本の首都", "anchors": []},
+        {"id": 2, "title": "b", "text": "日本の首都", "anchors": [{"start": 3, "end": 5, "target": "首都", "english": None}]},
+    ], schema=DOCUMENTS)
+    out, counters = detector().detect_batch(batch)
+    assert out.schema.equals(DOCUMENTS)
+    assert out.column("anchors").to_pylist() == [
+        [{"start": 0, "end": 2, "target": "日本", "english": None}],
+        [{"start": 3, "end": 5, "target": "首都", "english": None}],
+    ]
+    assert counters == {"documents_detected": 1, "anchors_detected": 1}
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory) -> dict[str, Path]:
+    tmp = tmp_path_factory.mktemp("mentions")
+    extract(SAMPLE_DUMP, tmp / "documents", progress=False)
+    build_entities(tmp / "entities.duckdb", dump=SAMPLE_DUMP, langlinks=SAMPLE_LANGLINKS, progress=False)
+    return {"documents": tmp / "documents", "entities": tmp / "entities.duckdb", "tmp": tmp}
+
+
+def test_build_on_sample(sample):
+    out = sample["tmp"] / "mentions.duckdb"
+    counters = build_mentions(sample["documents"], sample["entities"], out, progress=False)
+    anchors = sum(len(a) for rb in iter_record_batches(sample["documents"], "documents")
+                  for a in rb.column("anchors").to_pylist())
+    assert counters["anchors"] == anchors == 90
+    con = duckdb.connect(str(out), read_only=True)
+    surfaces = {s: (links, occ) for s, links, occ, _ in con.execute("SELECT * FROM surfaces").fetchall()}
+    candidates = {s: (t, n) for s, t, n, _ in con.execute("SELECT * FROM candidates").fetchall()}
+    con.close()
+    # 日本: linked in 東京, 富士山 and 日本語; also in 日本料理 twice (料理 is a word of its own), never
+    # counted in 日本語 (語 glues).
+    assert surfaces["日本"] == (3, 5)
+    # 月: linked in 富士山, 水星, 月見団子; unlinked in 月 (its first word, 上弦の月, 下弦の月, 月の海);
+    # not in 満月, 新月, 月見.
+    assert surfaces["月"] == (3, 7)
+    # エジプト: linked in カイロ, ナイル川, ピラミッド; unlinked at the start of エジプト and in
+    # エジプト考古学博物館.
+    assert surfaces["エジプト"] == (3, 5)
+    # 東京: linked in 富士山; unlinked at the start of 東京, in 東京に and in the line 東京の歴史 (linked there
+    # as a whole); not in 東京湾 nor 東京都.
+    assert surfaces["東京"] == (1, 4)
+    # ナイル: linked in エジプト; unlinked in ナイルがわ; not in ナイル川 (川 glues) nor 青ナイル (青 glues).
+    assert surfaces["ナイル"] == (1, 2)
+    # Targets through the entity table's redirects: Nile River -> ナイル川, 不二山 -> 富士山, 東京都 -> 東京.
+    assert candidates["ナイル"] == ("ナイル川", 1)
+    assert candidates["フジヤマ"] == ("富士山", 1)
+    assert candidates["東京都"] == ("東京", 1)
+    table = MentionTable(out)
+    assert table.config == MentionConfig()
+    assert table.dbname == "jawiki"
+    assert table.entries()["月"].link_prob == pytest.approx(3 / 7)
+    with pytest.raises(OutputError):
+        build_mentions(sample["documents"], sample["entities"], out, progress=False)
+
+
+def test_augment_text_only_corpus(sample, tmp_path, capsys):
+    dictionary = tmp_path / "mentions.duckdb"
+    assert main(["mentions", "build", "--documents", str(sample["documents"]), "--entities",
+                 str(sample["entities"]), "-o", str(dictionary), "-q"]) == 0
+    corpus = tmp_path / "corpus.jsonl"
+    texts = ["カイロはエジプトの首都である。", "月の海を見る。", "日本語の本"]
+    corpus.write_text("".join(json.dumps({"text": t}, ensure_ascii=False) + "\n" for t in texts), encoding="utf-8")
+    out = tmp_path / "augmented"
+    assert main(["augment", str(corpus), "--entities", str(sample["entities"]), "--mentions", str(dictionary),
+                 "-o", str(out), "--prob", "1", "-q"]) == 0
+    rows = [row for rb in iter_record_batches(out, "augmented") for row in rb.to_pylist()]
+    assert [r["text"] for r in rows] == [
+        "カイロ<translate>Cairo</translate>はエジプト<translate>Egypt</translate>の首都である。",
+        "月の海<translate>Lunar mare</translate>を見る。",
+        "日本語<translate>Japanese language</translate>の本",
+    ]
+    assert [strip_spans(r["text"]) for r in rows] == texts
+    assert [[(m["start"], m["end"], m["target"]) for m in r["mentions"]] for r in rows] == [
+        [(0, 3, "カイロ"), (4, 8, "エジプト"), (9, 11, "首都")],
+        [(0, 3, "月の海")],
+        [(0, 3, "日本語")],
+    ]
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["parameters"]["mentions"]["path"] == "mentions.duckdb"
+    assert manifest["counters"]["documents_detected"] == 3
+    assert manifest["counters"]["anchors_detected"] == 5
+
+
+def test_workers_give_the_same_results(sample, tmp_path):
+    one, two = tmp_path / "one.duckdb", tmp_path / "two.duckdb"
+    assert build_mentions(sample["documents"], sample["entities"], one, progress=False) == \
+        build_mentions(sample["documents"], sample["entities"], two, workers=2, progress=False)
+    for table in ("surfaces", "candidates"):
+        rows = []
+        for path in (one, two):
+            con = duckdb.connect(str(path), read_only=True)
+            rows.append(con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall())
+            con.close()
+        assert rows[0] == rows[1] and rows[0]
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text("".join(json.dumps({"text": f"{i}年、カイロからナイル川を下ってエジプトの地中海へ。"},
+                                         ensure_ascii=False) + "\n" for i in range(40)), encoding="utf-8")
+    outputs = []
+    for workers in (1, 2):
+        out = tmp_path / f"augmented-{workers}"
+        assert main(["augment", str(corpus), "--entities", str(sample["entities"]), "--mentions", str(one),
+                     "-o", str(out), "--workers", str(workers), "--shard-size", "8", "-q"]) == 0
+        outputs.append([row for rb in iter_record_batches(out, "augmented") for row in rb.to_pylist()])
+    assert outputs[0] == outputs[1]
+    assert [(m["start"], m["end"], m["target"]) for m in outputs[0][0]["mentions"]] == [
+        (3, 6, "カイロ"), (8, 12, "ナイル川"), (16, 20, "エジプト"), (21, 24, "地中海")]
+
+
+def test_refuses_another_wiki(sample, tmp_path):
+    dictionary = tmp_path / "mentions.duckdb"
+    build_mentions(sample["documents"], sample["entities"], dictionary, progress=False)
+    con = duckdb.connect(str(dictionary))
+    con.execute("UPDATE meta SET value = '{\"dbname\": \"dewiki\"}' WHERE key = 'wiki'")
+    con.close()
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text('{"text": "カイロ"}\n', encoding="utf-8")
+    from leia.pipeline import augment
+
+    with pytest.raises(ConfigError, match="dewiki"):
+        augment(corpus, sample["entities"], tmp_path / "out", mentions=dictionary, progress=False)
