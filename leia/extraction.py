@@ -15,7 +15,7 @@ from leia.runner import Batch, run_shards
 from leia.schemas import DOCUMENTS
 from leia.shards import Manifest, open_output
 from leia.split import Part, Skip
-from leia.wiki.dump import DumpReader, Page
+from leia.wiki.dump import DumpReader, RawPage
 from leia.wiki.siteinfo import SiteInfo
 
 __all__ = ["extract", "convert_pages", "iter_page_batches", "dump_input"]
@@ -30,14 +30,16 @@ def dump_input(reader: DumpReader) -> dict:
     return {"path": reader.name, "size": reader.size}
 
 
-def convert_pages(site: SiteInfo, pages: list[tuple[int, str, str]]) -> tuple[list[dict], dict]:
-    """Convert a batch of articles ``(id, title, wikitext)`` to document rows; a page the converter cannot
-    handle is counted and skipped with a warning."""
+def convert_pages(site: SiteInfo, pages: list[RawPage], dump: str = "dump") -> tuple[list[dict], dict]:
+    """Parse and convert a batch of articles to document rows; a page the converter cannot handle is counted
+    and skipped with a warning, a page whose XML is broken stops the run (InputError naming ``dump``)."""
     from leia.wiki.wikitext import UnparsablePage, to_text
 
     rows: list[dict] = []
     counters: Counter = Counter()
-    for page_id, title, wikitext in pages:
+    for raw in pages:
+        page = raw.parse(dump)
+        page_id, title, wikitext = page.id, page.title, page.text
         counters["wikitext_bytes"] += len(wikitext.encode("utf-8"))
         try:
             parsed = to_text(wikitext, site)
@@ -63,8 +65,9 @@ def iter_page_batches(
     reader: DumpReader, shard_size: int, batch_size: int, done: set[int] = frozenset(),
 ) -> Iterator[Batch]:
     """Group the dump's articles into batches; article number k belongs to shard k // shard_size, so the
-    layout depends only on the dump. Pages of finished shards are read past, not converted."""
-    pending: list[tuple[int, str, str]] = []
+    layout depends only on the dump. Pages stay unparsed XML until the work on their batch parses them;
+    pages of finished shards are read past, not parsed."""
+    pending: list[RawPage] = []
     counters: Counter = Counter()
     shard = 0
     last_progress = 0
@@ -78,8 +81,8 @@ def iter_page_batches(
         pending, counters = [], Counter()
         return batch
 
-    page: Page
-    for page in reader:
+    page: RawPage
+    for page in reader.raw_pages():
         this_shard = article // shard_size
         if this_shard != shard:
             if (pending or counters) and shard not in done:
@@ -93,10 +96,10 @@ def iter_page_batches(
         counters["pages_read"] += 1
         if page.ns != 0:
             counters["skipped_other_namespace"] += 1
-        elif page.redirect is not None:
+        elif page.redirect:
             counters["skipped_redirect"] += 1
         else:
-            pending.append((page.id, page.title, page.text))
+            pending.append(page)
             counters["articles"] += 1
             article += 1
             if len(pending) >= batch_size:
@@ -179,7 +182,7 @@ def _extract(
     try:
         run_shards(
             iter_page_batches(reader, shard_size, batch_size, Skip(part, done, exclude)),
-            _Converter(site), out=out, manifest=manifest, schema=DOCUMENTS, workers=workers, on_batch=on_batch,
+            _Converter(site, reader.path), out=out, manifest=manifest, schema=DOCUMENTS, workers=workers, on_batch=on_batch,
         )
     finally:
         bar.close()
@@ -189,9 +192,10 @@ def _extract(
 class _Converter:
     """The per-batch work of extraction as a picklable callable."""
 
-    def __init__(self, site: SiteInfo):
+    def __init__(self, site: SiteInfo, dump: str = "dump"):
         self.site = site
+        self.dump = dump
 
-    def __call__(self, pages: list[tuple[int, str, str]]) -> tuple[pa.RecordBatch, dict]:
-        rows, counters = convert_pages(self.site, pages)
+    def __call__(self, pages: list[RawPage]) -> tuple[pa.RecordBatch, dict]:
+        rows, counters = convert_pages(self.site, pages, self.dump)
         return pa.RecordBatch.from_pylist(rows, schema=DOCUMENTS), counters

@@ -11,14 +11,15 @@ import bz2
 import gzip
 import io
 import os
+import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
-from typing import BinaryIO, Iterator
+from typing import BinaryIO, Iterator, NamedTuple
 
 from leia.errors import InputError
 from leia.wiki.siteinfo import SiteInfo
 
-__all__ = ["Page", "DumpReader", "open_binary"]
+__all__ = ["Page", "RawPage", "DumpReader", "open_binary"]
 
 
 @dataclass(frozen=True)
@@ -234,27 +235,89 @@ class DumpReader:
     def _page(self, elem: ET.Element) -> Page:
         if self.siteinfo is None:
             raise self._fail("a <page> before any <siteinfo>")
-        title = ""
-        ns = 0
-        page_id = 0
-        redirect = None
-        text = ""
-        timestamp = None
-        for child in elem:
-            tag = _local(child.tag)
-            if tag == "title":
-                title = child.text or ""
-            elif tag == "ns":
-                ns = int(child.text or 0)
-            elif tag == "id":
-                page_id = int(child.text or 0)
-            elif tag == "redirect":
-                redirect = child.get("title") or ""
-            elif tag == "revision":
-                for part in child:
-                    ptag = _local(part.tag)
-                    if ptag == "text":
-                        text = part.text or ""
-                    elif ptag == "timestamp":
-                        timestamp = part.text
-        return Page(id=page_id, ns=ns, title=title, text=text, redirect=redirect, timestamp=timestamp)
+        return _page_from_element(elem)
+
+    def raw_pages(self) -> Iterator[RawPage]:
+        """The pages as XML fragments, cut out of the decompressed stream without parsing them; each is
+        parsed later, where it is converted (:meth:`RawPage.parse`). Checks the dump's header first."""
+        self.read_siteinfo()
+        stream, self._counter = open_binary(self.path, self.threads)
+        self.pages_read = 0
+        buffer = b""
+        try:
+            first = True
+            while chunk := stream.read1(1 << 22):
+                buffer += chunk
+                start = 0
+                while (begin := buffer.find(b"<page>", start)) >= 0:
+                    end = buffer.find(b"</page>", begin)
+                    if end < 0:
+                        break
+                    if not first and buffer[start:begin].strip():
+                        raise self._fail(f"malformed XML: unexpected {buffer[start:begin].strip()[:40]!r} between pages")
+                    first = False
+                    end += len(b"</page>")
+                    xml = buffer[begin:end]
+                    head = xml[: xml.find(b"<revision")]
+                    ns = _NS_RE.search(head)
+                    self.pages_read += 1
+                    yield RawPage(self.pages_read, int(ns.group(1)) if ns else 0, b"<redirect" in head, xml)
+                    start = end
+                buffer = buffer[start:]
+        except (EOFError, OSError, gzip.BadGzipFile) as e:
+            raise self._fail(f"compressed stream is truncated or corrupt ({e})") from None
+        finally:
+            stream.close()
+            self._counter.close()
+        if buffer.strip() != b"</mediawiki>":
+            raise self._fail(f"malformed XML: the dump does not end with </mediawiki> ({buffer.strip()[-40:]!r})")
+
+
+_NS_RE = re.compile(rb"<ns>(-?\d+)</ns>")
+
+
+class RawPage(NamedTuple):
+    """A page as the bytes of its XML, with what routing it needs (its namespace and whether it redirects);
+    ``number`` is its position in the dump, from 1."""
+
+    number: int
+    ns: int
+    redirect: bool
+    xml: bytes
+
+    @property
+    def is_article(self) -> bool:
+        return self.ns == 0 and not self.redirect
+
+    def parse(self, dump: str = "dump") -> Page:
+        try:
+            return _page_from_element(ET.fromstring(self.xml))
+        except ET.ParseError as e:
+            raise InputError(f"{dump}: malformed XML in page {self.number} ({e})") from None
+
+
+def _page_from_element(elem: ET.Element) -> Page:
+    title = ""
+    ns = 0
+    page_id = 0
+    redirect = None
+    text = ""
+    timestamp = None
+    for child in elem:
+        tag = _local(child.tag)
+        if tag == "title":
+            title = child.text or ""
+        elif tag == "ns":
+            ns = int(child.text or 0)
+        elif tag == "id":
+            page_id = int(child.text or 0)
+        elif tag == "redirect":
+            redirect = child.get("title") or ""
+        elif tag == "revision":
+            for part in child:
+                ptag = _local(part.tag)
+                if ptag == "text":
+                    text = part.text or ""
+                elif ptag == "timestamp":
+                    timestamp = part.text
+    return Page(id=page_id, ns=ns, title=title, text=text, redirect=redirect, timestamp=timestamp)
