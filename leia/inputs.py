@@ -52,6 +52,10 @@ class Source:
         else:
             yield from self._corpus(done)
 
+    def shard_indices(self) -> list[int]:
+        """The numbers of the shards of a documents folder that hold documents (the output has the same)."""
+        return [s["index"] for s in read_manifest(self.paths[0], "documents").shards if s.get("rows")]
+
     def _documents(self, done: set[int]) -> Iterator[Batch]:
         folder = self.paths[0]
         manifest = read_manifest(folder, "documents")

@@ -19,7 +19,7 @@ from leia.errors import ConfigError
 from leia.extraction import convert_pages, extract
 from leia.engines import check_engine
 from leia.inputs import Source, open_source
-from leia.runner import Batch, run_shards
+from leia.runner import Batch, run_shards, run_whole_shards
 from leia.schemas import AUGMENTED, DOCUMENTS, MARKER_CLOSE, MARKER_OPEN
 from leia.shards import Manifest, iter_record_batches, open_output, read_manifest
 from leia.split import Part, Skip
@@ -151,12 +151,35 @@ def _augment(
         bar.update(batch.progress)
         bar.set_postfix(docs=seen["documents"], spans=seen["spans"], refresh=False)
 
+    work = _Augmenter(table, config, site, detector)
     try:
-        run_shards(source.batches(Skip(part, done, exclude)), _Augmenter(table, config, site, detector), out=out,
-                   manifest=manifest, schema=AUGMENTED, workers=workers, on_batch=on_batch)
+        if source.kind == "documents" and workers > 1:
+            skip = Skip(part, done, exclude)
+            shards = [i for i in source.shard_indices() if i not in skip]
+
+            def on_shard(entry: dict) -> None:
+                seen.update(entry["counters"])
+                bar.update(entry["rows"])
+                bar.set_postfix(docs=seen["documents"], spans=seen["spans"], refresh=False)
+
+            run_whole_shards(shards, lambda i: source.batches(_Only(i)), work, out=out, manifest=manifest,
+                             schema=AUGMENTED, workers=workers, on_shard=on_shard)
+        else:
+            run_shards(source.batches(Skip(part, done, exclude)), work, out=out, manifest=manifest,
+                       schema=AUGMENTED, workers=workers, on_batch=on_batch)
     finally:
         bar.close()
     return manifest
+
+
+class _Only:
+    """Every shard is "done" but one: the batches of a single shard."""
+
+    def __init__(self, index: int):
+        self.index = index
+
+    def __contains__(self, shard: object) -> bool:
+        return shard != self.index
 
 
 def augment_dataset(dataset, entities: str | os.PathLike | EntityTable, *, prob: float = 0.5,

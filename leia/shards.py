@@ -40,11 +40,11 @@ def write_json_atomic(path: Path, data: Any) -> None:
 
 class ShardWriter:
     """Writes one Arrow IPC stream file under ``schema``; the file appears under its final name only when
-    :meth:`close` succeeds (written as ``NAME.tmp`` first)."""
+    :meth:`close` succeeds (written as ``NAME.tmp`` first, or ``NAME.tmp-TAG``)."""
 
-    def __init__(self, path: Path, schema: pa.Schema):
+    def __init__(self, path: Path, schema: pa.Schema, tag: str = ""):
         self.path = Path(path)
-        self.tmp = self.path.with_name(self.path.name + ".tmp")
+        self.tmp = self.path.with_name(self.path.name + (f".tmp-{tag}" if tag else ".tmp"))
         self.schema = schema
         self.rows = 0
         self._sink = pa.OSFile(str(self.tmp), "wb")
@@ -59,11 +59,17 @@ class ShardWriter:
             self._writer.write_batch(batch)
             self.rows += batch.num_rows
 
-    def close(self) -> None:
+    def close(self, publish: bool = True) -> None:
+        """Finish the file; with ``publish=False`` it stays under its temporary name for the caller to
+        :meth:`publish` (after listing it in a manifest, say)."""
         self._writer.close()
         self._sink.close()
         with open(self.tmp, "rb+") as f:
             os.fsync(f.fileno())
+        if publish:
+            self.publish()
+
+    def publish(self) -> None:
         os.replace(self.tmp, self.path)
 
     def abort(self) -> None:
@@ -150,7 +156,7 @@ def open_output(folder: str | os.PathLike, new: Manifest, overwrite: bool = Fals
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out}: exists and is not a folder")
     out.mkdir(parents=True, exist_ok=True)
-    for tmp in out.glob("*.tmp"):
+    for tmp in [*out.glob("*.tmp"), *out.glob("*.tmp-*")]:
         tmp.unlink()
     manifest_path = out / MANIFEST
     others = [p for p in out.iterdir() if p.name != MANIFEST]

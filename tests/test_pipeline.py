@@ -205,7 +205,8 @@ def _check_interrupted(folder: Path, total: int) -> dict[str, tuple[int, int]]:
     return {name: ((folder / name).stat().st_ino, (folder / name).stat().st_mtime_ns) for name in visible}
 
 
-def test_augment_resumes_after_sigkill(dev, tmp_path):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_augment_resumes_after_sigkill(dev, tmp_path, workers):
     out = tmp_path / "out"
     code = textwrap.dedent(f"""
         import time
@@ -216,11 +217,12 @@ def test_augment_resumes_after_sigkill(dev, tmp_path):
             return call(self, payload)
         leia.pipeline._Augmenter.__call__ = slow
         leia.augment({str(dev['documents'])!r}, {str(dev['entities'])!r}, {str(out)!r}, shard_size=10, seed=3,
-                     progress=False)
+                     progress=False, workers={workers})
     """)
     _kill_after_first_shard(code, out)
     kept = _check_interrupted(out, 11)
-    manifest = leia.augment(dev["documents"], dev["entities"], out, shard_size=10, seed=3, progress=False)
+    manifest = leia.augment(dev["documents"], dev["entities"], out, shard_size=10, seed=3, progress=False,
+                            workers=workers)
     for name, stamp in kept.items():
         assert ((out / name).stat().st_ino, (out / name).stat().st_mtime_ns) == stamp
     assert _files(out) == _files(dev["reference"])
