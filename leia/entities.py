@@ -347,24 +347,32 @@ def _resolve(con, cleaning: Cleaning, counters: Counter) -> None:
         counters[f"entities_from_{source}"] = sum(1 for s in sources if s == source)
 
 
+def read_meta(path: Path, what: str, command: str, table: str) -> dict[str, str]:
+    """The ``meta`` rows of a DuckDB file that leia built, after checking it holds ``table``; InputError
+    naming ``what`` it should have been and the ``command`` that builds one."""
+    if not path.is_file():
+        raise InputError(f"{path}: no such {what}; build one with `{command}`")
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as e:
+        raise InputError(f"{path}: not a DuckDB {what} ({e})") from None
+    try:
+        meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
+        con.execute(f"SELECT count(*) FROM {table}").fetchone()
+    except duckdb.Error:
+        raise InputError(f"{path}: not a leia {what} (one is built by `{command}`)") from None
+    finally:
+        con.close()
+    return meta
+
+
 class EntityTable:
     """A built entity table, opened read-only. :meth:`lookup` answers a batch of titles at once from an
     in-memory map loaded on first use."""
 
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
-        if not self.path.is_file():
-            raise InputError(f"{self.path}: no such entity table; build one with `leia entities`")
-        try:
-            con = duckdb.connect(str(self.path), read_only=True)
-        except duckdb.Error as e:
-            raise InputError(f"{self.path}: not a DuckDB entity table ({e})") from None
-        try:
-            self.meta = {k: v for k, v in con.execute("SELECT key, value FROM meta").fetchall()}
-        except duckdb.Error:
-            con.close()
-            raise InputError(f"{self.path}: not a leia entity table (no meta table)") from None
-        con.close()
+        self.meta = read_meta(self.path, "entity table", "leia entities", "entities")
         self.wiki: dict = json.loads(self.meta.get("wiki", "{}"))
         self.lang: str = self.meta.get("lang", "en")
         self.counters: dict = json.loads(self.meta.get("counters", "{}"))

@@ -35,6 +35,7 @@ import pyarrow as pa
 from tqdm.auto import tqdm
 
 from leia import __version__
+from leia.entities import read_meta
 from leia.errors import ConfigError, InputError, OutputError, require
 from leia.schemas import ANCHOR
 
@@ -543,19 +544,7 @@ class MentionTable:
 
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
-        if not self.path.is_file():
-            raise InputError(f"{self.path}: no such mention dictionary; build one with `leia mentions build`")
-        try:
-            con = duckdb.connect(str(self.path), read_only=True)
-        except duckdb.Error as e:
-            raise InputError(f"{self.path}: not a DuckDB mention dictionary ({e})") from None
-        try:
-            self.meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
-            con.execute("SELECT count(*) FROM candidates").fetchone()
-        except duckdb.Error:
-            raise InputError(f"{self.path}: not a mention dictionary built by `leia mentions build`") from None
-        finally:
-            con.close()
+        self.meta = read_meta(self.path, "mention dictionary", "leia mentions build", "candidates")
         self.config = MentionConfig(**json.loads(self.meta.get("config", "{}")))
         self.wiki: dict = json.loads(self.meta.get("wiki", "{}"))
         self.counters: dict = json.loads(self.meta.get("counters", "{}"))

@@ -26,6 +26,7 @@ import torch
 import transformers
 
 from leia.schemas import AUGMENTED
+from leia.shards import Manifest
 from leia.training import LeiaDataCollator, PackedDataset, add_leia_tokens
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
@@ -80,15 +81,16 @@ def bench_collators(tokenizer, docs: list[dict], repeat: int) -> None:
 def bench_packing(tokenizer, docs: list[dict], block_size: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        names = []
+        shards = []
         for s in range(4):
             name = f"shard-{s:05d}.arrow"
             part = docs[s::4]
             with pa.OSFile(str(folder / name), "wb") as sink, pa.ipc.new_stream(sink, AUGMENTED) as writer:
                 for b in range(0, len(part), 8):
                     writer.write_batch(pa.RecordBatch.from_pylist(part[b:b + 8], schema=AUGMENTED))
-            names.append(name)
-        (folder / "manifest.json").write_text(json.dumps({"shards": names, "parameters": {"strategy": "right"}}))
+            shards.append({"index": s, "file": name, "rows": len(part), "counters": {}})
+        Manifest(kind="augmented", inputs=[], parameters={"strategy": "right"}, schema=AUGMENTED.to_string(),
+                 shards=shards, complete=True).save(folder)
         megabytes = sum(len(d["text"].encode()) for d in docs) / 1e6
         print(f"packing: {len(docs)} articles, {megabytes:.1f} MB of text, block_size {block_size}")
         for workers in (0, 1, 2):
