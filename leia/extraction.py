@@ -62,16 +62,17 @@ def convert_pages(site: SiteInfo, pages: list[RawPage], dump: str = "dump") -> t
 
 
 def iter_page_batches(
-    reader: DumpReader, shard_size: int, batch_size: int, done: set[int] = frozenset(),
+    reader: DumpReader, shard_size: int, batch_size: int, done: set[int] = frozenset(), first_article: int = 0,
 ) -> Iterator[Batch]:
     """Group the dump's articles into batches; article number k belongs to shard k // shard_size, so the
     layout depends only on the dump. Pages stay unparsed XML until the work on their batch parses them;
-    pages of finished shards are read past, not parsed."""
+    pages of finished shards are read past, not parsed. A reader that starts inside the dump passes the
+    number of articles before its first page as ``first_article``."""
     pending: list[RawPage] = []
     counters: Counter = Counter()
     shard = 0
     last_progress = 0
-    article = 0
+    article = first_article
 
     def flush() -> Batch:
         nonlocal pending, counters, last_progress
@@ -163,9 +164,12 @@ def _extract(
     progress: bool,
     part: Part = Part(),
     exclude: Container[int] = frozenset(),
+    reader: DumpReader | None = None,
+    first_article: int = 0,
 ) -> Manifest:
-    """The local engine: part ``part`` of the shards, less those in ``exclude``, with ``workers`` processes."""
-    reader = DumpReader(dump)
+    """The local engine: part ``part`` of the shards, less those in ``exclude``, with ``workers`` processes;
+    ``reader`` may read only a piece of the dump, whose first page follows ``first_article`` articles."""
+    reader = reader or DumpReader(dump)
     manifest, site = extract_manifest(reader, shard_size)
     out, manifest = open_output(output, part.mark(manifest), overwrite=overwrite)
     done = {s["index"] for s in manifest.shards}
@@ -181,8 +185,9 @@ def _extract(
 
     try:
         run_shards(
-            iter_page_batches(reader, shard_size, batch_size, Skip(part, done, exclude)),
-            _Converter(site, reader.path), out=out, manifest=manifest, schema=DOCUMENTS, workers=workers, on_batch=on_batch,
+            iter_page_batches(reader, shard_size, batch_size, Skip(part, done, exclude), first_article),
+            _Converter(site, reader.path), out=out, manifest=manifest, schema=DOCUMENTS, workers=workers,
+            on_batch=on_batch,
         )
     finally:
         bar.close()

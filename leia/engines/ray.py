@@ -2,9 +2,12 @@
 
 The run is cut into parts (:class:`leia.split.Part`): one per input shard when the input is a folder of
 documents, one per worker when it is a dump or a corpus (every part then reads the whole input and passes
-over the shards of the others). A pool of Ray actors runs the parts with the local engine's own code, each
-writing its shards on the shared file system under ``OUTPUT/.ray/``; the driver moves every finished part's
-shards into ``OUTPUT`` and updates the manifest, so an interrupted run resumes like a local one.
+over the shards of the others). Extraction from a dump that can be read in pieces (the streams of a
+multistream ``.xml.bz2``, slices of a plain ``.xml``; :mod:`leia.wiki.multistream`) goes in two passes: the
+pieces are first counted in parallel (pages, articles), then each unit writes a run of consecutive shards
+reading only the pieces that hold their pages. A pool of Ray actors runs the parts with the local engine's
+own code, each writing its shards on the shared file system under ``OUTPUT/.ray/``; the driver moves every
+finished part's shards into ``OUTPUT`` and updates the manifest, so an interrupted run resumes like a local one.
 
 The entity table is read from DuckDB once, by the driver, as an Arrow table of (title, english, source) put
 in Ray's object store; each actor receives it once (zero-copy on its node) and builds its lookup map once.
@@ -18,7 +21,7 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Container
+from typing import TYPE_CHECKING, Any, Callable, Container
 
 import pyarrow as pa
 from tqdm.auto import tqdm
@@ -28,6 +31,9 @@ from leia.entities import EntityTable
 from leia.errors import LeiaError, require
 from leia.shards import Manifest, open_output, read_manifest
 from leia.split import Part, adopt_shards
+
+if TYPE_CHECKING:
+    from leia.wiki.multistream import BlockCount, Blocks, ShardRange
 
 __all__ = ["augment_on_ray", "extract_on_ray", "names_table"]
 
@@ -86,14 +92,69 @@ class _ExtractJob:
     shard_size: int
     batch_size: int
 
-    def units(self, workers: int, done: set[int]) -> list[Part]:
-        return [Part(workers, i) for i in range(workers)]
+    def units(self, workers: int, done: set[int]) -> list[Part] | list[_BlockUnit]:
+        """Shard ranges with the blocks they read when the dump can be read in pieces; otherwise one part
+        per worker, each reading the whole dump."""
+        from leia.wiki.multistream import dump_blocks, plan_shards
 
-    def __call__(self, names: dict | None, folder: str, part: Part, exclude: Container[int]) -> None:
+        blocks = dump_blocks(self.dump)
+        if len(blocks) < 2:
+            return [Part(workers, i) for i in range(workers)]
+        counts = _count_blocks(blocks, 2 * workers)
+        return [_BlockUnit(blocks, r) for r in plan_shards(counts, self.shard_size, done, 4 * workers)]
+
+    def __call__(self, names: dict | None, folder: str, part: Part | _BlockUnit, exclude: Container[int]) -> None:
         from leia.extraction import _extract
+        from leia.wiki.multistream import RangeReader
 
+        if isinstance(part, Part):
+            _extract(self.dump, folder, workers=1, shard_size=self.shard_size, batch_size=self.batch_size,
+                     overwrite=False, progress=False, part=part, exclude=exclude)
+            return
+        shards = part.shards
+        reader = RangeReader(part.blocks, shards.first_block, shards.end_block, shards.first_page)
         _extract(self.dump, folder, workers=1, shard_size=self.shard_size, batch_size=self.batch_size,
-                 overwrite=False, progress=False, part=part, exclude=exclude)
+                 overwrite=False, progress=False, exclude=_Outside(shards, exclude), reader=reader,
+                 first_article=shards.first_article)
+
+
+@dataclass(frozen=True)
+class _BlockUnit:
+    """A run of shards of an extraction and the blocks of the dump that hold their pages."""
+
+    blocks: Blocks
+    shards: ShardRange
+
+    @property
+    def name(self) -> str:
+        return self.shards.name
+
+
+class _Outside:
+    """The shards a unit passes over: those outside its own range and those already done."""
+
+    def __init__(self, own: Container[int], done: Container[int]):
+        self.own, self.done = own, done
+
+    def __contains__(self, shard: object) -> bool:
+        return shard not in self.own or shard in self.done
+
+
+def _count_blocks(blocks: Blocks, tasks: int) -> list[BlockCount]:
+    """The :class:`~leia.wiki.multistream.BlockCount` of every block, counted by ``tasks`` Ray tasks, each
+    decoding one range of blocks."""
+    import ray
+
+    from leia.wiki.multistream import count_pages, split_ranges
+
+    count = ray.remote(num_cpus=1)(count_pages)
+    shared = ray.put(blocks)
+    refs = [count.remote(shared, i, j) for i, j in split_ranges(blocks, tasks)]
+    return [c for counts in _unwrap(ray, (ray.get(ref) for ref in refs)) for c in counts]
+
+
+def _unit_name(unit: Any) -> str:
+    return getattr(unit, "name", None) or f"part-{unit.shard_index:05d}-of-{unit.num_shards:05d}"
 
 
 class _Worker:
@@ -134,7 +195,7 @@ def _run(job: Any, manifest: Manifest, output: str | os.PathLike, *, names: pa.T
             shared = ray.put(names) if names is not None else None
             worker = ray.remote(num_cpus=1)(_Worker)
             pool = ActorPool([worker.remote(shared) for _ in range(min(n, len(units)))])
-            folders = [str(scratch / f"part-{u.shard_index:05d}-of-{u.num_shards:05d}") for u in units]
+            folders = [str(scratch / _unit_name(u)) for u in units]
             with tqdm(total=len(units), unit=" parts", desc=desc, disable=not progress, dynamic_ncols=True) as bar:
                 results = pool.map_unordered(lambda actor, args: actor.run.remote(job, args[0], args[1], done),
                                              list(zip(folders, units)))
@@ -183,7 +244,9 @@ def augment_on_ray(input: str | os.PathLike, entities: str | os.PathLike, output
 def extract_on_ray(dump: str | os.PathLike, output: str | os.PathLike, *, workers: int | None = None,
                    address: str | None = None, shard_size: int = 20_000, batch_size: int = 64,
                    overwrite: bool = False, progress: bool = True) -> Manifest:
-    """``leia extract`` on Ray: each of ``workers`` actors reads the whole dump and converts its own shards."""
+    """``leia extract`` on Ray: ``workers`` actors convert runs of shards, each reading only the streams of a
+    multistream dump (or slices of a plain one) that hold their pages; a dump that cannot be read in pieces
+    (a single bz2 stream, gzip) is read whole by every actor, each converting its own shards."""
     from leia.extraction import extract_manifest
     from leia.wiki.dump import DumpReader
 
