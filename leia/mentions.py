@@ -263,11 +263,7 @@ class Detector:
         found = list(self._automaton.iter(text))
         if not found:
             return []
-        starts, ends, sids = self._spans(found)
-        seg = self.segmenter
-        seg.reset(text)
-        seg.prepare(np.concatenate([starts, ends]))
-        ok = np.flatnonzero(seg.start_ok[starts] & seg.end_ok[ends])
+        starts, ends, sids, ok = self._aligned(text, found)
         return list(zip(starts[ok].tolist(), ends[ok].tolist(), sids[ok].tolist()))
 
     @staticmethod
@@ -277,6 +273,15 @@ class Detector:
         ends = np.array(lasts, dtype=np.int64) + 1
         return ends - np.array(lengths, dtype=np.int64), ends, np.array(sids, dtype=np.int64)
 
+    def _aligned(self, text: str, found: list) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The automaton's matches in ``text`` as (starts, ends, surface indices) and which of them begin and
+        end on word boundaries."""
+        starts, ends, sids = self._spans(found)
+        seg = self.segmenter
+        seg.reset(text)
+        seg.prepare(np.concatenate([starts, ends]))
+        return starts, ends, sids, seg.start_ok[starts] & seg.end_ok[ends]
+
     def detect(self, text: str) -> list[tuple[int, int, str]]:
         """Mentions of ``text`` as ``(start, end, target)``, sorted by start: from left to right, the
         longest surface that starts at a position and ends on a word boundary, no overlaps."""
@@ -285,11 +290,7 @@ class Detector:
         found = list(self._automaton.iter_long(text))
         if not found:
             return []
-        starts, ends, sids = self._spans(found)
-        seg = self.segmenter
-        seg.reset(text)
-        seg.prepare(np.concatenate([starts, ends]))
-        ok = seg.start_ok[starts] & seg.end_ok[ends]
+        starts, ends, sids, ok = self._aligned(text, found)
         picked = list(zip(starts[ok].tolist(), ends[ok].tolist(), sids[ok].tolist()))
         if not ok.all():
             limits = np.append(starts[1:], len(text))

@@ -31,14 +31,11 @@ from leia.generation import (  # noqa: E402
 )
 from leia.schemas import MARKER_CLOSE, MARKER_OPEN  # noqa: E402
 
-TOKENIZER = Path(__file__).resolve().parents[1].parent / "shared" / "tokenizers" / "llm-jp-v2.2-code10k-en20k-ja30k"
 PROMPTS = ["日本の首都は", "東京は日本の"]
 
 
-def _load_tokenizer():
-    if not TOKENIZER.is_dir():
-        pytest.skip(f"the real tokenizer is not at {TOKENIZER}")
-    tokenizer = AutoTokenizer.from_pretrained(str(TOKENIZER))
+def _load_tokenizer(path: Path):
+    tokenizer = AutoTokenizer.from_pretrained(str(path))
     tokenizer.padding_side = "left"
     return tokenizer
 
@@ -60,13 +57,13 @@ def _tiny_llama(tokenizer, vocab_size: int):
 
 
 @pytest.fixture(scope="module")
-def plain_tokenizer():
-    return _load_tokenizer()
+def plain_tokenizer(tokenizer_path):
+    return _load_tokenizer(tokenizer_path)
 
 
 @pytest.fixture(scope="module")
-def tokenizer():
-    tokenizer = _load_tokenizer()
+def tokenizer(tokenizer_path):
+    tokenizer = _load_tokenizer(tokenizer_path)
     tokenizer.add_special_tokens(
         {"additional_special_tokens": [*tokenizer.extra_special_tokens, MARKER_OPEN, MARKER_CLOSE]}
     )

@@ -28,7 +28,6 @@ from leia.training import (  # noqa: E402
     redraw_spans,
 )
 
-TOKENIZER = Path(__file__).resolve().parents[1].parent / "shared" / "tokenizers" / "llm-jp-v2.2-code10k-en20k-ja30k"
 DOCUMENTS = json.loads((Path(__file__).parent / "fixtures" / "training_augmented.json").read_text(encoding="utf-8"))
 OPEN, CLOSE = 48586, 48587
 PAD = 4
@@ -36,10 +35,8 @@ IGNORE = -100
 
 
 @pytest.fixture(scope="module")
-def base_tokenizer():
-    if not (TOKENIZER / "tokenizer.json").is_file():
-        pytest.skip(f"the real tokenizer is not at {TOKENIZER}")
-    return transformers.AutoTokenizer.from_pretrained(TOKENIZER)
+def base_tokenizer(tokenizer_path):
+    return transformers.AutoTokenizer.from_pretrained(tokenizer_path)
 
 
 @pytest.fixture
