@@ -76,8 +76,8 @@ def augment_batch(batch: pa.RecordBatch, names: Names, config: AugmentConfig) ->
     parent = np.repeat(np.arange(n_docs, dtype=np.int64), lengths)
     first = np.concatenate([[0], np.cumsum(lengths)[:-1]]) if n_docs else np.zeros(0, np.int64)
     ordinal = np.arange(n, dtype=np.int64) - np.repeat(first, lengths)
-    starts = flat.field("start").to_numpy(zero_copy_only=False).astype(np.int64)
-    ends = flat.field("end").to_numpy(zero_copy_only=False).astype(np.int64)
+    starts = flat.field("start").fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    ends = flat.field("end").fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
     targets = flat.field("target")
     has_inline = "english" in {f.name for f in flat.type}
 
@@ -134,6 +134,9 @@ def augment_batch(batch: pa.RecordBatch, names: Names, config: AugmentConfig) ->
     if marker_docs:
         reason[(reason == 0) & np.isin(parent, marker_docs)] = 5
         counters["documents_with_marker_text"] += len(marker_docs)
+    # A name holding a marker would make the span unremovable.
+    marked_name = pc.or_(pc.match_substring(names_arr, MARKER_OPEN), pc.match_substring(names_arr, MARKER_CLOSE))
+    reason[(reason == 0) & marked_name.fill_null(False).to_numpy(zero_copy_only=False)[index]] = 5
     eligible = reason == 0
     for code, count in zip(*np.unique(reason[reason > 0], return_counts=True)):
         counters[f"mentions_{_REASONS[code].replace('-', '_')}"] += int(count)

@@ -168,8 +168,12 @@ def build_entities(
     if langlinks and not dump:
         raise ConfigError("--langlinks needs --dump: the langlinks rows name pages by id, the dump maps ids to titles")
     out = Path(output)
+    for given in (dump, langlinks, wikidata):
+        if given is not None and out.resolve() == Path(given).resolve():
+            raise OutputError(f"{out}: is an input; write the entity table to another file")
     if out.exists() and not overwrite:
         raise OutputError(f"{out}: exists; choose another file or pass --overwrite")
+    out.parent.mkdir(parents=True, exist_ok=True)
     inputs = []
     reader = None
     site = None
@@ -224,8 +228,6 @@ def build_entities(
         tmp.unlink(missing_ok=True)
         Path(str(tmp) + ".wal").unlink(missing_ok=True)
         raise
-    if overwrite:
-        out.unlink(missing_ok=True)
     os.replace(tmp, out)
     return dict(sorted(counters.items()))
 

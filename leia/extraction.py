@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import os
 from collections import Counter
-from pathlib import Path
 from typing import Container, Iterator
 
 import pyarrow as pa
@@ -171,7 +170,7 @@ def _extract(
     ``reader`` may read only a piece of the dump, whose first page follows ``first_article`` articles."""
     reader = reader or DumpReader(dump)
     manifest, site = extract_manifest(reader, shard_size)
-    out, manifest = open_output(output, part.mark(manifest), overwrite=overwrite)
+    out, manifest = open_output(output, part.mark(manifest), overwrite=overwrite, inputs=(dump,))
     done = {s["index"] for s in manifest.shards}
     bar = tqdm(total=reader.size, unit="B", unit_scale=True, desc=f"extract {reader.name}",
                disable=not progress, dynamic_ncols=True)

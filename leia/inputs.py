@@ -7,11 +7,11 @@ from __future__ import annotations
 import glob
 import json
 import os
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 from leia.errors import InputError
 from leia.runner import Batch
 from leia.schemas import ANCHOR, DOCUMENTS
-from leia.shards import MANIFEST, iter_record_batches, read_manifest
+from leia.shards import MANIFEST, read_manifest
 
 __all__ = ["Source", "open_source"]
 
@@ -113,9 +113,12 @@ def _read_jsonl(path: Path, batch_size: int) -> Iterator[pa.RecordBatch]:
             if not line.strip():
                 continue
             try:
-                rows.append(json.loads(line))
+                row = json.loads(line)
             except ValueError as e:
                 raise InputError(f"{path}:{lineno}: not a JSON line ({e})") from None
+            if not isinstance(row, dict):
+                raise InputError(f"{path}:{lineno}: not a JSON object (one document per line, with a 'text')")
+            rows.append(row)
             if len(rows) >= batch_size:
                 yield _rows_to_batch(rows, path)
                 rows = []
@@ -140,7 +143,18 @@ def _conform(rb: pa.RecordBatch, path: Path, first_row: int) -> pa.RecordBatch:
     names = rb.schema.names
     if "text" not in names:
         raise InputError(f"{path}: no 'text' column (columns: {', '.join(names)})")
+    try:
+        return _conform_columns(rb, path, first_row)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as e:
+        raise InputError(f"{path}: columns do not fit the documents schema ({e})") from None
+
+
+def _conform_columns(rb: pa.RecordBatch, path: Path, first_row: int) -> pa.RecordBatch:
+    names = rb.schema.names
     n = rb.num_rows
+    if rb.column("text").null_count:
+        row = first_row + rb.column("text").is_null().to_pylist().index(True)
+        raise InputError(f"{path}: document {row} (counting from 0) has no text")
     ids = pa.array(range(first_row, first_row + n), pa.int64())
     if "id" in names:
         ids = pc.coalesce(rb.column("id").cast(pa.int64()), ids)
@@ -161,8 +175,6 @@ def _conform(rb: pa.RecordBatch, path: Path, first_row: int) -> pa.RecordBatch:
 
 
 def _cast_anchors(anchors: pa.Array) -> pa.Array:
-    import pyarrow.compute as pc
-
     flat = pc.list_flatten(anchors)
     names = {f.name for f in flat.type}
     english = flat.field("english").cast(pa.string()) if "english" in names else pa.nulls(len(flat), pa.string())
@@ -170,8 +182,6 @@ def _cast_anchors(anchors: pa.Array) -> pa.Array:
         [flat.field("start").cast(pa.int32()), flat.field("end").cast(pa.int32()),
          flat.field("target").cast(pa.string()), english], fields=list(ANCHOR))
     lengths = pc.list_value_length(anchors).fill_null(0)
-    import numpy as np
-
     offsets = np.concatenate([[0], np.cumsum(lengths.to_numpy(zero_copy_only=False))]).astype(np.int32)
     return pa.ListArray.from_arrays(pa.array(offsets), values, type=pa.list_(ANCHOR))
 
@@ -231,11 +241,12 @@ def _corpus_source(files: list[Path], shard_size: int, batch_size: int) -> Sourc
 def _looks_like_dump(path: Path) -> bool:
     from leia.wiki.dump import open_binary
 
-    stream, _ = open_binary(path)
+    stream, raw = open_binary(path)
     try:
         head = stream.read(4096)
     except (OSError, EOFError):
         return False
     finally:
         stream.close()
+        raw.close()
     return b"<mediawiki" in head

@@ -443,6 +443,8 @@ def build_mentions(
     if not manifest.complete:
         raise InputError(f"{docs}: the extraction is not complete; rerun `leia extract` to finish it")
     out = Path(output)
+    if out.resolve() == Path(entities).resolve():
+        raise OutputError(f"{out}: is the entity table; write the dictionary to another file")
     if out.exists() and not overwrite:
         raise OutputError(f"{out}: exists; choose another file or pass --overwrite")
     entities = Path(entities)

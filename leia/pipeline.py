@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from dataclasses import asdict
 from pathlib import Path
 from typing import Container, Iterator
 
@@ -35,14 +34,15 @@ SAMPLE_LANGLINKS = _DATA / "sample-jawiki-langlinks.sql"
 class _Augmenter:
     """The per-batch work of ``leia augment``: extract pages when the input is a dump, then insert spans."""
 
-    def __init__(self, table: EntityTable, config: AugmentConfig, site: SiteInfo | None, detector=None):
-        self.table, self.config, self.site, self.detector = table, config, site, detector
+    def __init__(self, table: EntityTable, config: AugmentConfig, site: SiteInfo | None, detector=None,
+                 dump: str = "dump"):
+        self.table, self.config, self.site, self.detector, self.dump = table, config, site, detector, dump
 
     def __call__(self, payload: tuple[str, object]) -> tuple[pa.RecordBatch, dict]:
         kind, data = payload
         counters: Counter = Counter()
         if kind == "pages":
-            rows, extracted = convert_pages(self.site, data)  # type: ignore[arg-type]
+            rows, extracted = convert_pages(self.site, data, self.dump)  # type: ignore[arg-type]
             counters.update(extracted)
             counters.pop("documents", None)
             data = pa.RecordBatch.from_pylist(rows, schema=DOCUMENTS)
@@ -138,7 +138,7 @@ def _augment(
 
         detector, described = mention_detector(mentions, table, source.wiki)
         manifest.parameters["mentions"] = described
-    out, manifest = open_output(output, part.mark(manifest), overwrite=overwrite)
+    out, manifest = open_output(output, part.mark(manifest), overwrite=overwrite, inputs=tuple(source.paths))
     done = {s["index"] for s in manifest.shards}
     table.lookup([])  # load the names once, before workers fork
     seen: Counter = Counter(manifest.counters)
@@ -151,7 +151,7 @@ def _augment(
         bar.update(batch.progress)
         bar.set_postfix(docs=seen["documents"], spans=seen["spans"], refresh=False)
 
-    work = _Augmenter(table, config, site, detector)
+    work = _Augmenter(table, config, site, detector, str(source.paths[0]))
     try:
         if source.kind == "documents" and workers > 1:
             skip = Skip(part, done, exclude)
@@ -162,7 +162,7 @@ def _augment(
                 bar.update(entry["rows"])
                 bar.set_postfix(docs=seen["documents"], spans=seen["spans"], refresh=False)
 
-            run_whole_shards(shards, lambda i: source.batches(_Only(i)), work, out=out, manifest=manifest,
+            run_whole_shards(shards, _ShardBatches(source), work, out=out, manifest=manifest,
                              schema=AUGMENTED, workers=workers, on_shard=on_shard)
         else:
             run_shards(source.batches(Skip(part, done, exclude)), work, out=out, manifest=manifest,
@@ -170,6 +170,16 @@ def _augment(
     finally:
         bar.close()
     return manifest
+
+
+class _ShardBatches:
+    """The batches of one shard of a source, as a picklable callable."""
+
+    def __init__(self, source: Source):
+        self.source = source
+
+    def __call__(self, index: int) -> Iterator[Batch]:
+        return self.source.batches(_Only(index))
 
 
 class _Only:
@@ -296,5 +306,7 @@ def preview(folder: str | os.PathLike, n: int = 3, width: int = 400, color: bool
             snippet = text[:width]
             if color:
                 snippet = snippet.replace(MARKER_OPEN, open_ + MARKER_OPEN).replace(MARKER_CLOSE, MARKER_CLOSE + close)
+                if snippet.rfind(open_) > snippet.rfind(close):
+                    snippet += close  # cut inside a span
             yield f"== {title} ==\n{snippet}"
             shown += 1

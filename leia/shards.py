@@ -145,45 +145,52 @@ def schema_matches(schema: pa.Schema, expected: pa.Schema) -> bool:
     return True
 
 
-def open_output(folder: str | os.PathLike, new: Manifest, overwrite: bool = False) -> tuple[Path, Manifest]:
+def open_output(folder: str | os.PathLike, new: Manifest, overwrite: bool = False,
+                inputs: tuple[str | os.PathLike, ...] = ()) -> tuple[Path, Manifest]:
     """Prepare an output folder and return the manifest to continue from.
 
-    An empty or missing folder starts afresh; a folder holding this same run (same kind, inputs and
-    parameters) resumes from its finished shards; anything else is refused before any work starts, unless
-    ``overwrite``, which removes the old shards first.
+    An empty or missing folder starts afresh; a folder holding this same run (same kind, inputs, parameters,
+    schema and part) resumes from its finished shards; anything else is refused before any work starts,
+    unless ``overwrite``, which removes the old shards first. A folder that is one of ``inputs`` or directly
+    holds one is always refused. Only leia's own files are ever removed.
     """
     out = Path(folder)
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out}: exists and is not a folder")
+    for given in inputs:
+        source = Path(given).resolve()
+        if out.resolve() == source or (source.is_file() and source.parent == out.resolve()):
+            raise OutputError(f"{out}: holds the input {given}; write the output to another folder")
     out.mkdir(parents=True, exist_ok=True)
-    for tmp in [*out.glob("*.tmp"), *out.glob("*.tmp-*")]:
-        tmp.unlink()
     manifest_path = out / MANIFEST
-    others = [p for p in out.iterdir() if p.name != MANIFEST]
+    shards = [p for p in out.iterdir() if p.name.startswith("shard-") and p.suffix in (".arrow", ".parquet")]
     if manifest_path.exists():
         try:
             old = Manifest.from_dict(json.loads(manifest_path.read_text(encoding="utf-8")))
         except (ValueError, KeyError):
             old = None
-        same = old is not None and (old.kind, old.inputs, old.parameters, old.extra.get("split")) == (
-            new.kind, new.inputs, new.parameters, new.extra.get("split"))
-        if same and not overwrite:
-            done = [s for s in old.shards if (out / s["file"]).is_file()]
-            new.shards = done
+        key = lambda m: (m.kind, m.inputs, m.parameters, m.schema, m.extra.get("split"))  # noqa: E731
+        if old is not None and key(old) == key(new) and not overwrite:
+            _remove_partial(out)
+            new.shards = [s for s in old.shards if (out / s["file"]).is_file()]
             return out, new
         if not overwrite:
             what = f"{old.kind} shards of another run" if old else "an unreadable manifest"
-            raise OutputError(
-                f"{out}: holds {what} (different inputs, parameters or part of a split); choose another folder or pass --overwrite")
-        for p in out.glob("shard-*.arrow"):
-            p.unlink()
+            raise OutputError(f"{out}: holds {what} (different inputs, parameters, schema or part of a split); "
+                              "choose another folder or pass --overwrite")
         manifest_path.unlink()
-    elif [p for p in others if p.suffix in (".arrow", ".parquet")]:
-        if not overwrite:
-            raise OutputError(f"{out}: holds shard files without a manifest; choose another folder or pass --overwrite")
-        for p in out.glob("shard-*.arrow"):
-            p.unlink()
+    elif shards and not overwrite:
+        raise OutputError(f"{out}: holds shard files without a manifest; choose another folder or pass --overwrite")
+    for p in shards:
+        p.unlink()
+    _remove_partial(out)
     return out, new
+
+
+def _remove_partial(out: Path) -> None:
+    """Files a killed run left under temporary names (shards, manifest)."""
+    for tmp in [*out.glob("shard-*.tmp*"), *out.glob(MANIFEST + ".tmp")]:
+        tmp.unlink()
 
 
 def iter_record_batches(folder: str | os.PathLike, kind: str | None = None) -> Iterator[pa.RecordBatch]:

@@ -4,7 +4,7 @@ and taking them out again. Pure functions shared by the augmenter and training-t
 from __future__ import annotations
 
 import re
-from typing import Iterable, Sequence
+from typing import Iterable
 
 import numpy as np
 

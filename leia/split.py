@@ -138,9 +138,9 @@ def merge_manifests(parts: Sequence[str | os.PathLike], output: str | os.PathLik
         raise InputError(f"parts {missing} of {num} are missing; give the folders of all {num} parts")
     merged = Manifest(kind=first.kind, inputs=first.inputs, parameters=first.parameters, schema=first.schema,
                       extra={k: v for k, v in first.extra.items() if k != SPLIT_KEY}, version=first.version)
+    if any(Path(p).resolve() == Path(output).resolve() for p in parts):
+        raise ConfigError(f"{output}: the merged folder must not be one of the parts")
     out, merged = open_output(output, merged, overwrite=overwrite)
-    if any(Path(p).resolve() == out.resolve() for p in parts):
-        raise ConfigError(f"{out}: the merged folder must not be one of the parts")
     merged.shards = []
     for index in sorted(seen):
         adopt_shards(seen[index], merged, out, move=move)

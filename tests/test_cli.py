@@ -3,10 +3,8 @@ one line naming the file and leaves no shard behind."""
 
 from __future__ import annotations
 
-import bz2
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path

@@ -5,7 +5,6 @@ workers and across an interruption (a SIGKILLed run resumed), inputs refused bef
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
 import subprocess

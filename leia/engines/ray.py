@@ -179,9 +179,9 @@ def _connect(address: str | None) -> tuple[Any, bool]:
 
 
 def _run(job: Any, manifest: Manifest, output: str | os.PathLike, *, names: pa.Table | None, workers: int | None,
-         address: str | None, overwrite: bool, progress: bool, desc: str) -> Manifest:
+         address: str | None, overwrite: bool, progress: bool, desc: str, inputs: tuple = ()) -> Manifest:
     ray, started = _connect(address)
-    out, manifest = open_output(output, manifest, overwrite=overwrite)
+    out, manifest = open_output(output, manifest, overwrite=overwrite, inputs=inputs)
     scratch = out / SCRATCH
     if overwrite:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -238,7 +238,8 @@ def augment_on_ray(input: str | os.PathLike, entities: str | os.PathLike, output
     manifest, _ = augment_manifest(source, table, config, input)
     job = _AugmentJob(_absolute(input), str(table.path.resolve()), config, shard_size, batch_size)
     return _run(job, manifest, output, names=names_table(table.path), workers=workers, address=address,
-                overwrite=overwrite, progress=progress, desc=f"augment {Path(input).name} on ray")
+                overwrite=overwrite, progress=progress, desc=f"augment {Path(input).name} on ray",
+                inputs=tuple(source.paths))
 
 
 def extract_on_ray(dump: str | os.PathLike, output: str | os.PathLike, *, workers: int | None = None,
@@ -254,7 +255,7 @@ def extract_on_ray(dump: str | os.PathLike, output: str | os.PathLike, *, worker
     manifest, _ = extract_manifest(DumpReader(dump), shard_size)
     job = _ExtractJob(_absolute(dump), shard_size, batch_size)
     return _run(job, manifest, output, names=None, workers=workers, address=address, overwrite=overwrite,
-                progress=progress, desc=f"extract {Path(dump).name} on ray")
+                progress=progress, desc=f"extract {Path(dump).name} on ray", inputs=(dump,))
 
 
 def _absolute(path: str | os.PathLike) -> str:

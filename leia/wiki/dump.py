@@ -269,8 +269,11 @@ class DumpReader:
         finally:
             stream.close()
             self._counter.close()
+        if first and b"</siteinfo>" in buffer:
+            buffer = buffer[buffer.index(b"</siteinfo>") + len(b"</siteinfo>"):]
         if buffer.strip() != b"</mediawiki>":
-            raise self._fail(f"malformed XML: the dump does not end with </mediawiki> ({buffer.strip()[-40:]!r})")
+            what = "ends inside a page" if b"<page>" in buffer else "does not end with </mediawiki>"
+            raise self._fail(f"malformed XML: the dump {what}; the file looks truncated")
 
 
 _NS_RE = re.compile(rb"<ns>(-?\d+)</ns>")

@@ -10,7 +10,6 @@ Needs ../shared/data beside the checkout and `pip install wikiextractor`.
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import shutil
 import subprocess
