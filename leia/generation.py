@@ -2,9 +2,8 @@
 generated without that guard.
 
 A LEIA model is trained with the loss on the two marker tokens masked, so it never learns when to open a span
-itself; :class:`SuppressTranslateLogitsProcessor` makes sure it never does. A span the prompt opened (a prompt
-ending in ``東京<translate>``, using the model as an entity translator) is let through: the model may write the
-English name and close it, and no new span opens afterwards.
+itself; :class:`SuppressTranslateLogitsProcessor` makes sure it never does. ``</translate>`` is never
+suppressed, so a span the prompt opened (a prompt ending in ``東京<translate>``) can be closed; no new span opens.
 
 Importing this module imports torch and transformers (``pip install 'leia[train]'``); ``import leia`` does not.
 """
@@ -51,12 +50,12 @@ def _spellings(tokenizer: PreTrainedTokenizerBase, marker: str) -> list[tuple[in
 
 
 class SuppressTranslateLogitsProcessor(LogitsProcessor):
-    """Set the score of ``<translate>`` to ``-inf`` at every step, except inside a span the prompt opened.
+    """Set the score of ``<translate>`` to ``-inf`` at every step.
 
     Works with greedy search, sampling and beam search, on batches, on any device; ``scores`` is never
-    modified in place and every other score is returned unchanged. A row is inside a span when its last
-    ``<translate>`` comes after its last ``</translate>``: there nothing is suppressed, so the model can
-    finish the English name and close the span; once closed, no new span can open.
+    modified in place and every other score is returned unchanged. ``</translate>`` is never suppressed, so a
+    span the prompt opened (``東京<translate>``) can be finished and closed; no span opens after it, and none
+    opens inside it either.
 
     The marker token ids are looked up once, here. With a tokenizer that lacks the markers as single tokens
     (``leia.training.add_leia_tokens`` not applied) the marker is banned as token sequences instead, the way
@@ -68,18 +67,12 @@ class SuppressTranslateLogitsProcessor(LogitsProcessor):
 
     def __init__(self, tokenizer: PreTrainedTokenizerBase):
         open_id = _single_token_id(tokenizer, MARKER_OPEN)
-        close_id = _single_token_id(tokenizer, MARKER_CLOSE)
         self.open_id = open_id
-        self.close_id = close_id
-        self.open_spellings: list[tuple[int, ...]]
-        self.close_spellings: list[tuple[int, ...]]
-        if open_id is not None and close_id is not None:
-            self.single_token = True
-            self.open_spellings, self.close_spellings = [(open_id,)], [(close_id,)]
+        self.single_token = open_id is not None and _single_token_id(tokenizer, MARKER_CLOSE) is not None
+        if self.single_token:
+            self.open_spellings: list[tuple[int, ...]] = [(open_id,)]  # type: ignore[list-item]
         else:
-            self.single_token = False
             self.open_spellings = _spellings(tokenizer, MARKER_OPEN)
-            self.close_spellings = _spellings(tokenizer, MARKER_CLOSE)
             if not self.open_spellings:
                 raise ConfigError(f"this tokenizer has no tokens for {MARKER_OPEN}: there is nothing to suppress")
             shown = ", ".join(str(list(s)) for s in self.open_spellings)
@@ -92,7 +85,6 @@ class SuppressTranslateLogitsProcessor(LogitsProcessor):
                 stacklevel=2,
             )
         self._banned_ids = sorted({s[-1] for s in self.open_spellings})
-        self._positions: dict[torch.device, torch.Tensor] = {}
         self._sequences: dict[tuple[tuple[int, ...], torch.device], torch.Tensor] = {}
 
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
@@ -103,45 +95,27 @@ class SuppressTranslateLogitsProcessor(LogitsProcessor):
                 "(leia.training.add_leia_tokens(tokenizer, model))"
             )
         out = scores.clone()
+        if self.single_token:
+            out[:, self.open_id] = float("-inf")
+            return out  # type: ignore[return-value]
         for token, rows in self._bans(input_ids).items():
             out[:, token] = out[:, token].masked_fill(rows, float("-inf"))
         return out  # type: ignore[return-value]
 
     def _bans(self, input_ids: torch.Tensor) -> dict[int, torch.Tensor]:
-        """Token id -> the rows where it is suppressed: rows outside any span that end with all but the last
-        token of a spelling of the opening marker (for a single-token marker, every row outside a span)."""
-        outside = self._last_end(input_ids, self.open_spellings) <= self._last_end(input_ids, self.close_spellings)
+        """Token id -> the rows that end with all but that last token of a spelling of the opening marker."""
         length = input_ids.shape[-1]
         banned: dict[int, torch.Tensor] = {}
         for spelling in self.open_spellings:
             n = len(spelling) - 1
             if n > length:
                 continue
-            rows = outside
+            rows = torch.ones(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
             if n:
                 prefix = self._sequence(spelling[:-1], input_ids.device)
-                rows = rows & (input_ids[:, length - n :] == prefix).all(-1)
+                rows = (input_ids[:, length - n :] == prefix).all(-1)
             banned[spelling[-1]] = banned[spelling[-1]] | rows if spelling[-1] in banned else rows
         return banned
-
-    def _last_end(self, input_ids: torch.Tensor, spellings: list[tuple[int, ...]]) -> torch.Tensor:
-        """Per row, one plus the index where the last occurrence of any of ``spellings`` ends; 0 if none."""
-        length = input_ids.shape[-1]
-        positions = self._positions_for(input_ids)
-        last: torch.Tensor | None = None
-        for spelling in spellings:
-            n = len(spelling)
-            if n > length:
-                continue
-            if n == 1:
-                hits = input_ids == spelling[0]
-            else:
-                hits = (input_ids.unfold(-1, n, 1) == self._sequence(spelling, input_ids.device)).all(-1)
-            ends = torch.where(hits, positions[n - 1 :], 0).amax(-1)
-            last = ends if last is None else torch.maximum(last, ends)
-        if last is None:
-            return torch.zeros(input_ids.shape[0], dtype=torch.long, device=input_ids.device)
-        return last
 
     def _sequence(self, spelling: tuple[int, ...], device: torch.device) -> torch.Tensor:
         key = (spelling, device)
@@ -150,16 +124,6 @@ class SuppressTranslateLogitsProcessor(LogitsProcessor):
             tensor = torch.tensor(spelling, dtype=torch.long, device=device)
             self._sequences[key] = tensor
         return tensor
-
-    def _positions_for(self, input_ids: torch.Tensor) -> torch.Tensor:
-        """``1..length`` on the device of ``input_ids``, from a cached range grown by doubling."""
-        length = input_ids.shape[-1]
-        cached = self._positions.get(input_ids.device)
-        if cached is None or cached.numel() < length:
-            size = max(64, 2 * length, 0 if cached is None else 2 * cached.numel())
-            cached = torch.arange(1, size + 1, dtype=torch.long, device=input_ids.device)
-            self._positions[input_ids.device] = cached
-        return cached[:length]
 
 
 def leia_logits_processors(tokenizer: PreTrainedTokenizerBase) -> LogitsProcessorList:

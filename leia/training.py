@@ -169,9 +169,7 @@ class LeiaDataCollator:
         is_close = input_ids == self.close_id
         masked = is_open | is_close
         if self.mask_entity_names:
-            depth = (is_open.to(torch.int32) - is_close.to(torch.int32)).cumsum(dim=1)
-            depth = depth - depth.min(dim=1, keepdim=True).values.clamp(max=0)
-            masked |= depth > 0
+            masked |= _inside_spans(is_open, is_close)
         return {
             "input_ids": input_ids,
             "attention_mask": filled.to(torch.long),
@@ -198,6 +196,19 @@ class LeiaDataCollator:
         if self.tokenizer.truncation_side == "left":
             return ids[len(ids) - self.max_length:]
         return ids[: self.max_length]
+
+
+def _inside_spans(is_open: Any, is_close: Any) -> Any:
+    """Per token, whether it lies inside a span: the nearest marker before it opens one, or there is none
+    and the first marker of the row closes one (a sequence cut inside a span)."""
+    width = is_open.shape[1]
+    positions = torch.arange(width).expand_as(is_open)
+    marker = is_open | is_close
+    last = torch.where(marker, positions, -1).cummax(dim=1).values
+    inside = (last >= 0) & is_open.gather(1, last.clamp(min=0))
+    first = torch.where(marker, positions, width).min(dim=1).values
+    starts_inside = (first < width) & is_close.gather(1, first.clamp(max=max(width - 1, 0))[:, None]).squeeze(1)
+    return inside | (starts_inside[:, None] & (positions < first[:, None]))
 
 
 def _flatten(rows: list[Any]) -> Any:

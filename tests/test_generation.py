@@ -171,30 +171,30 @@ def _scenario(tokenizer, texts: list[str]):
 
 
 SCENARIO = [
-    ("日本の首都は東京で、人口が多い都市です。", True),
-    ("首都は東京<translate>Tokyo</translate>で、", True),
-    ("首都は東京<translate>", False),
-    ("首都は東京<translate>To", False),
-    ("A<translate>a</translate>、東京<translate>", False),
-    ("東京<translate>Tokyo</translate></translate>は", True),
-    ("</translate>東京<translate>", False),
+    "日本の首都は東京で、人口が多い都市です。",
+    "首都は東京<translate>Tokyo</translate>で、",
+    "首都は東京<translate>",
+    "首都は東京<translate>To",
+    "A<translate>a</translate>、東京<translate>",
+    "東京<translate>Tokyo</translate></translate>は",
+    "</translate>東京<translate>",
 ]
 
 
-def test_only_the_opening_marker_outside_spans_is_suppressed(tokenizer, ids):
-    input_ids = _scenario(tokenizer, [text for text, _ in SCENARIO])
+def test_only_the_opening_marker_is_suppressed_in_every_row(tokenizer, ids):
+    """Outside a span, inside one the prompt opened, after a stray closer: <translate> is banned, and
+    nothing else changes (</translate> included)."""
+    input_ids = _scenario(tokenizer, SCENARIO)
     generator = torch.Generator().manual_seed(0)
     scores = torch.randn(len(SCENARIO), len(tokenizer), generator=generator)
     before = scores.clone()
     out = SuppressTranslateLogitsProcessor(tokenizer)(input_ids, scores)
     assert torch.equal(scores, before)
     expected = before.clone()
-    for row, (_, banned) in enumerate(SCENARIO):
-        if banned:
-            expected[row, ids[MARKER_OPEN]] = float("-inf")
+    expected[:, ids[MARKER_OPEN]] = float("-inf")
     assert torch.equal(out, expected)
     assert out.dtype == scores.dtype
-    assert torch.isinf(out).sum() == sum(banned for _, banned in SCENARIO)
+    assert torch.isinf(out).sum() == len(SCENARIO)
 
 
 def test_empty_input_and_padded_vocabulary(tokenizer, ids):
@@ -226,12 +226,15 @@ def test_prompt_opened_span_may_close_but_not_reopen(model, tokenizer, ids):
     assert _count(guarded, open_id) == 0
 
 
-def test_open_span_is_left_free_on_the_first_step(model, tokenizer, ids):
-    open_id = ids[MARKER_OPEN]
+def test_no_span_opens_inside_a_span_the_prompt_opened(model, tokenizer, ids):
+    open_id, close_id = ids[MARKER_OPEN], ids[MARKER_CLOSE]
     prompts = ["首都は東京<translate>"]
     push = Push({open_id: 5.0})
-    guarded = _generate(model, tokenizer, [push, *leia_logits_processors(tokenizer)], prompts=prompts, max_new_tokens=3)
-    assert guarded[0, 0].item() == open_id
+    without = _generate(model, tokenizer, [push], prompts=prompts, max_new_tokens=3)
+    assert without[0].tolist() == [open_id] * 3
+    guarded = _generate(model, tokenizer, [Push({open_id: 5.0, close_id: 4.0}), *leia_logits_processors(tokenizer)],
+                        prompts=prompts, max_new_tokens=3)
+    assert guarded[0].tolist() == [close_id] * 3
 
 
 def test_markers_as_token_sequences_when_not_single_tokens(plain_tokenizer):
@@ -249,8 +252,8 @@ def test_markers_as_token_sequences_when_not_single_tokens(plain_tokenizer):
         ("首都は <translate", True),
         ("首都は東京<translate>", False),
         ("首都は東京<translate>Tok", False),
-        ("東京<translate>x<translate", False),
-        ("首都は <translate>x<translate", False),
+        ("東京<translate>x<translate", True),
+        ("首都は <translate>x<translate", True),
         ("東京<translate>Tokyo </translate>は<translate", True),
         ("東京<translate>Tokyo</translate>は<translate", True),
         ("首都は東京です。translate", False),
@@ -290,18 +293,7 @@ def test_token_sequence_mode_in_generate(plain_model, plain_tokenizer):
     assert occurrences(beams) == 0
 
 
-def test_cached_tensors_follow_the_scores_device(tokenizer, plain_tokenizer, ids):
-    processor = SuppressTranslateLogitsProcessor(tokenizer)
-    input_ids = _scenario(tokenizer, [text for text, _ in SCENARIO[:3]])
-    scores = torch.zeros(3, len(tokenizer))
-    cpu = processor(input_ids, scores)
-    meta = processor(input_ids.to("meta"), scores.to("meta"))
-    assert meta.device.type == "meta" and meta.shape == scores.shape
-    assert {d.type for d in processor._positions} == {"cpu", "meta"}
-    assert all(positions.device == device for device, positions in processor._positions.items())
-    assert torch.equal(processor(input_ids, scores), cpu)
-    assert torch.isneginf(cpu[:, ids[MARKER_OPEN]]).tolist() == [True, True, False]
-
+def test_cached_tensors_follow_the_scores_device(plain_tokenizer):
     with pytest.warns(UserWarning):
         processor = SuppressTranslateLogitsProcessor(plain_tokenizer)
     text = "日本の首都は東京です。人口は多い。<translate"
@@ -309,23 +301,10 @@ def test_cached_tensors_follow_the_scores_device(tokenizer, plain_tokenizer, ids
     scores = torch.zeros(2, len(plain_tokenizer))
     processor(input_ids, scores)
     meta = processor(input_ids.to("meta"), scores.to("meta"))
-    assert meta.device.type == "meta"
+    assert meta.device.type == "meta" and meta.shape == scores.shape
     assert {d.type for _, d in processor._sequences} == {"cpu", "meta"}
     assert all(seq.device == device for (_, device), seq in processor._sequences.items())
     assert torch.isneginf(processor(input_ids, scores)).sum(-1).tolist() == [1, 0]
-
-
-def test_positions_cache_grows_past_its_first_size(tokenizer, ids):
-    processor = SuppressTranslateLogitsProcessor(tokenizer)
-    short = torch.tensor([[ids[MARKER_OPEN], 5]])
-    long = torch.full((1, 300), 5)
-    long[0, -1] = ids[MARKER_OPEN]
-    scores = torch.zeros(1, len(tokenizer))
-    assert torch.isneginf(processor(short, scores)).sum() == 0
-    assert torch.isneginf(processor(long, scores)).sum() == 0
-    long[0, -2] = ids[MARKER_CLOSE]
-    long[0, -1] = 5
-    assert torch.isneginf(processor(long, scores)).sum() == 1
 
 
 def test_text_generation_pipeline(model, tokenizer, ids):

@@ -218,6 +218,16 @@ def test_sequence_starting_inside_a_span_is_masked_up_to_its_close(tokenizer):
     assert batch["labels"].tolist() == [[IGNORE, IGNORE, IGNORE, 14, IGNORE, IGNORE, IGNORE, 16]]
 
 
+def test_a_stray_closing_marker_masks_only_itself(tokenizer):
+    collator = LeiaDataCollator(tokenizer, mask_entity_names=True)
+    batch = collator([{"input_ids": [10, 11, OPEN, 12, CLOSE, 13, 14, CLOSE, 15]},
+                      {"input_ids": [10, CLOSE, 11, CLOSE, 12]}])
+    assert batch["labels"].tolist() == [
+        [10, 11, IGNORE, IGNORE, IGNORE, 13, 14, IGNORE, 15],
+        [IGNORE, IGNORE, 11, IGNORE, 12, IGNORE, IGNORE, IGNORE, IGNORE],
+    ]
+
+
 def test_text_is_tokenised_and_truncated_on_the_fly(tokenizer):
     text = "首都はカイロ<translate>Cairo</translate>。"
     batch = LeiaDataCollator(tokenizer, mask_entity_names=True, pad_to_multiple_of=4)(
