@@ -372,13 +372,15 @@ class EntityTable:
     """A built entity table, opened read-only. :meth:`lookup` answers a batch of titles at once from an
     in-memory map loaded on first use."""
 
-    def __init__(self, path: str | os.PathLike):
+    def __init__(self, path: str | os.PathLike, names: dict[str, tuple[str, str]] | None = None):
+        """``names``, when given, is the map :meth:`names_map` would load (built elsewhere from
+        :meth:`names_arrow`, say in a worker of a cluster)."""
         self.path = Path(path)
         self.meta = read_meta(self.path, "entity table", "leia entities", "entities")
         self.wiki: dict = json.loads(self.meta.get("wiki", "{}"))
         self.lang: str = self.meta.get("lang", "en")
         self.counters: dict = json.loads(self.meta.get("counters", "{}"))
-        self._names: dict[str, tuple[str, str]] | None = None
+        self._names: dict[str, tuple[str, str]] | None = names
         self._site = None
 
     @property
@@ -399,15 +401,23 @@ class EntityTable:
             raise ConfigError(f"{what} comes from {dbname} but the entity table {self.path} was built from "
                               f"{self.dbname}; build the entity table from the same wiki's dump")
 
+    def names_arrow(self) -> pa.Table:
+        """Every title with its English name and source, as one Arrow table."""
+        con = duckdb.connect(str(self.path), read_only=True)
+        try:
+            return con.sql("SELECT title, english, source FROM entities").to_arrow_table()
+        finally:
+            con.close()
+
+    @staticmethod
+    def names_map(table: pa.Table) -> dict[str, tuple[str, str]]:
+        """Title -> (English name, source), from :meth:`names_arrow`'s table."""
+        return dict(zip(table.column("title").to_pylist(),
+                        zip(table.column("english").to_pylist(), table.column("source").to_pylist())))
+
     def _load(self) -> dict[str, tuple[str, str]]:
         if self._names is None:
-            con = duckdb.connect(str(self.path), read_only=True)
-            try:
-                table = con.sql("SELECT title, english, source FROM entities").to_arrow_table()
-            finally:
-                con.close()
-            self._names = dict(zip(table.column("title").to_pylist(),
-                                   zip(table.column("english").to_pylist(), table.column("source").to_pylist())))
+            self._names = self.names_map(self.names_arrow())
         return self._names
 
     def __len__(self) -> int:

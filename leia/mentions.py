@@ -13,11 +13,12 @@ it halves the speed). Each mention gets the most probable target of its surface 
 less probable one that an unambiguous mention of the same document links to (off by default: on real jawiki
 articles it lowered the accuracy of the target).
 
-Word boundaries come from MeCab (fugashi with unidic-lite), run only on the runs of word characters where
-the script alone cannot tell: between kanji and hiragana, say, there is always a boundary, between two kanji there may
-be none. UniDic splits compounds finely (日本|語, 東京|都), so a single kanji noun or suffix right after a
-mention (語, 人, 都, 軍) or a single kanji prefix right before it (旧) is taken as part of the same word,
-except for the affixes in :data:`LOOSE_SUFFIXES` that follow links in Wikipedia (1990年|頃, 日本|的).
+Word boundaries come from MeCab (fugashi with unidic-lite), run only on the stretches of text where the
+script alone cannot tell: between kanji and hiragana, say, there is always a boundary, between two kanji or
+two hiragana there may be none. UniDic splits compounds finely (日本|語, 東京|都), so a single kanji noun or
+suffix right after a mention (語, 人, 都, 軍) or a single kanji prefix right before it (旧) is taken as part
+of the same word, except for the affixes in :data:`LOOSE_SUFFIXES` that follow links in Wikipedia
+(1990年|頃, 日本|的).
 """
 
 from __future__ import annotations
@@ -66,9 +67,8 @@ def _char_classes() -> np.ndarray:
 
 _CLASS_ARRAY = np.append(_char_classes(), np.int8(_OTHER))
 _CLASSES = _CLASS_ARRAY.tobytes()
-_WORD_CLASSES = np.array([_KANJI, _KATA, _LATIN, _DIGIT], dtype=np.int8)
-# Pairs of neighbouring classes that are always a word boundary (one of the two is hiragana, or katakana meets
-# Latin or digits); a pair not listed, and not involving "other", needs the analyser.
+# Pairs of neighbouring classes that are always a word boundary (hiragana next to another script, or katakana
+# meets Latin or digits); a pair not listed, and not involving "other", needs the analyser.
 _SURE = frozenset(
     [(a, _HIRA) for a in (_KANJI, _KATA, _LATIN, _DIGIT)] + [(_HIRA, b) for b in (_KANJI, _KATA, _LATIN, _DIGIT)]
     + [(_KATA, _LATIN), (_LATIN, _KATA), (_KATA, _DIGIT), (_DIGIT, _KATA)]
@@ -115,9 +115,11 @@ class Segmenter:
 
     After :meth:`reset` with a text, ``start_ok[p]`` and ``end_ok[p]`` (numpy arrays over the code-point
     positions ``0..len(text)``) tell whether a mention may start or end at ``p``, for every position the
-    script decides and every run :meth:`prepare` analysed. A boundary the script does not decide lies
-    inside a run of word characters (kanji, katakana, Latin, digits); MeCab analyses such a run only when
-    asked about a position in it. ``analyse`` False takes every position as a boundary.
+    script decides and every run :meth:`prepare` analysed. A *run* is a stretch of text between two
+    consecutive positions the script decides, with undecided positions inside (two kanji, two hiragana,
+    kanji and katakana, ...), so it never holds spaces or punctuation; MeCab analyses a run only when asked
+    about a position in it, and so decides every position it is asked about. ``analyse`` False takes every
+    position as a boundary.
     """
 
     def __init__(self, analyse: bool = True) -> None:
@@ -135,24 +137,21 @@ class Segmenter:
         n = len(text)
         if not self.analyse or n < 2:
             self.sure = np.ones(n + 1, dtype=bool)
-            self._run_starts = self._run_ends = np.zeros(0, dtype=np.int64)
         else:
             codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
             classes = _CLASS_ARRAY[np.minimum(codes, len(_CLASS_ARRAY) - 1)]
             self.sure = np.concatenate([[True], _SURE_PAIRS[classes[:-1] * 6 + classes[1:]], [True]])
-            word = np.isin(classes, _WORD_CLASSES).astype(np.int8)
-            edges = np.flatnonzero(np.diff(np.concatenate([[0], word, [0]])))
-            self._run_starts, self._run_ends = edges[0::2], edges[1::2]
+        self._bounds = np.flatnonzero(self.sure)
         self.start_ok = self.sure.copy()
         self.end_ok = self.sure.copy()
 
     def prepare(self, positions: np.ndarray) -> None:
-        """Analyse in one MeCab call the runs around those of ``positions`` the script leaves undecided."""
+        """Analyse in one MeCab call the runs that hold those of ``positions`` the script leaves undecided."""
         positions = np.asarray(positions, dtype=np.int64)
         undecided = positions[~self.sure[positions]]
         if not len(undecided):
             return
-        runs = np.unique(np.searchsorted(self._run_starts, undecided, side="right") - 1)
+        runs = np.unique(np.searchsorted(self._bounds, undecided) - 1)
         todo = [int(k) for k in runs if int(k) not in self._done]
         if todo:
             self._analyse(todo)
@@ -174,7 +173,7 @@ class Segmenter:
         its tokens are dealt back to them in order."""
         text = self._text
         self.analysed += len(runs)
-        spans = [(int(self._run_starts[k]), int(self._run_ends[k])) for k in runs]
+        spans = [(int(self._bounds[k]), int(self._bounds[k + 1])) for k in runs]
         tokens = iter(self._tagger.parse(" ".join(text[a:b] for a, b in spans)).split())
         start_ok, end_ok, sure = self.start_ok, self.end_ok, self.sure
         for k, (start, end) in zip(runs, spans):

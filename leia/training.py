@@ -177,7 +177,13 @@ class LeiaDataCollator:
         }
 
     def _input_ids(self, features: Sequence[Mapping[str, Any]]) -> list[Any]:
+        if not features:
+            raise ValueError("LeiaDataCollator got an empty batch")
         ids: list[Any] = [f.get("input_ids") for f in features]
+        for x in ids:
+            if x is not None and getattr(x, "ndim", 1) != 1:
+                raise ValueError(f"input_ids of one feature must be one sequence (1-D), got shape {tuple(x.shape)}; "
+                                 "give each example its own feature")
         todo = [i for i, x in enumerate(ids) if x is None]
         if todo:
             encoded = self.tokenizer(

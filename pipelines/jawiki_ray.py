@@ -1,9 +1,9 @@
 """The full jawiki build on a Ray cluster: extract the dump, build the entity table, augment.
 
     # the dumps, from https://dumps.wikimedia.org/jawiki/latest/
-    wget https://dumps.wikimedia.org/jawiki/latest/jawiki-latest-pages-articles.xml.bz2
+    wget https://dumps.wikimedia.org/jawiki/latest/jawiki-latest-pages-articles-multistream.xml.bz2
     wget https://dumps.wikimedia.org/jawiki/latest/jawiki-latest-langlinks.sql.gz
-    python pipelines/jawiki_ray.py --dump jawiki-latest-pages-articles.xml.bz2 \\
+    python pipelines/jawiki_ray.py --dump jawiki-latest-pages-articles-multistream.xml.bz2 \\
         --langlinks jawiki-latest-langlinks.sql.gz -o /shared/leia-jawiki --address auto
 
 On one machine (a local Ray instance is started), on the sample dump in data/:
@@ -32,8 +32,8 @@ def main(argv: list[str] | None = None) -> None:
     # Cluster-specific: "auto" joins the cluster this machine belongs to (started with `ray start`); a
     # "ray://HEAD:10001" address connects from outside it; nothing starts a Ray instance on this machine.
     parser.add_argument("--address", default=None, help="Ray cluster address (default: RAY_ADDRESS or local)")
-    # Cluster-specific: None gives one worker per CPU of the cluster. Extraction reads the whole dump in every
-    # worker, so past ~10-15 workers reading the dump, not parsing it, sets the pace of that step.
+    # Cluster-specific: None gives one worker per CPU of the cluster. With the multistream dump each worker
+    # decompresses only the streams of its shards (after a counting pass spread over the workers).
     parser.add_argument("--workers", type=int, default=None, help="Ray actors (default: one per cluster CPU)")
     parser.add_argument("--shard-size", type=int, default=20_000, help="documents per shard")
     parser.add_argument("--prob", type=float, default=0.5)

@@ -55,8 +55,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--bf16", action="store_true")
     args = parser.parse_args(argv)
     if args.tokenizer is None:
-        if args.tiny_llama:
-            parser.error("--tiny-llama needs --tokenizer")
+        if args.tiny_llama or args.model.endswith(".json"):
+            parser.error("--tiny-llama and a --model config file need --tokenizer")
         args.tokenizer = args.model
     return args
 

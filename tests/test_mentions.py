@@ -9,6 +9,7 @@ from collections import Counter
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pytest
 
@@ -16,7 +17,9 @@ from leia.cli import main
 from leia.entities import build_entities
 from leia.errors import ConfigError, OutputError
 from leia.extraction import extract
-from leia.mentions import Detector, MentionConfig, MentionTable, build_mentions, make_entries
+from leia.mentions import (
+    Detector, MentionConfig, MentionTable, Segmenter, build_mentions, count_occurrences, make_entries,
+)
 from leia.schemas import DOCUMENTS
 from leia.shards import iter_record_batches
 from leia.spans import strip_spans
@@ -38,6 +41,12 @@ LINKS = {
     "グルジア": ({"ジョージア (国)": 2}, 2),
     "首相": ({"内閣総理大臣": 1}, 10),
     "カイロ": ({"カイロ": 99, "カイロ (暖房器具)": 1}, 100),
+    # Surfaces that begin or end with hiragana: their ends between two hiragana are MeCab's to decide.
+    "ドラえもん": ({"ドラえもん": 2}, 2),
+    "さいたま": ({"さいたま市": 3}, 4),
+    "すし": ({"寿司": 2}, 2),
+    "おにぎり": ({"おにぎり": 1}, 1),
+    "かし": ({"菓子": 1}, 1),
 }
 
 
@@ -64,6 +73,13 @@ CASES = [
     ("カイロは暑い", [("カイロ", "カイロ")]),  # the second target's prior is 0.01: kept but less probable
     ("ジョージアの州都", [("ジョージア", "ジョージア州")]),
     ("グルジアは旧名で、ジョージアが今の名", [("グルジア", "ジョージア (国)"), ("ジョージア", "ジョージア州")]),
+    ("すしとおにぎり", [("すし", "寿司"), ("おにぎり", "おにぎり")]),  # all hiragana: すし|と|おにぎり
+    ("ドラえもんは人気だ。", [("ドラえもん", "ドラえもん")]),  # ends between ん and は
+    ("ドラえもん。", [("ドラえもん", "ドラえもん")]),
+    ("これはさいたまの話", [("さいたま", "さいたま市")]),  # これ|は|さいたま|の|話
+    ("しかし、", []),  # かし inside the one word しかし
+    ("日本語とすしとおにぎり", [("すし", "寿司"), ("おにぎり", "おにぎり")]),  # a kanji and a hiragana run
+    ("東京湾のすし", [("すし", "寿司")]),
     ("", []),
 ]
 
@@ -93,6 +109,31 @@ def test_thresholds_and_options():
         MentionConfig(min_link_prob=1.5)
     with pytest.raises(ConfigError):
         MentionConfig(min_length=3, max_length=2)
+
+
+def test_segmenter_decides_every_position_it_is_asked_about():
+    seg = Segmenter()
+    text = "これはさいたまの話"
+    seg.reset(text)
+    assert np.flatnonzero(seg.sure).tolist() == [0, 8, 9]  # only hiragana|kanji and the ends are sure
+    seg.prepare(np.arange(len(text) + 1))
+    assert np.flatnonzero(seg.start_ok).tolist() == np.flatnonzero(seg.end_ok).tolist() == [0, 2, 3, 7, 8, 9]
+    assert seg.analysed == 1
+    seg.reset("すしとおにぎり")  # no position decided by the script inside: one run, the whole text
+    seg.prepare(np.array([5]))
+    assert np.flatnonzero(seg.start_ok).tolist() == [0, 2, 3, 7] and seg.analysed == 2
+    seg.reset("東京湾に面した日本語の本")  # asking about 日本|語 analyses 日本語 alone, not 東京湾 nor した
+    seg.prepare(np.array([9]))
+    assert np.flatnonzero(seg.start_ok).tolist() == [0, 3, 4, 5, 7, 9, 10, 11, 12]
+    assert np.flatnonzero(seg.end_ok).tolist() == [0, 3, 4, 5, 7, 10, 11, 12]  # 日本|語: 語 glues
+    assert seg.analysed == 3
+
+
+def test_count_occurrences_in_hiragana():
+    d = detector(min_link_prob=0.0, min_prior=0.0)
+    text = "すしとおにぎりとおかし、しかしすし"
+    assert count_occurrences(d, text) == Counter({"すし": 2, "おにぎり": 1})  # not かし in おかし or しかし
+    assert count_occurrences(d, text, [{"start": 3, "end": 7}]) == Counter({"すし": 2, "おにぎり": 1})
 
 
 def test_detect_batch_fills_only_documents_without_anchors():
@@ -158,7 +199,7 @@ def test_augment_text_only_corpus(sample, tmp_path, capsys):
     assert main(["mentions", "build", "--documents", str(sample["documents"]), "--entities",
                  str(sample["entities"]), "-o", str(dictionary), "-q"]) == 0
     corpus = tmp_path / "corpus.jsonl"
-    texts = ["カイロはエジプトの首都である。", "月の海を見る。", "日本語の本"]
+    texts = ["カイロはエジプトの首都である。", "月の海を見る。", "日本語の本", "すしとおにぎり"]
     corpus.write_text("".join(json.dumps({"text": t}, ensure_ascii=False) + "\n" for t in texts), encoding="utf-8")
     out = tmp_path / "augmented"
     assert main(["augment", str(corpus), "--entities", str(sample["entities"]), "--mentions", str(dictionary),
@@ -168,17 +209,19 @@ def test_augment_text_only_corpus(sample, tmp_path, capsys):
         "カイロ<translate>Cairo</translate>はエジプト<translate>Egypt</translate>の首都である。",
         "月の海<translate>Lunar mare</translate>を見る。",
         "日本語<translate>Japanese language</translate>の本",
+        "すしとおにぎり",  # おにぎり has no English name
     ]
     assert [strip_spans(r["text"]) for r in rows] == texts
     assert [[(m["start"], m["end"], m["target"]) for m in r["mentions"]] for r in rows] == [
         [(0, 3, "カイロ"), (4, 8, "エジプト"), (9, 11, "首都")],
         [(0, 3, "月の海")],
         [(0, 3, "日本語")],
+        [(3, 7, "おにぎり")],
     ]
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["parameters"]["mentions"]["path"] == "mentions.duckdb"
-    assert manifest["counters"]["documents_detected"] == 3
-    assert manifest["counters"]["anchors_detected"] == 5
+    assert manifest["counters"]["documents_detected"] == 4
+    assert manifest["counters"]["anchors_detected"] == 6
 
 
 def test_workers_give_the_same_results(sample, tmp_path):

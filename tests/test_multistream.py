@@ -21,7 +21,7 @@ from leia.shards import open_output, read_manifest
 from leia.split import adopt_shards
 from leia.wiki.dump import DumpReader, open_binary
 from leia.wiki.multistream import (
-    BlockCount, Blocks, RangeReader, count_pages, dump_blocks, find_streams, is_stream_start, iter_range,
+    BlockCount, DumpBlocks, RangeReader, count_pages, dump_blocks, find_streams, is_stream_start, iter_range,
     plan_shards, split_ranges,
 )
 
@@ -142,7 +142,7 @@ def test_a_single_stream_and_a_gzip_dump_are_one_block(tmp_path, jawiki_dev_dump
     assert len(dump_blocks(jawiki_dev_dump)) == 1
     gz = tmp_path / "dump.xml.gz"
     gz.write_bytes(gzip.compress(SAMPLE.read_bytes()))
-    assert dump_blocks(gz) == Blocks(str(gz), "gzip", (0, gz.stat().st_size))
+    assert dump_blocks(gz) == DumpBlocks(str(gz), "gzip", (0, gz.stat().st_size))
     assert dump_blocks(SAMPLE).codec == "plain" and len(dump_blocks(SAMPLE)) == 1
 
 
@@ -179,7 +179,7 @@ def test_the_pages_of_consecutive_ranges_are_the_dumps_pages(name, ranges, dumps
 
 
 def test_plan_puts_each_page_in_the_shard_of_the_articles_before_it():
-    # Blocks: header (no page); 3 pages a,r,a; 2 pages o,a; nothing; 4 pages a,a,a,r.
+    # DumpBlocks: header (no page); 3 pages a,r,a; 2 pages o,a; nothing; 4 pages a,a,a,r.
     counts = [BlockCount(0, 0, 0), BlockCount(3, 2, 1), BlockCount(2, 1, 0), BlockCount(0, 0, 0),
               BlockCount(4, 3, 3)]
     # Articles before each block: 0, 0, 2, 3, 3. With 2 articles a shard: block 1 holds shard 0 only (its
@@ -202,7 +202,7 @@ def local_runs(dumps, tmp_path_factory) -> dict[str, Path]:
     return {name: root / name for name in ("dev-by-10-pages", "dev-by-50000-bytes")}
 
 
-def run_units(dump: Path, out: Path, blocks: Blocks, units: int, shard_size: int = SHARD_SIZE,
+def run_units(dump: Path, out: Path, blocks: DumpBlocks, units: int, shard_size: int = SHARD_SIZE,
               done: frozenset = frozenset(), batch_size: int = 2) -> list[tuple[int, int]]:
     """What the Ray engine does, in this process: count the blocks, plan, run each unit into a folder of its
     own and adopt its shards; returns (bytes read, pages read) of each unit."""
@@ -271,7 +271,7 @@ def test_a_truncated_or_corrupt_stream_is_an_input_error(dumps, tmp_path):
     data = path.read_bytes()
     cut = tmp_path / "cut.xml.bz2"
     cut.write_bytes(data[:offsets[3] - 20] + data[offsets[3]:])
-    blocks = Blocks(str(cut), "bz2", (*[o if o < offsets[3] else o - 20 for o in offsets], len(data) - 20))
+    blocks = DumpBlocks(str(cut), "bz2", (*[o if o < offsets[3] else o - 20 for o in offsets], len(data) - 20))
     with pytest.raises(InputError, match="truncated|corrupt"):
         count_pages(blocks, 0, len(blocks))
     end = tmp_path / "no-end.xml.bz2"

@@ -33,7 +33,7 @@ from leia.shards import Manifest, open_output, read_manifest
 from leia.split import Part, adopt_shards
 
 if TYPE_CHECKING:
-    from leia.wiki.multistream import BlockCount, Blocks, ShardRange
+    from leia.wiki.multistream import BlockCount, DumpBlocks, ShardRange
 
 __all__ = ["augment_on_ray", "extract_on_ray", "names_table"]
 
@@ -42,21 +42,7 @@ SCRATCH = ".ray"
 
 def names_table(entities: str | os.PathLike) -> pa.Table:
     """Every title of an entity table with its English name and source, as one Arrow table."""
-    import duckdb
-
-    con = duckdb.connect(str(entities), read_only=True)
-    try:
-        return con.sql("SELECT title, english, source FROM entities").to_arrow_table()
-    finally:
-        con.close()
-
-
-class _SharedTable(EntityTable):
-    """An entity table whose names come from a map built once per worker, not from DuckDB."""
-
-    def __init__(self, path: str | os.PathLike, names: dict[str, tuple[str, str]]):
-        super().__init__(path)
-        self._names = names
+    return EntityTable(entities).names_arrow()
 
 
 @dataclass(frozen=True)
@@ -81,7 +67,7 @@ class _AugmentJob:
         from leia.pipeline import _augment
 
         assert names is not None
-        _augment(_SharedTable(self.entities, names), self.input, folder, self.config, workers=1,
+        _augment(EntityTable(self.entities, names), self.input, folder, self.config, workers=1,
                  shard_size=self.shard_size, batch_size=self.batch_size, overwrite=False, progress=False,
                  part=part, exclude=exclude)
 
@@ -98,7 +84,7 @@ class _ExtractJob:
         from leia.wiki.multistream import dump_blocks, plan_shards
 
         blocks = dump_blocks(self.dump)
-        if len(blocks) < 2:
+        if len(blocks) < 2 * workers:  # too few pieces to share out: each worker reads the whole dump
             return [Part(workers, i) for i in range(workers)]
         counts = _count_blocks(blocks, 2 * workers)
         return [_BlockUnit(blocks, r) for r in plan_shards(counts, self.shard_size, done, 4 * workers)]
@@ -122,7 +108,7 @@ class _ExtractJob:
 class _BlockUnit:
     """A run of shards of an extraction and the blocks of the dump that hold their pages."""
 
-    blocks: Blocks
+    blocks: DumpBlocks
     shards: ShardRange
 
     @property
@@ -140,7 +126,7 @@ class _Outside:
         return shard not in self.own or shard in self.done
 
 
-def _count_blocks(blocks: Blocks, tasks: int) -> list[BlockCount]:
+def _count_blocks(blocks: DumpBlocks, tasks: int) -> list[BlockCount]:
     """The :class:`~leia.wiki.multistream.BlockCount` of every block, counted by ``tasks`` Ray tasks, each
     decoding one range of blocks."""
     import ray
@@ -161,9 +147,7 @@ class _Worker:
     """A Ray actor: holds the lookup map and runs one part at a time."""
 
     def __init__(self, names: pa.Table | None):
-        self.names = None if names is None else dict(zip(
-            names.column("title").to_pylist(),
-            zip(names.column("english").to_pylist(), names.column("source").to_pylist())))
+        self.names = None if names is None else EntityTable.names_map(names)
 
     def run(self, job: Callable[..., None], folder: str, part: Part, exclude: frozenset[int]) -> str:
         job(self.names, folder, part, exclude)

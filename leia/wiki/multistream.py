@@ -20,7 +20,7 @@ from typing import BinaryIO, Callable, Container, Iterator, NamedTuple
 from leia.errors import InputError
 from leia.wiki.dump import _NS_RE, DumpReader, RawPage
 
-__all__ = ["Blocks", "BlockCount", "RangeReader", "ShardRange", "count_pages", "dump_blocks", "find_streams",
+__all__ = ["DumpBlocks", "BlockCount", "RangeReader", "ShardRange", "count_pages", "dump_blocks", "find_streams",
            "is_stream_start", "iter_range", "plan_shards", "split_ranges"]
 
 _MAGIC = b"\x31\x41\x59\x26\x53\x59"  # first block of a stream, right after b"BZh" and the level digit
@@ -73,7 +73,7 @@ def find_streams(path: str | os.PathLike) -> list[int]:
 
 
 @dataclass(frozen=True)
-class Blocks:
+class DumpBlocks:
     """A dump cut into blocks: block ``b`` is bytes ``offsets[b]:offsets[b + 1]``; ``codec`` is ``"bz2"``
     (each block is whole bz2 streams) or ``"plain"``."""
 
@@ -89,7 +89,7 @@ class Blocks:
         return self.offsets[j] - self.offsets[i]
 
 
-def dump_blocks(path: str | os.PathLike, block_size: int = 1 << 23) -> Blocks:
+def dump_blocks(path: str | os.PathLike, block_size: int = 1 << 23) -> DumpBlocks:
     """The blocks of a dump: the streams of a bz2 file (one block when it is a single stream), slices of
     ``block_size`` bytes of an uncompressed one, a single block for anything else (gzip)."""
     path = os.fspath(path)
@@ -97,13 +97,13 @@ def dump_blocks(path: str | os.PathLike, block_size: int = 1 << 23) -> Blocks:
     with open(path, "rb") as f:
         magic = f.read(3)
     if magic == b"BZh":
-        return Blocks(path, "bz2", (*find_streams(path), size))
+        return DumpBlocks(path, "bz2", (*find_streams(path), size))
     if magic[:2] == b"\x1f\x8b" or size == 0:
-        return Blocks(path, "gzip", (0, size))
-    return Blocks(path, "plain", (*range(0, size, block_size), size))
+        return DumpBlocks(path, "gzip", (0, size))
+    return DumpBlocks(path, "plain", (*range(0, size, block_size), size))
 
 
-def split_ranges(blocks: Blocks, n: int) -> list[tuple[int, int]]:
+def split_ranges(blocks: DumpBlocks, n: int) -> list[tuple[int, int]]:
     """At most ``n`` ranges ``[i, j)`` of consecutive blocks, covering all, of about equal size in bytes."""
     count = len(blocks)
     n = max(1, min(n, count))
@@ -128,7 +128,7 @@ class _Decoded:
     """The decoded bytes of the blocks of a dump, one block at a time; ``consumed`` counts the file's bytes
     read."""
 
-    def __init__(self, f: BinaryIO, blocks: Blocks):
+    def __init__(self, f: BinaryIO, blocks: DumpBlocks):
         self.f, self.blocks = f, blocks
         self.consumed = 0
 
@@ -185,7 +185,7 @@ def _pieces(decoded: _Decoded, i: int, j: int, done: Callable[[], bool]) -> Iter
             yield b, data
 
 
-def _pages(blocks: Blocks, i: int, j: int, decoded: _Decoded) -> Iterator[_Page]:
+def _pages(blocks: DumpBlocks, i: int, j: int, decoded: _Decoded) -> Iterator[_Page]:
     """The pages that start in blocks ``[i, j)``, cut out of the decoded bytes as
     :meth:`DumpReader.raw_pages` does; checks what lies between pages and the end of the dump."""
     buffer = b""
@@ -240,7 +240,7 @@ def _pages(blocks: Blocks, i: int, j: int, decoded: _Decoded) -> Iterator[_Page]
                          f"({buffer.strip()[-40:]!r})")
 
 
-def iter_range(blocks: Blocks, i: int, j: int) -> Iterator[tuple[int, RawPage]]:
+def iter_range(blocks: DumpBlocks, i: int, j: int) -> Iterator[tuple[int, RawPage]]:
     """(block, page) for every page that starts in blocks ``[i, j)``, numbered from 1 within the range."""
     with open(blocks.path, "rb") as f:
         for number, page in enumerate(_pages(blocks, i, j, _Decoded(f, blocks)), 1):
@@ -256,7 +256,7 @@ class BlockCount(NamedTuple):
     before_last: int
 
 
-def count_pages(blocks: Blocks, i: int, j: int) -> list[BlockCount]:
+def count_pages(blocks: DumpBlocks, i: int, j: int) -> list[BlockCount]:
     """The :class:`BlockCount` of each block in ``[i, j)``."""
     pages = [0] * (j - i)
     articles = [0] * (j - i)
@@ -274,7 +274,7 @@ class RangeReader(DumpReader):
     as in the whole dump (``first_page`` pages come before them); only those blocks are decoded (and the
     rest of a page that crosses the end)."""
 
-    def __init__(self, blocks: Blocks, first: int, end: int, first_page: int = 0):
+    def __init__(self, blocks: DumpBlocks, first: int, end: int, first_page: int = 0):
         super().__init__(blocks.path)
         self.blocks, self.first, self.end, self.first_page = blocks, first, end, first_page
         self._decoded: _Decoded | None = None
