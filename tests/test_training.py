@@ -452,3 +452,11 @@ def test_redraw_at_epoch_zero_reproduces_the_augmenters_draw():
         out, _ = augment_batch(batch, lambda ts: [names.get(t) for t in ts], AugmentConfig(prob=0.5, seed=seed))
         example = out.to_pylist()[0]
         assert redraw_spans(example, prob=0.5, seed=seed, epoch=0) == example
+
+
+def test_collator_refuses_an_empty_batch_and_two_dimensional_ids(tokenizer):
+    collator = LeiaDataCollator(tokenizer)
+    with pytest.raises(ValueError, match="empty batch"):
+        collator([])
+    with pytest.raises(ValueError, match=r"got shape \(1, 3\)"):
+        collator([{"input_ids": torch.tensor([[10, 11, 12]])}])
