@@ -286,3 +286,22 @@ def test_probability_within_bounds(dev):
     assert eligible > 2000
     sd = math.sqrt(0.3 * 0.7 / eligible)
     assert abs(spans / eligible - 0.3) < 4 * sd
+
+
+def test_a_name_holding_a_marker_gets_no_span():
+    text = "日本語を話す。"
+    rows, counters = run(docs((text, [anchor(0, 3, "日本語", "Ja</translate>pan")])))
+    assert rows[0]["text"] == text
+    assert rows[0]["mentions"] == [mention(0, 3, "日本語", None, "marker-text", False)]
+    assert counters["mentions_marker_text"] == 1 and counters["spans"] == 0
+
+
+def test_anchors_with_null_offsets_are_invalid():
+    loose = pa.struct([("start", pa.int32()), ("end", pa.int32()), ("target", pa.string()), ("english", pa.string())])
+    anchors = pa.array([[{"start": None, "end": 6, "target": "カイロ", "english": None}]], pa.list_(loose))
+    batch = pa.RecordBatch.from_arrays(
+        [pa.array([1], pa.int64()), pa.array(["t"]), pa.array(["首都はカイロ。"]), anchors],
+        names=["id", "title", "text", "anchors"])
+    out, counters = augment_batch(batch, Recorder(), AugmentConfig(prob=1.0))
+    assert out.column("text").to_pylist() == ["首都はカイロ。"]
+    assert counters["mentions_invalid"] == 1

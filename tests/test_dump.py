@@ -239,3 +239,13 @@ def test_a_truncated_bz2_yields_the_intact_text_before_the_damage(tmp_path, jawi
             got += piece
     assert whole.startswith(bytes(got))
     assert 1_700_000 < len(got) < len(whole) // 2
+
+
+def test_a_dump_without_pages_has_no_pages(tmp_path):
+    from conftest import SAMPLE_DUMP
+
+    text = SAMPLE_DUMP.read_text(encoding="utf-8")
+    empty = tmp_path / "empty.xml"
+    empty.write_text(text[: text.index("</siteinfo>") + len("</siteinfo>")] + "\n</mediawiki>\n", encoding="utf-8")
+    assert list(DumpReader(empty).raw_pages()) == []
+    assert list(DumpReader(empty)) == []

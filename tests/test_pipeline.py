@@ -429,3 +429,46 @@ def test_run_on_the_sample_and_rerun_with_another_source(tmp_path):
     with pytest.raises(ConfigError, match="--langlinks without --dump"):
         leia.run(langlinks=SAMPLE_LANGLINKS, output=tmp_path / "other", progress=False)
     assert not (tmp_path / "other").exists()
+
+
+# --- outputs that would destroy inputs ----------------------------------------------------------------------
+
+def test_augment_into_its_own_input_folder_is_refused(dev, tmp_path):
+    docs = tmp_path / "docs"
+    shutil.copytree(dev["documents"], docs)
+    before = _files(docs)
+    with pytest.raises(OutputError, match="holds the input"):
+        leia.augment(docs, dev["entities"], docs, overwrite=True, progress=False)
+    assert _files(docs) == before
+
+
+def test_corpus_file_inside_the_output_folder_is_refused(dev, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    corpus = out / "shard-00000.arrow"
+    shutil.copy(dev["documents"] / "shard-00000.arrow", corpus)
+    with pytest.raises(OutputError, match="holds the input"):
+        leia.augment(corpus, dev["entities"], out, overwrite=True, progress=False)
+    assert corpus.read_bytes() == (dev["documents"] / "shard-00000.arrow").read_bytes()
+
+
+def test_files_leia_did_not_write_are_left_alone(dev, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "notes.tmp").write_text("mine")
+    (out / "draft.arrow.tmp-1").write_text("mine too")
+    leia.augment(dev["documents"], dev["entities"], out, shard_size=10, seed=3, progress=False)
+    assert (out / "notes.tmp").read_text() == "mine"
+    assert (out / "draft.arrow.tmp-1").read_text() == "mine too"
+
+
+@pytest.mark.parametrize("line, message", [
+    ('[{"text": "a"}]', r"bad\.jsonl:1: not a JSON object"),
+    ('{"text": null}', r"bad\.jsonl: document 0 \(counting from 0\) has no text"),
+    ('{"id": "a1", "text": "x"}', r"bad\.jsonl: (rows|columns) do not fit the documents schema"),
+])
+def test_corpus_rows_that_cannot_be_documents_are_refused(dev, tmp_path, line, message):
+    path = tmp_path / "bad.jsonl"
+    path.write_text(line + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match=message):
+        leia.augment(path, dev["entities"], tmp_path / "out", progress=False)

@@ -166,3 +166,10 @@ def test_ray_engine_without_ray_names_the_extra(tmp_path, entities, monkeypatch)
     with pytest.raises(MissingDependencyError, match=r"pip install 'leia\[ray\]'"):
         leia.extract(DUMP, tmp_path / "docs", engine="ray")
     assert not (tmp_path / "out").exists() and not (tmp_path / "docs").exists()
+
+
+def test_merge_into_one_of_the_parts_is_refused_and_leaves_it_whole(two_parts):
+    before = {p.name: p.read_bytes() for p in two_parts[0].iterdir()}
+    with pytest.raises(ConfigError, match="must not be one of the parts"):
+        merge_manifests(two_parts, two_parts[0], overwrite=True)
+    assert {p.name: p.read_bytes() for p in two_parts[0].iterdir()} == before
