@@ -231,6 +231,9 @@ def run(
     if dump is None:
         if langlinks is not None:
             raise ConfigError("--langlinks without --dump: give the dump the langlinks belong to")
+        if not SAMPLE_DUMP.is_file():
+            raise ConfigError(f"the sample dump is not at {SAMPLE_DUMP}: it comes with a clone of the repository "
+                              "(pip install -e . there), or give a dump with --dump")
         dump, langlinks = SAMPLE_DUMP, SAMPLE_LANGLINKS
     out = Path(output)
     out.mkdir(parents=True, exist_ok=True)
