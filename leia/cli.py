@@ -200,7 +200,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("input", help="documents folder from `leia extract`, a dump, or .jsonl/.parquet/.arrow files")
     p.add_argument("--entities", required=True, help="entity table built by `leia entities`")
     p.add_argument("-o", "--output", required=True, help="output folder")
-    p.add_argument("--shard-size", type=_workers, default=20_000, help="documents per shard (default 20000)")
+    p.add_argument("--shard-size", type=_workers, default=20_000,
+                   help="documents per shard for a dump or corpus input (default 20000); the shards of a "
+                        "documents folder keep their layout")
     p.add_argument("--mentions", help="mention dictionary (`leia mentions build`): find the mentions of "
                                       "documents without anchors in their plain text")
     augment_options(p)

@@ -108,7 +108,8 @@ def augment_manifest(source: Source, table: EntityTable, config: AugmentConfig, 
         kind="augmented", inputs=source.inputs + [{"kind": "entities", "path": table.path.name,
                                                      "size": table.path.stat().st_size}],
         parameters={"prob": config.prob, "strategy": config.strategy, "seed": config.seed,
-                    "shard_size": source.shard_size, "entity_table": cleaning},
+                    "shard_size": source.shard_size if source.kind != "documents" else None,
+                    "entity_table": cleaning},
         schema=AUGMENTED.to_string(), extra={"wiki": source.wiki or table.wiki},
     )
     return manifest, site
