@@ -142,6 +142,11 @@ def _names(raw: bytes) -> list[str]:
     return [n.decode(errors="replace") for n in _NAME.findall(raw)]
 
 
+def _check_table(path: str, table: str, found: bytes, lineno: int) -> None:
+    if found != table.encode():
+        raise InputError(f"{path}: a dump of table `{found.decode(errors='replace')}`, not `{table}` (line {lineno})")
+
+
 def _check_columns(path: str, table: str, found: Sequence[str], expected: Sequence[str] | None) -> None:
     if expected is not None and tuple(found) != tuple(expected):
         raise InputError(
@@ -156,7 +161,6 @@ def _insert_lines(
     ``line[start:end]``. The table's name (and columns, when given) are checked against the CREATE TABLE
     statement and each INSERT."""
     name = os.fspath(path)
-    want = table.encode()
     ncols: int | None = None
     create_columns: list[str] | None = None
     found = False
@@ -174,11 +178,7 @@ def _insert_lines(
             m = _INSERT.match(line)
             if m is None:
                 raise InputError(f"{name}, line {lineno}: unreadable INSERT statement {line[:60]!r}")
-            if m.group(1) != want:
-                raise InputError(
-                    f"{name}: a dump of table `{m.group(1).decode(errors='replace')}`, not `{table}` "
-                    f"(line {lineno})"
-                )
+            _check_table(name, table, m.group(1), lineno)
             if m.group(2) is not None:
                 listed = _names(m.group(2))
                 _check_columns(name, table, listed, columns)
@@ -192,11 +192,7 @@ def _insert_lines(
             m = _CREATE.match(line)
             if m is None:
                 raise InputError(f"{name}, line {lineno}: unreadable CREATE TABLE statement")
-            if m.group(1) != want:
-                raise InputError(
-                    f"{name}: a dump of table `{m.group(1).decode(errors='replace')}`, not `{table}` "
-                    f"(line {lineno})"
-                )
+            _check_table(name, table, m.group(1), lineno)
             found = True
             create_columns = []
         elif not found and line.strip() and not line.startswith(_STATEMENT_STARTS):
