@@ -246,7 +246,9 @@ def _read_dump(con, reader, site, mappings: _Appender, counters: Counter, harves
             redirect = None
             if page.redirect is not None:
                 norm = normalize_title(page.redirect, site)
-                redirect = norm[1] if norm and norm[0] == 0 else None
+                # A redirect out of the articles (another namespace, another wiki) stays a redirect: it
+                # resolves to no article and is counted as dangling.
+                redirect = norm[1] if norm else page.redirect
                 counters["redirects"] += 1
             pages.add((page.id, page.ns, page.title, redirect))
             counters["pages"] += 1
@@ -265,7 +267,7 @@ def _read_dump(con, reader, site, mappings: _Appender, counters: Counter, harves
 
 def _read_langlinks(con, path, lang: str, mappings: _Appender, counters: Counter, progress: bool) -> None:
     """Load the langlinks rows to ``lang`` in Arrow batches and join them to the dump's pages in DuckDB, so
-    memory does not grow with the number of pages or rows."""
+    the langlinks rows never pass through Python objects."""
     from leia.wiki.sqldump import iter_langlink_batches
 
     con.execute("CREATE TEMP TABLE langlinks (ll_from BIGINT, ll_title VARCHAR)")

@@ -421,3 +421,21 @@ def test_not_an_entity_table(tmp_path):
     con.close()
     with pytest.raises(InputError, match="not a leia entity table"):
         EntityTable(other)
+
+
+def test_a_redirect_out_of_the_articles_is_dangling_not_an_article(tmp_path):
+    dump = tmp_path / "d.xml"
+    header = _site_header()
+    body = (
+        "  <page>\n    <title>天体</title>\n    <ns>0</ns>\n    <id>1</id>\n"
+        "    <redirect title=\"Category:天体\" />\n    <revision>\n      <id>1</id>\n"
+        "      <text xml:space=\"preserve\">#転送 [[:Category:天体]]</text>\n    </revision>\n  </page>\n"
+        "  <page>\n    <title>月</title>\n    <ns>0</ns>\n    <id>2</id>\n    <revision>\n      <id>2</id>\n"
+        "      <text xml:space=\"preserve\">月は衛星。</text>\n    </revision>\n  </page>\n"
+    )
+    dump.write_text(header + body + "</mediawiki>\n", encoding="utf-8")
+    langlinks = _write_langlinks(tmp_path / "l.sql", [(1, "en", "Astronomical object"), (2, "en", "Moon")])
+    counters = build_entities(tmp_path / "e.duckdb", dump=dump, langlinks=langlinks, progress=False)
+    assert counters["redirect_dangling"] == 1
+    assert counters["mappings_read_langlinks"] == 2
+    assert EntityTable(tmp_path / "e.duckdb").lookup(["天体", "月"]) == [None, "Moon"]

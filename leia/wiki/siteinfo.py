@@ -79,6 +79,7 @@ class SiteInfo:
         return {
             "dbname": self.dbname, "lang": self.lang, "base": self.base, "generator": self.generator,
             "case": self.case, "namespaces": {str(k): v for k, v in sorted(self.namespaces.items())},
+            "namespace_case": {str(k): v for k, v in sorted(self.namespace_case.items())},
         }
 
     @classmethod
@@ -89,6 +90,7 @@ class SiteInfo:
             dbname=data.get("dbname", "unknownwiki"), lang=data.get("lang", "en"), base=data.get("base", ""),
             generator=data.get("generator", ""), case=data.get("case", "first-letter"),
             namespaces=namespaces or dict(CANONICAL_NAMESPACES),
+            namespace_case={int(k): v for k, v in data.get("namespace_case", {}).items()},
         )
 
     @classmethod
