@@ -230,10 +230,13 @@ def _corpus_source(files: list[Path], shard_size: int, batch_size: int) -> Sourc
     for f in files:
         if not f.name.endswith(_CORPUS_SUFFIXES):
             raise InputError(f"{f}: not a MediaWiki dump nor a .jsonl/.parquet/.arrow corpus")
-    first = next(_read_corpus_file(files[0], 1), None)
-    if first is None:
-        raise InputError(f"{files[0]}: empty corpus file")
-    _conform(first, files[0], 0)
+    for f in files:
+        first = next(_read_corpus_file(f, 1), None)
+        if first is not None:
+            _conform(first, f, 0)
+            break
+    else:
+        raise InputError(f"{files[0]}: no documents in {'these files' if len(files) > 1 else 'this file'}")
     return Source("corpus", [{"kind": "corpus", **_file_entry(f)} for f in files], None, shard_size, batch_size,
                   files, sum(f.stat().st_size for f in files))
 

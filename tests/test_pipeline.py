@@ -472,3 +472,15 @@ def test_corpus_rows_that_cannot_be_documents_are_refused(dev, tmp_path, line, m
     path.write_text(line + "\n", encoding="utf-8")
     with pytest.raises(InputError, match=message):
         leia.augment(path, dev["entities"], tmp_path / "out", progress=False)
+
+
+def test_an_empty_corpus_file_beside_others_is_read_as_empty(dev, tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.jsonl").write_text("", encoding="utf-8")
+    (corpus / "b.jsonl").write_text('{"text": "首都はカイロ。"}\n', encoding="utf-8")
+    leia.augment(corpus, dev["entities"], tmp_path / "out", progress=False)
+    assert _texts(tmp_path / "out") == ["首都はカイロ。"]
+    (corpus / "b.jsonl").write_text("", encoding="utf-8")
+    with pytest.raises(InputError, match="no documents in these files"):
+        leia.augment(corpus, dev["entities"], tmp_path / "out2", progress=False)
