@@ -178,7 +178,8 @@ def build_entities(
     reader = None
     site = None
     if dump:
-        reader = DumpReader(dump)
+        # The only process reading this dump: let the bz2 decoder use the other cores.
+        reader = DumpReader(dump, threads=min(4, os.cpu_count() or 1))
         site = reader.read_siteinfo()
         inputs.append({**_file_input(dump, "dump"), "dbname": site.dbname})
         if wiki and wiki != site.dbname:
