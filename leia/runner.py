@@ -81,10 +81,7 @@ class _ShardSink:
             self.counters = Counter()
         rows, worked = result
         assert self.writer is not None
-        if isinstance(rows, pa.RecordBatch):
-            self.writer.write_batch(rows)
-        else:
-            self.writer.write_rows(rows)
+        self.writer.write(rows)
         self.counters.update(counters)
         self.counters.update(worked)
 
@@ -93,10 +90,8 @@ class _ShardSink:
         a run killed in between resumes (a listed shard whose file is absent is simply redone)."""
         if self.writer is None:
             return
-        entry = {"index": self.index, "file": self.writer.path.name, "rows": self.writer.rows,
-                 "counters": dict(sorted(self.counters.items()))}
-        self.manifest.shards.append(entry)
-        self.manifest.shards.sort(key=lambda s: s["index"])
+        entry = self.writer.entry(self.index, self.counters)
+        self.manifest.add_shard(entry)
         self.manifest.save(self.out)
         self.writer.close()
         if self.on_shard:
@@ -193,19 +188,14 @@ class _WholeShard:
         try:
             for batch in self.batches_of(index):
                 rows, worked = self.work(batch.payload)
-                if isinstance(rows, pa.RecordBatch):
-                    writer.write_batch(rows)
-                else:
-                    writer.write_rows(rows)
+                writer.write(rows)
                 counters.update(batch.counters)
                 counters.update(worked)
             writer.close(publish=False)
         except BaseException:
             writer.abort()
             raise
-        entry = {"index": index, "file": writer.path.name, "rows": writer.rows,
-                 "counters": dict(sorted(counters.items()))}
-        return entry, str(writer.tmp)
+        return writer.entry(index, counters), str(writer.tmp)
 
 
 def run_whole_shards(
@@ -226,8 +216,7 @@ def run_whole_shards(
 
     def publish(entry: dict, tmp: str) -> None:
         """List the shard, then give its file its name (the order of :class:`_ShardSink`)."""
-        manifest.shards.append(entry)
-        manifest.shards.sort(key=lambda s: s["index"])
+        manifest.add_shard(entry)
         manifest.save(Path(out))
         os.replace(tmp, Path(out) / entry["file"])
         if on_shard:

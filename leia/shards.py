@@ -50,6 +50,17 @@ class ShardWriter:
         self._sink = pa.OSFile(str(self.tmp), "wb")
         self._writer = pa.ipc.new_stream(self._sink, schema)
 
+    def write(self, rows: "pa.RecordBatch | list[dict]") -> None:
+        """Append a record batch, or rows as dicts."""
+        if isinstance(rows, pa.RecordBatch):
+            self.write_batch(rows)
+        else:
+            self.write_rows(rows)
+
+    def entry(self, index: int, counters: Mapping[str, int]) -> dict:
+        """This shard's entry in a manifest."""
+        return {"index": index, "file": self.path.name, "rows": self.rows, "counters": dict(sorted(counters.items()))}
+
     def write_rows(self, rows: list[dict]) -> None:
         if rows:
             self.write_batch(pa.RecordBatch.from_pylist(rows, schema=self.schema))
@@ -93,6 +104,11 @@ class Manifest:
     complete: bool = False
     extra: dict = field(default_factory=dict)
     version: str = __version__
+
+    def add_shard(self, entry: dict) -> None:
+        """List a finished shard, keeping the list in shard order."""
+        self.shards.append(entry)
+        self.shards.sort(key=lambda s: s["index"])
 
     @property
     def counters(self) -> dict[str, int]:

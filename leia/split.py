@@ -94,8 +94,7 @@ def adopt_shards(part_folder: Path, manifest: Manifest, into: Path, *, move: boo
             raise InputError(f"{part_folder}: shard {shard['file']} listed in the manifest is missing")
         _place(source, Path(into) / shard["file"], move)
         if shard["index"] not in known:
-            manifest.shards.append(shard)
-    manifest.shards.sort(key=lambda s: s["index"])
+            manifest.add_shard(shard)
     manifest.save(Path(into))
 
 
