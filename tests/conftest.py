@@ -5,6 +5,8 @@ installed extra, is reported as a failure."""
 
 from __future__ import annotations
 
+import bz2
+import gzip
 import os
 from pathlib import Path
 
@@ -21,6 +23,16 @@ DATA = REPO / "data"
 SAMPLE_DUMP = DATA / "sample-jawiki-pages-articles.xml"
 SAMPLE_LANGLINKS = DATA / "sample-jawiki-langlinks.sql"
 SAMPLE_WIKIDATA = DATA / "sample-wikidata.json"
+
+
+def write_compressed(path: Path, data: bytes, compress: str | None = None) -> Path:
+    """Write ``data`` to ``path``, gzip- or bz2-compressed when asked."""
+    if compress == "gzip":
+        data = gzip.compress(data)
+    elif compress == "bz2":
+        data = bz2.compress(data)
+    path.write_bytes(data)
+    return path
 
 
 def _shared(relative: str) -> Path:

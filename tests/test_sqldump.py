@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import bz2
-import gzip
 import logging
 import re
 from pathlib import Path
@@ -12,6 +10,7 @@ import duckdb
 import pyarrow as pa
 import pytest
 
+from conftest import write_compressed
 from leia.errors import InputError
 from leia.wiki.sqldump import (
     LANGLINKS_COLUMNS,
@@ -76,12 +75,7 @@ def write_dump(
     compress: str | None = "gzip",
 ) -> Path:
     data = (HEAD % {b"table": table}) + (create or b"") + b"".join(inserts) + (TAIL % {b"table": table})
-    if compress == "gzip":
-        data = gzip.compress(data)
-    elif compress == "bz2":
-        data = bz2.compress(data)
-    path.write_bytes(data)
-    return path
+    return write_compressed(path, data, compress)
 
 
 def rows_of(pairs: list[tuple[int, str, str]]) -> bytes:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import bz2
-import gzip
 import json
 import logging
 from pathlib import Path
 
 import pytest
 
+from conftest import write_compressed
 from leia.errors import InputError
 from leia.wiki.wikidata import iter_sitelinks
 
@@ -63,25 +63,16 @@ def entity_lines(entities: list[dict], ensure_ascii: bool = False) -> list[bytes
     return [json.dumps(e, ensure_ascii=ensure_ascii, separators=(",", ":")).encode() for e in entities]
 
 
-def write(path: Path, data: bytes, compress: str | None = None) -> Path:
-    if compress == "gzip":
-        data = gzip.compress(data)
-    elif compress == "bz2":
-        data = bz2.compress(data)
-    path.write_bytes(data)
-    return path
-
-
 @pytest.mark.parametrize("compress", [None, "gzip", "bz2"])
 def test_both_sitelinks(tmp_path: Path, compress: str | None) -> None:
-    path = write(tmp_path / "wikidata-all.json", dump_bytes(entity_lines(ENTITIES)), compress)
+    path = write_compressed(tmp_path / "wikidata-all.json", dump_bytes(entity_lines(ENTITIES)), compress)
     counters: dict[str, int] = {}
     assert list(iter_sitelinks(path, counters=counters)) == EXPECTED
     assert counters == {"entities": 7, "parsed": 4, "kept": 3, "skipped_bad_line": 0}
 
 
 def test_escaped_unicode_and_other_wikis(tmp_path: Path) -> None:
-    path = write(tmp_path / "wikidata-all.json.gz", dump_bytes(entity_lines(ENTITIES, ensure_ascii=True)), "gzip")
+    path = write_compressed(tmp_path / "wikidata-all.json.gz", dump_bytes(entity_lines(ENTITIES, ensure_ascii=True)), "gzip")
     assert list(iter_sitelinks(path)) == EXPECTED
     assert list(iter_sitelinks(path, "dewiki", "enwiki")) == [("Q90", "Paris", "Paris"), ("Q17", "Japan", "Japan")]
     assert list(iter_sitelinks(path, "jawiki", "frwiki")) == [("Q85", "カイロ", "Le Caire")]
@@ -99,7 +90,7 @@ def test_bad_lines_are_counted_and_skipped(tmp_path: Path, caplog: pytest.LogCap
     lines = entity_lines(ENTITIES[:1])
     lines += [b'{"type":"item","id":"Q2","sitelinks":{"jawiki":{"title":"X"},"enwiki":{"title"', b'["jawiki","enwiki"]']
     lines += entity_lines(ENTITIES[3:4])
-    path = write(tmp_path / "wikidata-all.json", dump_bytes(lines))
+    path = write_compressed(tmp_path / "wikidata-all.json", dump_bytes(lines))
     counters: dict[str, int] = {}
     with caplog.at_level(logging.WARNING, logger="leia.wiki.wikidata"):
         assert list(iter_sitelinks(path, counters=counters)) == [EXPECTED[0], EXPECTED[1]]
@@ -115,13 +106,13 @@ def test_bad_lines_are_counted_and_skipped(tmp_path: Path, caplog: pytest.LogCap
     [b"", b'{"type":"item","id":"Q85","sitelinks":{}}\n', b"<mediawiki>\n", b"-- MySQL dump 10.19\n"],
 )
 def test_not_a_wikidata_dump(tmp_path: Path, content: bytes) -> None:
-    path = write(tmp_path / "other.json", content)
+    path = write_compressed(tmp_path / "other.json", content)
     with pytest.raises(InputError, match=r"other\.json: not a Wikidata JSON dump"):
         list(iter_sitelinks(path))
 
 
 def test_missing_closing_bracket(tmp_path: Path) -> None:
-    path = write(tmp_path / "wikidata-all.json", dump_bytes(entity_lines(ENTITIES))[: -len(b"\n]\n")])
+    path = write_compressed(tmp_path / "wikidata-all.json", dump_bytes(entity_lines(ENTITIES))[: -len(b"\n]\n")])
     found = []
     with pytest.raises(InputError, match=r"wikidata-all\.json: ends at line 8 without the closing '\]'"):
         for row in iter_sitelinks(path):
@@ -132,7 +123,7 @@ def test_missing_closing_bracket(tmp_path: Path) -> None:
 def test_truncated_bz2(tmp_path: Path) -> None:
     entities = [item(f"Q{i}", jawiki=f"項目{i}", enwiki=f"Item {i}") for i in range(3000)]
     data = bz2.compress(dump_bytes(entity_lines(entities)))
-    path = write(tmp_path / "wikidata-cut.json.bz2", data[: len(data) // 2])
+    path = write_compressed(tmp_path / "wikidata-cut.json.bz2", data[: len(data) // 2])
     with pytest.raises(InputError, match=r"wikidata-cut\.json\.bz2: compressed data truncated or corrupt at line \d+"):
         list(iter_sitelinks(path))
 
