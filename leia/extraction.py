@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import logging
 import os
 from collections import Counter
@@ -29,6 +30,16 @@ def dump_input(reader: DumpReader) -> dict:
     return {"path": reader.name, "size": reader.size}
 
 
+def revision_date(timestamp: str | None) -> datetime.date | None:
+    """The date of a revision's ISO 8601 timestamp (``2015-06-01T12:00:00Z``); None when absent or unreadable."""
+    if not timestamp:
+        return None
+    try:
+        return datetime.date.fromisoformat(timestamp[:10])
+    except ValueError:
+        return None
+
+
 def convert_pages(site: SiteInfo, pages: list[RawPage], dump: str = "dump") -> tuple[list[dict], dict]:
     """Parse and convert a batch of articles to document rows; a page the converter cannot handle is counted
     and skipped with a warning, a page whose XML is broken stops the run (InputError naming ``dump``)."""
@@ -41,7 +52,7 @@ def convert_pages(site: SiteInfo, pages: list[RawPage], dump: str = "dump") -> t
         page_id, title, wikitext = page.id, page.title, page.text
         counters["wikitext_bytes"] += len(wikitext.encode("utf-8"))
         try:
-            parsed = to_text(wikitext, site)
+            parsed = to_text(wikitext, site, title=title, date=revision_date(page.timestamp))
         except (UnparsablePage, RecursionError) as e:
             log.warning("page %d %r skipped: %s", page_id, title, e)
             counters["skipped_unparsable"] += 1

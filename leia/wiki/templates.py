@@ -11,8 +11,10 @@ English title from there.
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Callable
+from typing import NamedTuple
 
 from leia.wiki.siteinfo import SiteInfo
 
@@ -22,6 +24,7 @@ __all__ = [
     "MAX_DEPTH",
     "TooDeep",
     "Expander",
+    "PageContext",
     "ILL_TEMPLATES",
     "ill_english",
     "split_arguments",
@@ -70,6 +73,15 @@ _FIRST = frozenset({
     "keep together", "nihongo2", "ipa2", "ipac-en",
 })
 _SECOND = frozenset({"lang", "legend", "weight", "audio", "color", "colour", "font color", "rtl-lang"})
+
+
+class PageContext(NamedTuple):
+    """What a page's rendering may depend on besides its wikitext: its title (for ``{{PAGENAME}}`` and the
+    like) and the date it is rendered as of (the revision's timestamp, never the machine's clock; for
+    ages and ``{{CURRENTYEAR}}``). Either may be unknown (None)."""
+
+    title: str | None = None
+    date: datetime.date | None = None
 
 
 class TooDeep(Exception):
@@ -140,8 +152,9 @@ class Expander:
     """Replaces every template of a page's wikitext by what it shows (mostly nothing). ``links`` collects
     the ``(local title, English title or None)`` of the interlanguage-link templates met, in order."""
 
-    def __init__(self, site: SiteInfo):
+    def __init__(self, site: SiteInfo, context: PageContext = PageContext()):
         self.site = site
+        self.context = context
         self.links: list[tuple[str, str | None]] = []
         self._renderers: dict[str, Callable[[list[str], dict[str, str], int], str]] = {
             "ルビ": self._ruby, "ruby": self._ruby, "nihongo": self._nihongo, "convert": self._convert,

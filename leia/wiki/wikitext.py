@@ -23,6 +23,7 @@ namespaces, interwiki links and same-page ``[[#section]]`` links show their text
 
 from __future__ import annotations
 
+import datetime
 import html
 import re
 from typing import NamedTuple
@@ -33,6 +34,7 @@ from leia.wiki.templates import (
     ILL_OPEN,
     ILL_TEMPLATES,
     Expander,
+    PageContext,
     TooDeep,
     ill_english,
     split_arguments,
@@ -407,10 +409,10 @@ class _Converter:
             return ""
         return self._plain(node.contents.nodes, links)
 
-    def convert(self, wikitext: str, fast: bool) -> Parsed:
+    def convert(self, wikitext: str, fast: bool, context: PageContext = PageContext()) -> Parsed:
         if len(self.cache) > _CACHE_LIMIT:
             self.cache.clear()
-        expander = Expander(self.site)
+        expander = Expander(self.site, context)
         text = self.prepare(wikitext, expander)
         links = expander.links
         lines: list[str] = []
@@ -567,16 +569,20 @@ def _converter(site: SiteInfo) -> _Converter:
     return cached[1]
 
 
-def to_text(wikitext: str, site: SiteInfo, *, fast: bool = True) -> Parsed:
+def to_text(
+    wikitext: str, site: SiteInfo, *, fast: bool = True, title: str | None = None,
+    date: datetime.date | None = None,
+) -> Parsed:
     """The plain text of a page and its anchors (see the module docstring for the rules). ``fast=False``
-    sends every line through mwparserfromhell; the result is the same. Raises UnparsablePage for a page
+    sends every line through mwparserfromhell; the result is the same. ``title`` and ``date`` (the
+    revision's date) are what page-dependent templates and magic words render from. Raises UnparsablePage for a page
     over MAX_PAGE_CHARS, with templates carrying text nested deeper than templates.MAX_DEPTH, with a line
     the parser would take quadratic time on (over 1,000 brackets or tags that the fast path cannot
     take), or that the parser fails on."""
     if len(wikitext) > MAX_PAGE_CHARS:
         raise UnparsablePage(f"page of {len(wikitext)} characters (limit {MAX_PAGE_CHARS})")
     try:
-        return _converter(site).convert(wikitext, fast)
+        return _converter(site).convert(wikitext, fast, PageContext(title, date))
     except RecursionError:
         raise UnparsablePage("markup nested too deep") from None
 
