@@ -66,7 +66,7 @@ _HOLD = "\ufdd4"
 _HOLDS = re.compile(_HOLD)
 _CACHE_LIMIT = 200_000
 _MAX_LINE_MARKUP = 1_000
-_SENTINELS = re.compile("[\ufdd0-\ufdd4]")
+_SENTINELS = re.compile("[\x00\ufdd0-\ufdd4]")
 
 
 class Anchor(NamedTuple):
@@ -250,6 +250,14 @@ def _quotes(content: str) -> str:
     return _HOLDS.sub(lambda m: next(held), text)
 
 
+_FRAGMENT = re.compile(r"(\[\[[^\[\]{}|#<>\n]*#)([^\[\]{}|\n]*<[^\[\]{}|\n]*)(?=\]\]|\|)")
+
+
+def _fragment(m: re.Match[str]) -> str:
+    """A link whose ``#fragment`` holds ``<`` or ``>``: those as entities, so that the link stays a link."""
+    return m.group(1) + m.group(2).replace("<", "&#60;").replace(">", "&#62;")
+
+
 def _heading(line: str) -> str | None:
     """The title of a heading line (MediaWiki: the longest run of up to six ``=`` that both ends have,
     around at least one character), else None."""
@@ -324,6 +332,8 @@ class _Converter:
             text = _remove_tables(text)
         if "[[" in text:
             text = self._remove_hidden_links(text)
+            if "#<" in text:
+                text = _FRAGMENT.sub(_fragment, text)
         if "__" in text:
             text = _SWITCH.sub("", text)
         if "<" in text:
@@ -518,7 +528,8 @@ class _Converter:
                     if node.title is not None:
                         self._nodes(node.title.nodes, out, anchors, links)
                 else:
-                    out.append(html.unescape(str(node.url)))
+                    out.append(html.unescape(str(node.url)[skip:]))
+                skip = 0
             elif isinstance(node, n.Tag):
                 self._tag(node, out, anchors, links)
             elif isinstance(node, n.HTMLEntity):
@@ -526,7 +537,9 @@ class _Converter:
                 out.append(" " if char == "\u00a0" else char)
             elif isinstance(node, n.Heading):
                 mark = "=" * node.level
-                out.append(mark + self._plain(node.title.nodes, links) + mark)
+                out.append(mark)
+                self._nodes(node.title.nodes, out, anchors, links)
+                out.append(mark)
             elif isinstance(node, (n.Comment, n.Template, n.Argument)):
                 continue
             else:
@@ -541,7 +554,7 @@ class _Converter:
         kind, target, english = self.resolve(title, links)
         if kind == self._DROP:
             return 0
-        label = None if node.text is None else self._plain(node.text.nodes, links)
+        label = None if node.text is None else self._label(node.text.nodes, links)
         if kind == self._LITERAL or label == "" or (
                 node.text is not None and any(isinstance(x, n.Wikilink) for x in node.text.nodes)):
             out.append("[[" + self._plain(node.title.nodes, links))
@@ -557,8 +570,14 @@ class _Converter:
             skip = 1
         display = None if label else self._plain(node.title.nodes, links)
         shown = self.shown(title, label, links, display)
-        if self.trail is not None and isinstance(following, n.Text) and not skip:
-            m = self.trail.match(following.value)
+        if isinstance(following, n.Text):
+            after = following.value
+        elif isinstance(following, n.ExternalLink) and not following.brackets:
+            after = str(following.url)
+        else:
+            after = ""
+        if self.trail is not None and after and not skip:
+            m = self.trail.match(after)
             if m:
                 shown += m.group()
                 skip = m.end()
@@ -567,6 +586,19 @@ class _Converter:
             anchors.append(Anchor(start, start + len(shown), target, english))
         out.append(shown)
         return skip
+
+    def _label(self, nodes, links) -> str:
+        """The text of a link's label: an external link inside it is shown as written (MediaWiki keeps a
+        label aside while it reads external links)."""
+        from mwparserfromhell import nodes as n
+
+        out: list[str] = []
+        for node in nodes:
+            if isinstance(node, n.ExternalLink) and node.brackets:
+                out.append(html.unescape(str(node)))
+            else:
+                self._nodes([node], out, None, links)
+        return "".join(out)
 
     def _tag(self, node, out: list[str], anchors: list[Anchor] | None, links) -> None:
         if node.wiki_markup:
@@ -645,7 +677,10 @@ class _Converter:
         head = line[0]
         if head == "=":
             title = _heading(line)
-            return [line if title is None else title]
+            if title is None:
+                return [line]
+            title = title.strip()
+            return [title] if title else []
         if head in "*#:;":
             markers = _MARKERS.match(line).group()
             content = line[len(markers):].strip()
