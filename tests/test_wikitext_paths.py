@@ -77,3 +77,17 @@ def test_fast_path_equals_parser_path(lang, wikitext):
         for anchor in fast.anchors:
             mention = fast.text[anchor.start:anchor.end]
             assert mention and mention == mention.strip() and "\n" not in mention
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("dump", ["jawiki_dev_dump", "enwiki_sample_dump"])
+def test_fast_path_equals_parser_path_on_every_real_page(dump, request):
+    """Every page of the real dumps in ../shared, all namespaces and redirects included, with the dump's
+    own siteinfo."""
+    from leia.wiki.dump import DumpReader
+
+    reader = DumpReader(request.getfixturevalue(dump))
+    pages = list(reader)
+    assert len(pages) >= 100
+    for page in pages:
+        assert _convert(page.text, reader.siteinfo, True) == _convert(page.text, reader.siteinfo, False), page.title
