@@ -4,13 +4,14 @@ heading, and the character spans that link to other articles of the same wiki.
 How it goes:
 
 1. A pre-pass over the whole page with regular expressions and balanced-brace scanning removes comments,
-   ``<ref>``s and the other extension tags that show no running text, escapes ``<nowiki>``, expands
+   ``<ref>``s and the other extension tags that show no running text, escapes ``<nowiki>`` (its ends
+   become a zero-width mark, removed last, that separates quotes and ends link trails), expands
    templates (``templates.Expander``: almost all dropped, the few carrying text rendered), removes tables,
    file, category and language links and behaviour switches; strips inline HTML tags keeping their text
    (``<br>`` and block tags become line breaks) and decodes HTML entities (``&nbsp;`` to a plain space)
    except those standing for markup characters.
 2. Each line is classified (heading, list item, definition term and definition, rule, paragraph), bold
-   and italic quotes are removed from its content, and the content converted. Content made of plain text
+   and italic quotes are rendered by MediaWiki's rules, and the content converted. Content made of plain text
    and simple ``[[links]]`` only, most lines of an article, takes a fast path of regular expressions;
    anything else is parsed by mwparserfromhell. Both paths share the link rules, so ``fast=False`` (every
    line through mwparserfromhell) gives the same result.
@@ -18,7 +19,9 @@ How it goes:
 
 Anchors are made for links to articles (namespace 0) of the same wiki, including the local title of
 ``{{仮リンク}}``/``{{ill}}`` templates, which also give the English title they name. Links to other
-namespaces, interwiki links and same-page ``[[#section]]`` links show their text without an anchor.
+namespaces, interwiki links and same-page ``[[#section]]`` links show their text without an anchor; links
+MediaWiki refuses (``[[./foo]]``, ``[[Project:]]``, ``[[http://...]]``) show their markup. The rules follow
+MediaWiki's parser tests (docs/limitations.md lists where they differ).
 """
 
 from __future__ import annotations
