@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from urllib.parse import unquote
 
 from leia.wiki.siteinfo import SiteInfo
@@ -18,7 +19,11 @@ __all__ = [
     "LANGUAGE_CODES",
     "INTERWIKI_PREFIXES",
     "LINK_TRAILS",
+    "URL_PROTOCOLS",
     "normalize_title",
+    "clean_title",
+    "invalid_title",
+    "decode_percent",
     "external_prefix",
     "link_trail",
     "upper_first",
@@ -79,10 +84,21 @@ LINK_TRAILS: dict[str, str | None] = {
     "lo": None,
 }
 
+# MediaWiki's $wgUrlProtocols: a link target starting with one of these is not a wikilink.
+URL_PROTOCOLS = (
+    "bitcoin:", "ftp://", "ftps://", "geo:", "git://", "gopher://", "http://", "https://", "irc://", "ircs://",
+    "magnet:", "mailto:", "matrix:", "mms://", "news:", "nntp://", "redis://", "sftp://", "sip:", "sips:",
+    "sms:", "ssh://", "svn://", "tel:", "telnet://", "urn:", "worldwind://", "xmpp:", "//",
+)
+
 _EXTERNAL = LANGUAGE_CODES | INTERWIKI_PREFIXES
 _WHITESPACE = re.compile("[\\s_\u00a0\u1680\u180e\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
 _ENTITY = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 _INVALID = re.compile(r"[<>\[\]{}|\x00-\x1f\x7f\ufdd0-\ufdef\ufffd]")
+# What MediaWiki's title parser refuses besides those characters: a %-escape or an entity left after
+# decoding once, three tildes (a signature), relative paths.
+_REFUSED = re.compile(r"%[0-9A-Fa-f]{2}|&[A-Za-z0-9\x80-\U0010ffff]+;|~~~|^\.\.?(?:/|\Z)|/\.\.?(?:/|\Z)")
+_URL_START = re.compile("|".join(re.escape(p) for p in URL_PROTOCOLS), re.I)
 
 
 def upper_first(title: str) -> str:
@@ -100,15 +116,52 @@ def link_trail(lang: str) -> re.Pattern[str] | None:
     return re.compile(pattern) if pattern else None
 
 
+def decode_percent(text: str) -> str:
+    """``text`` with its %-escapes decoded once, as MediaWiki decodes a link target (unchanged when they do
+    not decode to UTF-8)."""
+    if "%" not in text:
+        return text
+    try:
+        return unquote(text, errors="strict")
+    except UnicodeDecodeError:
+        return text
+
+
 def _clean(raw: str) -> str:
     if "&" in raw:
         raw = _ENTITY.sub(lambda m: html.unescape(m.group(0)), raw)
-    if "%" in raw:
-        try:
-            raw = unquote(raw, errors="strict")
-        except UnicodeDecodeError:
-            pass
-    return _WHITESPACE.sub(" ", raw).strip()
+    raw = _WHITESPACE.sub(" ", decode_percent(raw)).strip()
+    if not raw.isascii() and not unicodedata.is_normalized("NFC", raw):
+        raw = unicodedata.normalize("NFC", raw)
+    return raw
+
+
+def clean_title(raw: str) -> str:
+    """A link target with entities and %-escapes decoded once, whitespace and underscores squeezed to one
+    space, in Unicode NFC (MediaWiki's form of every title)."""
+    return _clean(raw)
+
+
+def invalid_title(raw: str, site: SiteInfo) -> bool:
+    """Whether MediaWiki refuses ``[[raw]]`` as a link and shows the markup as text: a target that starts
+    with a URL protocol, holds a character titles cannot hold (``<>[]{}|``, controls, a %-escape or entity
+    left after decoding once, ``~~~``), is a relative path (``./foo``), or is empty or a bare namespace
+    prefix (``Project:``); a same-page ``#section`` target is valid."""
+    text = raw.strip()
+    if _URL_START.match(text.lstrip(":")):
+        return True
+    text = _clean(text)
+    if text.startswith(":"):
+        text = text[1:].lstrip()
+    if text.startswith("#"):
+        return False
+    title = text.partition("#")[0].rstrip()
+    if not title or _INVALID.search(title) or _REFUSED.search(title):
+        return True
+    head, sep, rest = title.partition(":")
+    if sep and not rest.strip() and site.namespace_id(head) is not None:
+        return True
+    return False
 
 
 def external_prefix(raw: str) -> str | None:

@@ -4,13 +4,14 @@ heading, and the character spans that link to other articles of the same wiki.
 How it goes:
 
 1. A pre-pass over the whole page with regular expressions and balanced-brace scanning removes comments,
-   ``<ref>``s and the other extension tags that show no running text, escapes ``<nowiki>``, expands
+   ``<ref>``s and the other extension tags that show no running text, escapes ``<nowiki>`` (its ends
+   become a zero-width mark, removed last, that separates quotes and ends link trails), expands
    templates (``templates.Expander``: almost all dropped, the few carrying text rendered), removes tables,
    file, category and language links and behaviour switches; strips inline HTML tags keeping their text
    (``<br>`` and block tags become line breaks) and decodes HTML entities (``&nbsp;`` to a plain space)
    except those standing for markup characters.
 2. Each line is classified (heading, list item, definition term and definition, rule, paragraph), bold
-   and italic quotes are removed from its content, and the content converted. Content made of plain text
+   and italic quotes are rendered by MediaWiki's rules, and the content converted. Content made of plain text
    and simple ``[[links]]`` only, most lines of an article, takes a fast path of regular expressions;
    anything else is parsed by mwparserfromhell. Both paths share the link rules, so ``fast=False`` (every
    line through mwparserfromhell) gives the same result.
@@ -18,7 +19,9 @@ How it goes:
 
 Anchors are made for links to articles (namespace 0) of the same wiki, including the local title of
 ``{{仮リンク}}``/``{{ill}}`` templates, which also give the English title they name. Links to other
-namespaces, interwiki links and same-page ``[[#section]]`` links show their text without an anchor.
+namespaces, interwiki links and same-page ``[[#section]]`` links show their text without an anchor; links
+MediaWiki refuses (``[[./foo]]``, ``[[Project:]]``, ``[[http://...]]``) show their markup. The rules follow
+MediaWiki's parser tests (docs/limitations.md lists where they differ).
 """
 
 from __future__ import annotations
@@ -39,7 +42,15 @@ from leia.wiki.templates import (
     ill_english,
     split_arguments,
 )
-from leia.wiki.titles import LANGUAGE_CODES, external_prefix, link_trail, normalize_title
+from leia.wiki.titles import (
+    LANGUAGE_CODES,
+    URL_PROTOCOLS,
+    decode_percent,
+    external_prefix,
+    invalid_title,
+    link_trail,
+    normalize_title,
+)
 
 __all__ = [
     "Anchor",
@@ -53,9 +64,12 @@ __all__ = [
 MAX_PAGE_CHARS = 4_000_000
 
 _BREAK = "\ufdd0"
+_MARK = "\ufdd3"
+_HOLD = "\ufdd4"
+_HOLDS = re.compile(_HOLD)
 _CACHE_LIMIT = 200_000
 _MAX_LINE_MARKUP = 1_000
-_SENTINELS = re.compile("[\ufdd0-\ufdd2]")
+_SENTINELS = re.compile("[\x00\ufdd0-\ufdd4]")
 
 
 class Anchor(NamedTuple):
@@ -86,66 +100,175 @@ _DROPPED_TAGS = (
     "includeonly|table|dynamicpagelist|phonos"
 )
 _DROPPED_NAMES = frozenset(_DROPPED_TAGS.split("|"))
+# Tags MediaWiki renders (its HTML allow-list, the extension tags of Wikipedia, transclusion markers); any
+# other tag is shown as text, as MediaWiki escapes it.
+_KNOWN_TAGS = _DROPPED_NAMES | frozenset(
+    "b bdi del i ins u font big small sub sup h1 h2 h3 h4 h5 h6 cite code em s strike strong tt var div center "
+    "blockquote ol ul dl caption pre ruby rb rp rt rtc p span abbr dfn kbd samp data time mark br wbr hr li dt "
+    "dd meta link tr td th q bdo nowiki poem noinclude onlyinclude tbody".split())
 _BLOCKS = re.compile(
     r"<!--.*?(?:-->|\Z)"
     r"|<(nowiki|pre)(?:\s[^<>]*)?>((?:(?!<\1\b).)*?)</\1\s*>"
-    r"|</?nowiki\s*/?>"
-    rf"|<({_DROPPED_TAGS})\b[^<>]*?(?:/>|>(?:(?:(?!<\3\b).)*?</\3\s*>)?)"
+    r"|(<nowiki\s*/>)"
+    r"|</?(?:nowiki|noinclude|onlyinclude)\b[^<>]*>"
+    rf"|<({_DROPPED_TAGS})\b[^<>]*?(?:/>|>(?:(?:(?!<\4\b).)*?</\4\s*>)?)"
     rf"|</(?:{_DROPPED_TAGS})\s*>",
     re.S | re.I,
 )
+_NOWIKI_IN_PRE = re.compile(r"<nowiki\s*>(.*?)</nowiki\s*>", re.S | re.I)
 _PROTECTED = frozenset("[]{}<>|'&=*#:;_~!-/")
-_PROTECT = re.compile(r"[\[\]{}<>|'&=*#:;_~!\-/]")
+_PROTECT = re.compile(r"(&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);)|[\[\]{}<>|'&=*#:;_~!\-/]")
 _TABLE = re.compile(r"^[ \t:]*(\{\|)|^[ \t]*(\|\})", re.M)
 _LINK_WITH_PREFIX = re.compile(r"\[\[(:?)[ \t]*([^\[\]|\n:]*):")
 _LINK_TOKEN = re.compile(r"\[\[|\]\]")
-_SWITCH = re.compile(r"__(?:[A-Z]+|[\u3040-\u30ff\u4e00-\u9fff]+)__")
+_SWITCH = re.compile(
+    r"__(?:[A-Z]+|[\u3040-\u30ff\u4e00-\u9fff]+|(?i:notoc|forcetoc|toc|noeditsection|newsectionlink|"
+    r"nonewsectionlink|nogallery|hiddencat|expectunusedcategory|expectunusedtemplate|nocontentconvert|nocc|"
+    r"notitleconvert|notc|index|noindex|staticredirect|disambig|archivedtalk|notalk))__"
+)
+_TAG_END = r"(?=[\s/>])[^<>]*>"
 _INLINE_TAG = re.compile(
     r"</?(?:span|small|big|sup|sub|b|i|u|s|strike|del|ins|em|strong|font|abbr|code|tt|kbd|var|samp|cite|q|"
-    r"bdi|bdo|mark|dfn|time|data|ruby|rb|rp|rt|rtc|onlyinclude|noinclude|wbr)\b[^<>]*>",
+    rf"bdi|bdo|mark|dfn|time|data|ruby|rb|rp|rt|rtc|wbr|meta|link){_TAG_END}",
     re.I,
 )
 _BLOCK_TAG = re.compile(
-    r"</?(?:br|hr|p|div|center|blockquote|poem|li|ul|ol|dl|dt|dd|h[1-6]|tr|td|th|caption|tbody)\b[^<>]*>",
+    rf"</?(?:br|hr|p|div|center|blockquote|poem|li|ul|ol|dl|dt|dd|h[1-6]|tr|td|th|caption|tbody){_TAG_END}",
     re.I,
 )
-_ENTITY = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
-_QUOTES = re.compile(r"'{2,}")
-_HEADING = re.compile(r"(={1,6})(.+?)(={1,6})\s*$")
+_ENTITY = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*|רלמ|رلم);")
+_PROTOCOLS = "|".join(re.escape(p) for p in URL_PROTOCOLS)
+# A bracketed URL ends at an ideographic space, a tag or two apostrophes (MediaWiki has turned quotes
+# into tags before it reads external links): a space makes that boundary explicit.
+_URL_BREAK = re.compile(
+    rf"(\[(?i:{_PROTOCOLS})(?:[^\s\[\]<>\"'\u3000]|'(?!'))*)(?:\u3000|(?=<(?!!--|/?(?:noinclude|includeonly|onlyinclude)\b)|''))"
+)
+_QUOTE_SPLIT = re.compile(r"('{2,})")
+_QUOTED_LINK = re.compile(r"\[\[([^\[\]|\n]*)(\|[^\[\]\n]*)?\]\]")
 _MARKERS = re.compile(r"[*#:;]+")
 _SPECIAL_STARTS = frozenset("=*#:;-")
 _SQUEEZE = re.compile(r"[ \t]{2,}|\t")
+_NEEDS_FINISH = re.compile("[\ufdd0\ufdd3]|[ \t]{2,}|\t")
+_FREE_URL = re.compile(r"(?<![\w/])(?i:" + "|".join(re.escape(p) for p in URL_PROTOCOLS if p != "//")
+                       + r")[^\s\[\]<>\"]+")
 
 _SAFE = r"[^\[\]{}<>&\n]"
 _TITLE = r"[^\[\]{}<>&|\n]+"
 _LABEL = r"[^\[\]{}<>&|\n]*"
-_FAST_LINE = re.compile(rf"(?:{_SAFE}|\[\[{_TITLE}(?:\|{_LABEL})?\]\])*\Z")
+_URL_AHEAD = rf"(?![\s:]*(?i:{_PROTOCOLS}))"
+_FAST_LINE = re.compile(rf"(?:{_SAFE}|\[\[{_URL_AHEAD}{_TITLE}(?:\|{_LABEL})?\]\])*\Z")
+
+
+# Entities MediaWiki accepts besides HTML's: the right-to-left mark in Hebrew and Arabic letters.
+_ENTITY_ALIASES = {"&רלמ;": "\u200f", "&رلم;": "\u200f"}
+
+
+def _valid_code_point(code: int) -> bool:
+    return code in (0x09, 0x0A) or 0x20 <= code <= 0x7E or 0xA0 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD \
+        or 0x10000 <= code <= 0x10FFFF
 
 
 def _protect(text: str) -> str:
-    return _PROTECT.sub(lambda m: f"&#{ord(m.group())};", text)
+    """Markup characters as numeric entities, so that nothing after reads them as markup; entities are
+    kept (MediaWiki shows ``<nowiki>&lt;</nowiki>`` as ``<``)."""
+    return _PROTECT.sub(lambda m: m.group(1) or f"&#{ord(m.group())};", text)
 
 
 def _block(m: re.Match[str]) -> str:
     if m.group(1) is not None:
-        body = _protect(m.group(2))
-        return body if m.group(1).lower() == "nowiki" else _BREAK + body + _BREAK
+        if m.group(1).lower() == "nowiki":
+            return _MARK + _protect(m.group(2)) + _MARK
+        return _BREAK + _protect(_NOWIKI_IN_PRE.sub(r"\1", m.group(2))) + _BREAK
+    if m.group(3) is not None:
+        return _MARK
+    if m.group().lstrip("</").lower().startswith("nowiki"):
+        return _protect(m.group())
     return ""
 
 
-def _entity(m: re.Match[str]) -> str:
-    text = m.group()
-    char = html.unescape(text)
-    if char == text or len(char) != 1 or char in _PROTECTED or char in "\n\r\t":
+def _quote_text(line: str) -> str:
+    """The text of a line once its bold and italic quotes are rendered, by MediaWiki's rules: a run of 4
+    shows one apostrophe, a run of more than 5 shows the extra ones, and when both the bold and the italic
+    runs are odd in number one bold run shows an apostrophe and becomes italic (the first after a
+    one-letter word, else after a longer word, else after a space)."""
+    parts = _QUOTE_SPLIT.split(line)
+    italics = bold = 0
+    for i in range(1, len(parts), 2):
+        n = len(parts[i])
+        if n == 4:
+            parts[i - 1] += "'"
+            parts[i] = "'''"
+        elif n > 5:
+            parts[i - 1] += "'" * (n - 5)
+            parts[i] = "'''''"
+        n = len(parts[i])
+        if n == 2:
+            italics += 1
+        elif n == 3:
+            bold += 1
+        else:
+            italics += 1
+            bold += 1
+    if italics % 2 and bold % 2:
+        single = multi = space = -1
+        for i in range(1, len(parts), 2):
+            if len(parts[i]) != 3:
+                continue
+            before = parts[i - 1]
+            x1 = before[-1:]
+            x2 = before[-2:-1] if len(before) >= 2 else before[:1]
+            if x1 == " ":
+                if space < 0:
+                    space = i
+            elif x2 == " ":
+                single = i
+                break
+            elif multi < 0:
+                multi = i
+        chosen = single if single >= 0 else multi if multi >= 0 else space
+        if chosen >= 0:
+            parts[chosen - 1] += "'"
+    return "".join(parts[0::2])
+
+
+def _quotes(content: str) -> str:
+    """``content`` with bold and italic quotes rendered; a link's target is left alone, its label rendered
+    on its own, and the link counts as one letter of the line around it (as in MediaWiki, which replaces
+    links by placeholders before it reads quotes)."""
+    if "[[" not in content:
+        return _quote_text(content)
+    kept: list[str] = []
+
+    def hold(m: re.Match[str]) -> str:
+        label = m.group(2)
+        if label and "''" in label:
+            label = "|" + _quote_text(label[1:])
+        kept.append(f"[[{m.group(1)}{label or ''}]]")
+        return _HOLD
+
+    text = _quote_text(_QUOTED_LINK.sub(hold, content))
+    if not kept:
         return text
-    return " " if char == "\u00a0" else char
+    held = iter(kept)
+    return _HOLDS.sub(lambda m: next(held), text)
 
 
-def _quotes(m: re.Match[str]) -> str:
-    n = len(m.group())
-    if n == 4:
-        return "'"
-    return "'" * (n - 5) if n > 5 else ""
+_FRAGMENT = re.compile(r"(\[\[[^\[\]{}|#<>\n]*#)([^\[\]{}|\n]*<[^\[\]{}|\n]*)(?=\]\]|\|)")
+
+
+def _fragment(m: re.Match[str]) -> str:
+    """A link whose ``#fragment`` holds ``<`` or ``>``: those as entities, so that the link stays a link."""
+    return m.group(1) + m.group(2).replace("<", "&#60;").replace(">", "&#62;")
+
+
+def _heading(line: str) -> str | None:
+    """The title of a heading line (MediaWiki: the longest run of up to six ``=`` that both ends have,
+    around at least one character), else None."""
+    for level in range(6, 0, -1):
+        mark = "=" * level
+        if len(line) > 2 * level and line.startswith(mark) and line.endswith(mark):
+            return line[level:-level].strip(" \t")
+    return None
 
 
 def _remove_tables(text: str) -> str:
@@ -194,10 +317,14 @@ class _Converter:
         self.trail = link_trail(site.lang)
         trail = rf"({self.trail.pattern})?" if self.trail else "()"
         self.fast_link = re.compile(rf"\[\[({_TITLE})(?:\|({_LABEL}))?\]\]{trail}")
+        # Text just after a link and its trail: an entity there must stay one, not join the trail.
+        self.after_link = re.compile(rf"\]\](?:{self.trail.pattern})?\Z" if self.trail else r"\]\]\Z")
         self.cache: dict[str, tuple[int, str | None]] = {}
 
     def prepare(self, wikitext: str, expander: Expander) -> str:
         text = _SENTINELS.sub("", wikitext).replace("\r\n", "\n")
+        if "[" in text and ("\u3000" in text or "<" in text or "''" in text):
+            text = _URL_BREAK.sub(r"\1 ", text)
         if "<" in text:
             text = _BLOCKS.sub(_block, text)
         try:
@@ -208,14 +335,38 @@ class _Converter:
             text = _remove_tables(text)
         if "[[" in text:
             text = self._remove_hidden_links(text)
+            if "#<" in text:
+                text = _FRAGMENT.sub(_fragment, text)
         if "__" in text:
             text = _SWITCH.sub("", text)
         if "<" in text:
             text = _INLINE_TAG.sub("", text)
             text = _BLOCK_TAG.sub(_BREAK, text)
         if "&" in text:
-            text = _ENTITY.sub(_entity, text)
+            text = _ENTITY.sub(self._entity, text)
         return text
+
+    def _entity(self, m: re.Match[str]) -> str:
+        """An entity decoded, except where the character would act as markup (kept as a numeric entity,
+        which the parser shows as the character) or would join a link's trail; a reference to a code point
+        HTML does not allow is shown as written, as MediaWiki does."""
+        text = m.group()
+        if text[1] == "#":
+            code = int(text[3:-1], 16) if text[2] in "xX" else int(text[2:-1])
+            if not _valid_code_point(code):
+                return "&#38;" + text[1:]
+            char = chr(code)
+        else:
+            char = _ENTITY_ALIASES.get(text) or html.unescape(text)
+        if char == text or char in "\n\r\t":
+            return text
+        if len(char) != 1:
+            return text if any(c in _PROTECTED for c in char) else char
+        if char in _PROTECTED:
+            return f"&#{ord(char)};"
+        if m.start() >= 2 and self.after_link.search(m.string, max(0, m.start() - 64), m.start()):
+            return f"&#{ord(char)};"
+        return " " if char == "\u00a0" else char
 
     def _remove_hidden_links(self, text: str) -> str:
         out: list[str] = []
@@ -242,10 +393,11 @@ class _Converter:
         out.append(text[last:])
         return "".join(out)
 
-    _DROP, _TEXT, _ANCHOR = 0, 1, 2
+    _DROP, _TEXT, _ANCHOR, _LITERAL = 0, 1, 2, 3
 
     def resolve(self, title: str, links: list[tuple[str, str | None]]) -> tuple[int, str | None, str | None]:
-        """(what to do, target, English title) for a link title: drop it, show its text, or anchor it."""
+        """(what to do, target, English title) for a link title: drop it, show its text, anchor it, or show
+        the link's markup as text (a title MediaWiki refuses)."""
         english = None
         if title.startswith(ILL_OPEN):
             local, english = links[int(title[1:title.index(ILL_CLOSE)])]
@@ -258,8 +410,10 @@ class _Converter:
 
     def _resolve(self, title: str) -> tuple[int, str | None]:
         stripped = title.strip()
+        if invalid_title(stripped, self.site):
+            return self._LITERAL, None
         colon = stripped.startswith(":")
-        if stripped.lstrip(":").lstrip().startswith("#"):
+        if decode_percent(stripped).lstrip(":").lstrip().startswith("#"):
             return self._TEXT, None
         prefix = external_prefix(stripped) if ":" in stripped else None
         if prefix is not None:
@@ -277,14 +431,20 @@ class _Converter:
     def shown(self, title: str, label: str | None, links: list[tuple[str, str | None]],
               display: str | None = None) -> str:
         """What a link shows: its label, else its title as written (``display``: the title with entities
-        decoded) without the leading colon."""
+        decoded) with %-escapes decoded and without the leading colon."""
         if label:
             return label
         if title.startswith(ILL_OPEN):
             return links[int(title[1:title.index(ILL_CLOSE)])][0]
         written = title if display is None else display
+        if "%" in written:
+            written = decode_percent(written)
         stripped = written.lstrip()
         return stripped[1:] if stripped.startswith(":") else written
+
+    @staticmethod
+    def literal(display: str, label: str | None) -> str:
+        return f"[[{display}]]" if label is None else f"[[{display}|{label}]]"
 
     def fast(
         self, content: str, links: list[tuple[str, str | None]], offset: int
@@ -314,6 +474,12 @@ class _Converter:
                 english = None
             if kind == self._DROP:
                 last = m.start(3) if trail else m.end()
+                continue
+            if kind == self._LITERAL or label == "":
+                shown = self.literal(title, label)
+                last = m.start(3) if trail else m.end()
+                out.append(shown)
+                length += len(shown)
                 continue
             shown = label or self.shown(title, label, links)
             if trail:
@@ -358,56 +524,106 @@ class _Converter:
                 out.append(node.value[skip:])
                 skip = 0
             elif isinstance(node, n.Wikilink):
-                skip = 0
-                title = str(node.title)
-                kind, target, english = self.resolve(title, links)
-                if kind == self._DROP:
-                    continue
-                label = None if node.text is None else self._plain(node.text.nodes, links)
-                display = None if label else self._plain(node.title.nodes, links)
-                shown = self.shown(title, label, links, display)
                 following = nodes[index + 1] if index + 1 < len(nodes) else None
-                if self.trail is not None and isinstance(following, n.Text):
-                    m = self.trail.match(following.value)
-                    if m:
-                        shown += m.group()
-                        skip = m.end()
-                if kind == self._ANCHOR and anchors is not None:
-                    start = sum(map(len, out))
-                    anchors.append(Anchor(start, start + len(shown), target, english))
-                out.append(shown)
+                skip = self._wikilink(node, following, out, anchors, links)
             elif isinstance(node, n.ExternalLink):
                 if node.brackets:
                     if node.title is not None:
-                        out.append(self._plain(node.title.nodes, links))
+                        self._nodes(node.title.nodes, out, anchors, links)
                 else:
-                    out.append(str(node.url))
+                    out.append(html.unescape(str(node.url)[skip:]))
+                skip = 0
             elif isinstance(node, n.Tag):
-                out.append(self._tag(node, links))
+                self._tag(node, out, anchors, links)
             elif isinstance(node, n.HTMLEntity):
                 char = html.unescape(str(node))
                 out.append(" " if char == "\u00a0" else char)
             elif isinstance(node, n.Heading):
                 mark = "=" * node.level
-                out.append(mark + self._plain(node.title.nodes, links) + mark)
+                out.append(mark)
+                self._nodes(node.title.nodes, out, anchors, links)
+                out.append(mark)
             elif isinstance(node, (n.Comment, n.Template, n.Argument)):
                 continue
             else:
                 out.append(str(node))
 
-    def _tag(self, node, links) -> str:
+    def _wikilink(self, node, following, out: list[str], anchors: list[Anchor] | None, links) -> int:
+        """Append what a link shows; return how many characters of the following text it took (its
+        trail, or the ``]`` that closes a label holding a ``[``)."""
+        from mwparserfromhell import nodes as n
+
+        title = str(node.title)
+        kind, target, english = self.resolve(title, links)
+        if kind == self._DROP:
+            return 0
+        label = None if node.text is None else self._label(node.text.nodes, links)
+        if kind == self._LITERAL or label == "" or (
+                node.text is not None and any(isinstance(x, n.Wikilink) for x in node.text.nodes)):
+            out.append("[[" + self._plain(node.title.nodes, links))
+            if node.text is not None:
+                out.append("|")
+                self._nodes(node.text.nodes, out, anchors, links)
+            out.append("]]")
+            return 0
+        skip = 0
+        if label is not None and "[" in label and isinstance(following, n.Text) \
+                and following.value.startswith("]"):
+            label += "]"
+            skip = 1
+        display = None if label else self._plain(node.title.nodes, links)
+        shown = self.shown(title, label, links, display)
+        if isinstance(following, n.Text):
+            after = following.value
+        elif isinstance(following, n.ExternalLink) and not following.brackets:
+            after = str(following.url)
+        else:
+            after = ""
+        if self.trail is not None and after and not skip:
+            m = self.trail.match(after)
+            if m:
+                shown += m.group()
+                skip = m.end()
+        if kind == self._ANCHOR and anchors is not None:
+            start = sum(map(len, out))
+            anchors.append(Anchor(start, start + len(shown), target, english))
+        out.append(shown)
+        return skip
+
+    def _label(self, nodes, links) -> str:
+        """The text of a link's label: an external link inside it is shown as written (MediaWiki keeps a
+        label aside while it reads external links)."""
+        from mwparserfromhell import nodes as n
+
+        out: list[str] = []
+        for node in nodes:
+            if isinstance(node, n.ExternalLink) and node.brackets:
+                out.append(html.unescape(str(node)))
+            else:
+                self._nodes([node], out, None, links)
+        return "".join(out)
+
+    def _tag(self, node, out: list[str], anchors: list[Anchor] | None, links) -> None:
         if node.wiki_markup:
-            return str(node)
+            out.append(str(node))
+            return
         name = str(node.tag).strip().lower()
         if name in ("br", "hr"):
-            return _BREAK
+            out.append(_BREAK)
+            return
         if name in _DROPPED_NAMES:
-            return ""
+            return
         if name in ("nowiki", "pre"):
-            return str(node.contents or "")
-        if node.self_closing or node.contents is None:
-            return ""
-        return self._plain(node.contents.nodes, links)
+            out.append(str(node.contents or ""))
+            return
+        known = name in _KNOWN_TAGS
+        if not known:
+            attributes = "".join(str(attribute) for attribute in node.attributes)
+            out.append(f"<{node.tag}{attributes}{node.padding}{'/>' if node.self_closing else '>'}")
+        if not node.self_closing and node.contents is not None:
+            self._nodes(node.contents.nodes, out, anchors, links)
+            if not known and not node.implicit:
+                out.append(f"</{node.closing_tag}>")
 
     def convert(self, wikitext: str, fast: bool, context: PageContext = PageContext()) -> Parsed:
         if len(self.cache) > _CACHE_LIMIT:
@@ -419,26 +635,31 @@ class _Converter:
         anchors: list[Anchor] = []
         offset = 0
         fast_line = _FAST_LINE.match if fast else None
+        needs_finish = _NEEDS_FINISH.search
         for raw in text.split("\n"):
             line = raw.strip()
             if not line:
                 continue
-            for content in self._contents(line) if line[0] in _SPECIAL_STARTS else (line,):
+            if line[0] in _SPECIAL_STARTS and raw[0] not in " \t":
+                contents = self._contents(line)
+            else:
+                contents = (line,)
+            for content in contents:
                 if "''" in content:
-                    content = _QUOTES.sub(_quotes, content).strip()
+                    content = _quotes(content).strip()
                     if not content:
                         continue
                 if fast_line is not None and fast_line(content):
                     if "[[" not in content:
-                        if _BREAK not in content and not _SQUEEZE.search(content):
+                        if not needs_finish(content):
                             lines.append(content)
                             offset += len(content) + 1
                             continue
                         converted, found = content, []
                     else:
                         converted, found, clean = self.fast(content, links, offset)
-                        if clean and _BREAK not in converted and not _SQUEEZE.search(converted) \
-                                and converted == converted.strip() and converted:
+                        if clean and not needs_finish(converted) and converted == converted.strip() \
+                                and converted:
                             lines.append(converted)
                             anchors.extend(found)
                             offset += len(converted) + 1
@@ -458,12 +679,11 @@ class _Converter:
     def _contents(self, line: str) -> list[str]:
         head = line[0]
         if head == "=":
-            m = _HEADING.match(line)
-            if m is None:
+            title = _heading(line)
+            if title is None:
                 return [line]
-            level = min(len(m.group(1)), len(m.group(3)))
-            inner = "=" * (len(m.group(1)) - level) + m.group(2) + "=" * (len(m.group(3)) - level)
-            return [inner.strip()]
+            title = title.strip()
+            return [title] if title else []
         if head in "*#:;":
             markers = _MARKERS.match(line).group()
             content = line[len(markers):].strip()
@@ -485,26 +705,38 @@ def _unplaced(line: str, links: list[tuple[str, str | None]]) -> str:
     return _PLACEHOLDER.sub(lambda m: "" if m.group(2) else links[int(m.group(1))][0], line)
 
 
+_DEFINITION_TOKEN = re.compile(r"\[\[|\]\]|\[|\]|<(/?)[A-Za-z][^<>]*?(/?)>|'{2,}|:")
+
+
 def _split_definition(content: str) -> list[str]:
+    """``;term:definition`` split at the first colon that MediaWiki would split at: one outside links,
+    external links and URLs, HTML elements, and bold or italic text."""
     depth = 0
-    i = 0
-    n = len(content)
-    while i < n:
-        c = content[i]
-        if content.startswith("[[", i) or content.startswith("[", i):
+    quotes = 0
+    urls = [(m.start(), m.end()) for m in _FREE_URL.finditer(content)] if ":" in content else []
+    for m in _DEFINITION_TOKEN.finditer(content):
+        token = m.group()
+        if token == ":":
+            if depth == 0 and quotes == 0 and not any(a <= m.start() < b for a, b in urls):
+                return [content[:m.start()].strip(), content[m.end():].strip()]
+        elif token in ("[[", "["):
             depth += 1
-        elif c == "]":
+        elif token in ("]]", "]"):
             depth = max(0, depth - 1)
-        elif c == ":" and depth == 0 and not content.startswith("//", i + 1):
-            return [content[:i].strip(), content[i + 1:].strip()]
-        i += 2 if content.startswith(("[[", "]]"), i) else 1
+        elif token[0] == "'":
+            n = len(token)
+            quotes ^= 1 if n == 2 else 2 if n in (3, 4) else 3
+        elif m.group(1):
+            depth = max(0, depth - 1)
+        elif not m.group(2) and token[1:3].lower() not in ("br", "hr"):
+            depth += 1
     return [content]
 
 
 def _finish(line: str, anchors: list[Anchor]) -> list[tuple[str, list[Anchor]]]:
-    """Split at line breaks, strip, squeeze runs of spaces and tabs; anchors are trimmed of surrounding
-    whitespace, and dropped when they cross a break or show nothing."""
-    if _BREAK not in line and not _SQUEEZE.search(line) and line == line.strip():
+    """Split at line breaks, strip, squeeze runs of spaces and tabs, drop nowiki marks; anchors are trimmed
+    of surrounding whitespace, and dropped when they cross a break or show nothing."""
+    if not _NEEDS_FINISH.search(line) and line == line.strip():
         if not line:
             return []
         return [(line, _trimmed(line, anchors))]
@@ -534,16 +766,20 @@ def _trimmed(line: str, anchors: list[Anchor]) -> list[Anchor]:
 
 
 def _squeeze(piece: str, base: int, anchors: list[Anchor]) -> tuple[str, list[Anchor]]:
-    body = piece.strip()
-    left = len(piece) - len(piece.lstrip())
-    right = left + len(body)
-    positions = [0] * (len(piece) + 1)
+    n = len(piece)
+    left = 0
+    while left < n and (piece[left].isspace() or piece[left] == _MARK):
+        left += 1
+    right = n
+    while right > left and (piece[right - 1].isspace() or piece[right - 1] == _MARK):
+        right -= 1
+    positions = [0] * (n + 1)
     out: list[str] = []
     length = 0
     previous_space = False
     for i, char in enumerate(piece):
         positions[i] = length
-        if i < left or i >= right:
+        if i < left or i >= right or char == _MARK:
             continue
         space = char in " \t"
         if space and previous_space:
@@ -551,7 +787,7 @@ def _squeeze(piece: str, base: int, anchors: list[Anchor]) -> tuple[str, list[An
         out.append(" " if space else char)
         length += 1
         previous_space = space
-    positions[len(piece)] = length
+    positions[n] = length
     mapped = [Anchor(positions[a.start - base], positions[a.end - base], a.target, a.english) for a in anchors]
     return "".join(out), mapped
 
