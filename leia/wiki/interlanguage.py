@@ -33,8 +33,8 @@ def _clean(title: str) -> str | None:
 
 
 def _ill(args: Arguments) -> InterlanguageLink:
-    """``{{仮リンク|local|xx|foreign|yy|foreign2...|label=text}}`` (jawiki, enwiki ``{{ill}}`` and its copies):
-    language codes and titles in pairs after the local title; the English one when ``en`` is among them."""
+    """``{{仮リンク|local|xx|foreign|yy|foreign2…|label=text}}`` (also ``lt=``, ``表示名=``): language codes
+    and titles in pairs after the local title."""
     return InterlanguageLink(args.text(1), args.option("label", "lt", "表示名"), ill_english(args.positional))
 
 
@@ -51,6 +51,7 @@ def _link_language(code: str) -> Callable[[Arguments], InterlanguageLink]:
         english = _clean(args.text(2) or args.text(1)) if code == "en" else None
         return InterlanguageLink(args.text(1), args.text(3), english)
 
+    parse.__doc__ = _link_language.__doc__
     return parse
 
 

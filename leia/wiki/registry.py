@@ -15,24 +15,27 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from leia.wiki.countries import COUNTRIES, country
-from leia.wiki.interlanguage import interlanguage_templates
+from leia.wiki.interlanguage import INTERLANGUAGE_TEMPLATES, interlanguage_templates
 from leia.wiki.templates import Call, template_key
 from leia.wiki.units import Unit, convert_value, default_precision, unit
 
-__all__ = ["Template", "Registry", "REGISTRY", "PATTERNS", "registry_for"]
+__all__ = ["Template", "Registry", "REGISTRY", "PATTERNS", "registry_for", "markdown_tables"]
 
 Renderer = Callable[[Call], str]
 
 
 class Template(NamedTuple):
     """One registry entry. ``names[0]`` is the name documented; ``constant`` is what a template that takes
-    no arguments always shows (then ``render`` is unused)."""
+    no arguments always shows (then ``render`` is unused); ``wiki`` is the wiki of the example; ``exact``:
+    the names match only as written (first letter aside), not in other cases."""
 
     names: tuple[str, ...]
     render: Renderer | None
     shows: str
     example: str = ""
     constant: str | None = None
+    wiki: str = "ja"
+    exact: bool = False
 
 
 # --- simple renderers ---------------------------------------------------------------------------------------
@@ -561,31 +564,33 @@ REGISTRY: tuple[Template, ...] = (
              "jawiki's language-code templates: the text", "{{en|Tokyo}} → Tokyo"),
     Template(("Nihongo", "Nihongo4"), _nihongo,
              "enwiki: English (Japanese: kanji, Hepburn: rōmaji); elsewhere English (kanji, rōmaji)",
-             "{{nihongo|Tokyo|東京|Tōkyō}} → Tokyo (Japanese: 東京, Hepburn: Tōkyō)"),
+             "{{nihongo|Tokyo|東京|Tōkyō}} → Tokyo (Japanese: 東京, Hepburn: Tōkyō)", wiki="en"),
     Template(("Nihongo3",), _nihongo3, "rōmaji (kanji, English)", "{{nihongo3|Tōkyō|東京|Tokyo}} → Tōkyō (東京, Tokyo)"),
     Template(("Nihongo2", "Nihongo foot"), _nth(1), "the Japanese text", "{{nihongo2|東京}} → 東京"),
-    Template(("JIS2004フォント", "補助漢字フォント", "CP932フォント", "JIS90フォント", "JIS X 0213フォント", "拡張漢字",
+    Template(("JIS2004フォント", "補助漢字フォント", "CP932フォント", "JIS90フォント", "JIS X 0213フォント",
               "Unicode", "Polytonic", "Script/Hebrew"), _nth(1),
              "the character (the template only picks a font)", "{{JIS2004フォント|𠮷}}野家 → 𠮷野家"),
+    Template(("拡張漢字",), _last, "the character (the last argument; the first names its plane)",
+             "{{拡張漢字|B|𠀋}} → 𠀋"),
     Template(("生年月日と年齢", "Birth date and age", "Bda", "Birth-date and age", "Dob"), _birth_date_and_age,
              "the birth date and the age as of the page's revision date (jawiki: 年月日（N歳）)",
-             "{{生年月日と年齢|1990|5|15}} → 1990年5月15日（36歳） (revision of 2026-12-01)"),
+             "{{生年月日と年齢|1990|5|15}} → 1990年5月15日（36歳）"),
     Template(("死亡年月日と没年齢",), _death_date_and_age_ja,
              "jawiki (birth y|m|d|death y|m|d): the death date and the age at death",
              "{{死亡年月日と没年齢|1934|5|3|2020|1|2}} → 2020年1月2日（85歳没）"),
     Template(("Death date and age", "Dda"), _death_date_and_age_en,
              "enwiki order (death y|m|d|birth y|m|d): the death date and the age at death",
-             "{{death date and age|2020|1|2|1934|5|3}} → January 2, 2020 (aged 85)"),
+             "{{death date and age|2020|1|2|1934|5|3}} → January 2, 2020 (aged 85)", wiki="en"),
     Template(("没年齢",), _age_at_death, "the age at death (a number)", "{{没年齢|1934|5|3|2020|1|2}}歳 → 85歳"),
     Template(("年齢", "Age"), _age_template,
              "the age as of the page's revision date, or at a second date given (a number)",
              "{{年齢|1990|5|15|2020|5|14}} → 29"),
     Template(("生年月日", "Birth date", "Death date", "Start date", "End date", "死亡年月日", "Dts"), _plain_date,
              "the date (jawiki: 年月日; enwiki: Month D, YYYY, or D Month YYYY with df=y)",
-             "{{birth date|1990|5|15}} → May 15, 1990"),
+             "{{birth date|1990|5|15}} → May 15, 1990", wiki="en"),
     Template(("Birth year and age", "生年と年齢"), _birth_year_and_age,
              "the birth year and the possible ages as of the page's revision date",
-             "{{birth year and age|1990}} → 1990 (age 35–36) (revision of 2026)"),
+             "{{birth year and age|1990}} → 1990 (age 35–36)", wiki="en"),
     Template(("Convert", "Cvt", "単位変換", "Convert/flip"), _convert,
              "value and unit symbol, then the converted value (full-width parentheses on jawiki)",
              "{{convert|100|C|F}} → 100 °C（212 °F）"),
@@ -597,7 +602,7 @@ REGISTRY: tuple[Template, ...] = (
     Template(tuple(sorted(code for code in {*COUNTRIES, "UK", "PHI", "GER", "NED", "SUI", "POR", "DEN", "CRO", "RSA",
                                             "GRE", "BUL", "INA", "IRI", "MAS", "TPE", "URS", "KSA", "UAE"}
                           if code not in ("EU",))),
-             _country_code, "country-code templates: the country's name, linked", "{{THA}} → タイ王国"),
+             _country_code, "country-code templates: the country's name, linked", "{{THA}} → タイ王国", exact=True),
     Template(("Math", "Mvar", "Var", "Tmath", "Math2", "Mathcal"), _nth(1),
              "the formula as written (wikitext rendered; Tmath: its TeX source)", "{{mvar|n}} → n"),
     Template(("Chem",), _joined, "the formula's parts joined", "{{chem|H|2|O}} → H2O"),
@@ -606,7 +611,7 @@ REGISTRY: tuple[Template, ...] = (
     Template(("Frac", "Sfrac", "分数"), _frac, "the fraction with a fraction slash", "{{frac|1|2}} → 1⁄2"),
     Template(("Quote", "Blockquote", "Quotation", "Cquote", "Quote box", "引用"), _quote,
              "the quotation as its own line, then “— author, source” when given",
-             "{{Quote|Veni, vidi, vici.|Caesar}} → Veni, vidi, vici. / — Caesar"),
+             "{{Quote|来た、見た、勝った。|カエサル}} → 来た、見た、勝った。 / — カエサル"),
     Template(("Visible anchor", "Vanchor", "Visible anchors"), _visible_anchor, "the text",
              "{{Visible anchor|Foo}} → Foo"),
     Template(("Nowrap", "Nobr", "Keep together", "Nowrap1"), _nth(1), "the text", "{{nowrap|東京 都}} → 東京 都"),
@@ -621,10 +626,10 @@ REGISTRY: tuple[Template, ...] = (
     Template(("IPAc-en", "IPAc-ja"), _ipac, "the sounds joined, between slashes", "{{IPAc-en|ˈ|t|oʊ|k|i|oʊ}} → /ˈtoʊkioʊ/"),
     Template(("Transl",), _transl, "the transliteration (the last argument)", "{{transl|ja|Tōkyō}} → Tōkyō"),
     Template(("Circa", "C."), _circa, "c. and the year", "{{circa|1900}} → c. 1900"),
-    Template(("As of",), _as_of, "As of and the date", "{{as of|2020}} → As of 2020"),
+    Template(("As of",), _as_of, "As of and the date", "{{as of|2020}} → As of 2020", wiki="en"),
     Template(("Interlang",), _interlang, "the text of a link to another wiki, no anchor", "{{interlang|et|Tallinn}} → Tallinn"),
     Template(("Enlink",), _enlink, "the text of a link to enwiki, no anchor", "{{enlink|Example Lake|湖}} → 湖"),
-    *(Template(names, None, "a constant", f"{{{{{names[0]}}}}} → {value!r}", value) for names, value in _CONSTANTS),
+    *(Template(names, None, "a constant", f"a{{{{{names[0]}}}}}b → a{value}b", value) for names, value in _CONSTANTS),
 )
 
 PATTERNS: tuple[tuple[str, str, Template], ...] = (
@@ -638,20 +643,26 @@ PATTERNS: tuple[tuple[str, str, Template], ...] = (
 
 
 class Registry:
-    """The templates one wiki renders: exact names first, then the prefix and suffix families."""
+    """The templates one wiki renders: names as written first, then in other cases (``{{ipa}}`` for
+    ``{{IPA}}``: the wikis keep such variants as redirects), then the prefix and suffix families."""
 
     def __init__(self, templates: dict[str, Template]):
         self.templates = templates
-        self._prefixes = tuple(text for kind, text, _ in PATTERNS if kind == "prefix")
-        self._suffixes = tuple(text for kind, text, _ in PATTERNS if kind == "suffix")
+        self.folded = {key.casefold(): t for key, t in reversed(templates.items()) if not t.exact}
+        self._prefixes = tuple(text.casefold() for kind, text, _ in PATTERNS if kind == "prefix")
+        self._suffixes = tuple(text.casefold() for kind, text, _ in PATTERNS if kind == "suffix")
 
     def find(self, key: str) -> Template | None:
         found = self.templates.get(key)
         if found is not None or ":" in key:
             return found
-        if key.startswith(self._prefixes) or key.endswith(self._suffixes):
+        folded = key.casefold()
+        found = self.folded.get(folded)
+        if found is not None:
+            return found
+        if folded.startswith(self._prefixes) or folded.endswith(self._suffixes):
             for kind, text, template in PATTERNS:
-                if key.startswith(text) if kind == "prefix" else key.endswith(text):
+                if folded.startswith(text.casefold()) if kind == "prefix" else folded.endswith(text.casefold()):
                     return template
         return None
 
@@ -667,3 +678,30 @@ def registry_for(lang: str) -> Registry:
     for name, parse in interlanguage_templates(lang).items():
         templates[template_key(name)] = Template((name,), _interlanguage(parse), "an interlanguage link")
     return Registry(templates)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def markdown_tables() -> str:
+    """The registry as the tables of docs/templates.md: one row per entry (then one per name family), and
+    one row per wiki's interlanguage-link templates."""
+    rows = ["| Template | Aliases and redirects | Shows | Example (wiki) |", "| --- | --- | --- | --- |"]
+    for template in REGISTRY + tuple(entry for _, _, entry in PATTERNS):
+        names = template.names
+        if len(names) > 12:
+            aliases = ", ".join(names[:6]) + f", … ({len(names)} codes: `leia.wiki.countries`)"
+        else:
+            aliases = ", ".join(names[1:])
+        wikitext, _, text = template.example.partition(" → ")
+        example = f"`{_cell(wikitext)}` → `{_cell(text)}` ({template.wiki})" if wikitext else ""
+        rows.append(f"| {_cell(names[0])} | {_cell(aliases)} | {_cell(template.shows)} | {example} |")
+    rows += ["", "| Wiki | Interlanguage-link templates | Arguments |", "| --- | --- | --- |"]
+    for lang, table in INTERLANGUAGE_TEMPLATES.items():
+        by_parser: dict[object, list[str]] = {}
+        for name, parse in table.items():
+            by_parser.setdefault(parse.__doc__, []).append(name)
+        for doc, names in by_parser.items():
+            rows.append(f"| {lang} | {_cell(', '.join(names))} | {_cell(' '.join((doc or '').split()))} |")
+    return "\n".join(rows) + "\n"
