@@ -10,6 +10,7 @@ families are matched by a prefix or a suffix of the name instead (``lang-xx``, `
 from __future__ import annotations
 
 import datetime
+import math
 from collections.abc import Callable
 from functools import lru_cache
 from typing import NamedTuple
@@ -241,8 +242,17 @@ def _age(birth: _Date, on: _Date | None) -> tuple[int, int] | None:
     return max(low, 0), high
 
 
-def _age_text(age: tuple[int, int], ja: bool) -> str:
+def _age_text(age: tuple[int, int]) -> str:
     return str(age[0]) if age[0] == age[1] else f"{age[0]}–{age[1]}"
+
+
+def _with_age(shown: str, age: tuple[int, int] | None, ja: bool, died: bool = False) -> str:
+    """A date followed by an age: ``（36歳）``/``（85歳没）`` on jawiki, ``(age 36)``/``(aged 85)`` elsewhere."""
+    if age is None:
+        return shown
+    if ja:
+        return f"{shown}（{_age_text(age)}歳{'没' if died else ''}）"
+    return f"{shown} ({'aged' if died else 'age'} {_age_text(age)})"
 
 
 def _format_date(date: _Date, ja: bool, day_first: bool = False) -> str:
@@ -274,22 +284,15 @@ def _birth_date_and_age(call: Call) -> str:
     if birth is None:
         return call.arg(1)
     ja = _japanese(call)
-    shown = _format_date(birth, ja, call.option("df") in _YES)
-    age = _age(birth, _today(call))
-    if age is None:
-        return shown
-    return f"{shown}（{_age_text(age, ja)}歳）" if ja else f"{shown} (age {_age_text(age, ja)})"
+    return _with_age(_format_date(birth, ja, call.option("df") in _YES), _age(birth, _today(call)), ja)
 
 
 def _death_and_age(death: _Date | None, birth: _Date | None, call: Call, fallback: int) -> str:
     if death is None:
         return call.arg(fallback)
     ja = _japanese(call)
-    shown = _format_date(death, ja, call.option("df") in _YES)
     age = _age(birth, death) if birth is not None else None
-    if age is None:
-        return shown
-    return f"{shown}（{_age_text(age, ja)}歳没）" if ja else f"{shown} (aged {_age_text(age, ja)})"
+    return _with_age(_format_date(death, ja, call.option("df") in _YES), age, ja, died=True)
 
 
 def _death_date_and_age_ja(call: Call) -> str:
@@ -308,7 +311,7 @@ def _age_number(call: Call, birth_first: int, end_first: int | None) -> str:
         return ""
     end = _date_at(call, end_first) if end_first is not None and call.text(end_first) else _today(call)
     age = _age(birth, end)
-    return "" if age is None else _age_text(age, _japanese(call))
+    return "" if age is None else _age_text(age)
 
 
 def _age_template(call: Call) -> str:
@@ -330,11 +333,7 @@ def _birth_year_and_age(call: Call) -> str:
     if birth is None:
         return call.arg(1)
     ja = _japanese(call)
-    shown = _format_date(_Date(birth.year, None, None), ja)
-    age = _age(birth, _today(call))
-    if age is None:
-        return shown
-    return f"{shown}（{_age_text(age, ja)}歳）" if ja else f"{shown} (age {_age_text(age, ja)})"
+    return _with_age(_format_date(_Date(birth.year, None, None), ja), _age(birth, _today(call)), ja)
 
 
 # --- numbers and units --------------------------------------------------------------------------------------
@@ -460,8 +459,6 @@ def _converted(code: str, source: Unit, parts, numbers, joiners, values, places_
     shown: list[str] = []
     for result, text, value in zip(results, written, inputs):
         if sigfig and sigfig > 0 and result:
-            import math
-
             places = sigfig - 1 - math.floor(math.log10(abs(result)))
         elif places_arg is not None:
             places = places_arg
@@ -642,15 +639,29 @@ PATTERNS: tuple[tuple[str, str, Template], ...] = (
 )
 
 
+_HEADS_LIMIT = 200_000
+
+
 class Registry:
     """The templates one wiki renders: names as written first, then in other cases (``{{ipa}}`` for
     ``{{IPA}}``: the wikis keep such variants as redirects), then the prefix and suffix families."""
 
     def __init__(self, templates: dict[str, Template]):
         self.templates = templates
+        self._heads: dict[str, tuple[str, Template | None]] = {}
         self.folded = {key.casefold(): t for key, t in reversed(templates.items()) if not t.exact}
         self._prefixes = tuple(text.casefold() for kind, text, _ in PATTERNS if kind == "prefix")
         self._suffixes = tuple(text.casefold() for kind, text, _ in PATTERNS if kind == "suffix")
+
+    def lookup(self, head: str) -> tuple[str, Template | None]:
+        """(template key, entry or None) of a template's name as written, remembered for the next page."""
+        found = self._heads.get(head)
+        if found is None:
+            key = template_key(head)
+            found = (key, self.find(key) if key else None)
+            if len(head) <= 100 and len(self._heads) < _HEADS_LIMIT:
+                self._heads[head] = found
+        return found
 
     def find(self, key: str) -> Template | None:
         found = self.templates.get(key)

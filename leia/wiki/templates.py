@@ -245,11 +245,7 @@ class Expander:
         return "".join(out)
 
     def _render(self, inner: str, depth: int) -> str:
-        head = inner.split("|", 1)[0]
-        key = template_key(head)
-        if not key:
-            return ""
-        template = self._registry.find(key)
+        key, template = self._registry.lookup(inner.split("|", 1)[0])
         if template is None:
             return ""
         if template.constant is not None:
