@@ -107,8 +107,12 @@ def _nihongo3(call: Call) -> str:
 
 
 def _ipac(call: Call) -> str:
-    sounds = "".join(part for part in call.args() if part)
+    sounds = "".join(part for part in call.args() if part).replace("_", " ")
     return f"/{sounds}/" if sounds else ""
+
+
+def _respell(call: Call) -> str:
+    return "-".join(part for part in call.args() if part).replace("_", " ")
 
 
 def _frac(call: Call) -> str:
@@ -416,8 +420,12 @@ def _convert(call: Call) -> str:
         shown_in = " ".join(f"{_show_input(v)} {u.symbol}" for v, u in parts)
     else:
         shown_in = f"{shown_in} {source.symbol}" if not source.code.startswith("/") else shown_in + source.symbol
-    target_codes = (args[index] if index < len(args) else "").split() or [source.default]
-    index += 1
+    target_codes = (args[index] if index < len(args) else "").split()
+    if len(target_codes) == 1 and _int(target_codes[0]) is not None:
+        target_codes = []
+    else:
+        index += 1
+    target_codes = target_codes or [source.default]
     places_arg = _int(args[index]) if index < len(args) else None
     outputs: list[str] = []
     for code in target_codes:
@@ -621,6 +629,8 @@ REGISTRY: tuple[Template, ...] = (
     Template(("Color", "Legend", "Audio", "Weight", "Rtl-lang", "Script"), _last_of_two,
              "the text (argument 2)", "{{color|red|赤}} → 赤"),
     Template(("IPAc-en", "IPAc-ja"), _ipac, "the sounds joined, between slashes", "{{IPAc-en|ˈ|t|oʊ|k|i|oʊ}} → /ˈtoʊkioʊ/"),
+    Template(("Respell",), _respell, "the respelling, syllables joined by hyphens", "{{respell|ASS|kee}} → ASS-kee",
+             wiki="en"),
     Template(("Transl",), _transl, "the transliteration (the last argument)", "{{transl|ja|Tōkyō}} → Tōkyō"),
     Template(("Circa", "C."), _circa, "c. and the year", "{{circa|1900}} → c. 1900"),
     Template(("As of",), _as_of, "As of and the date", "{{as of|2020}} → As of 2020", wiki="en"),

@@ -96,6 +96,20 @@ _TABLE: list[tuple[str, str, str, float, str, tuple[str, ...]]] = [
     ("/sqmi", "/sq mi", "density", 1 / _SQMI, "/km2", ("/mi2", "PD/sqmi")),
     ("/ha", "/ha", "density", 1e-4, "/acre", ()),
     ("/acre", "/acre", "density", 1 / 4046.8564224, "/ha", ()),
+    ("oilbbl", "bbl", "volume", 0.158987294928, "m3", ("bbl",)),
+    ("koilbbl", "thousand bbl", "volume", 158.987294928, "m3", ()),
+    ("Moilbbl", "million bbl", "volume", 158987.294928, "m3", ()),
+    ("Goilbbl", "billion bbl", "volume", 158987294.928, "m3", ()),
+    ("Tcuft", "trillion cu ft", "volume", 1e12 * _FT ** 3, "km3", ()),
+    ("MUSgal", "million US gal", "volume", 3785.411784, "m3", ()),
+    ("m3/d", "m³/d", "flow", 1 / 86400, "oilbbl/d", ()),
+    ("oilbbl/d", "bbl/d", "flow", 0.158987294928 / 86400, "m3/d", ()),
+    ("koilbbl/d", "thousand bbl/d", "flow", 158.987294928 / 86400, "m3/d", ()),
+    ("Moilbbl/d", "million bbl/d", "flow", 158987.294928 / 86400, "m3/d", ()),
+    ("carat", "carat", "mass", 0.0002, "g", ("ct",)),
+    ("C-change", "°C", "temperature change", 1.0, "F-change", ()),
+    ("F-change", "°F", "temperature change", 5 / 9, "C-change", ()),
+    ("K-change", "K", "temperature change", 1.0, "F-change", ()),
     ("C", "°C", "temperature", 1.0, "F", ("°C", "degC")),
     ("F", "°F", "temperature", 1.0, "C", ("°F", "degF")),
     ("K", "K", "temperature", 1.0, "C", ()),
@@ -110,9 +124,21 @@ for _code, _symbol, _dimension, _factor, _default, _aliases in _TABLE:
 _TO_KELVIN = {"C": (1.0, 273.15), "F": (5 / 9, 459.67 * 5 / 9), "K": (1.0, 0.0)}
 
 
+_POWERS = {"e3": ("thousand", 1e3), "e6": ("million", 1e6), "e9": ("billion", 1e9), "e12": ("trillion", 1e12)}
+
+
 def unit(code: str) -> Unit | None:
-    """The unit a ``{{convert}}`` unit code names, None for one not in the table."""
-    return UNITS.get(code.strip())
+    """The unit a ``{{convert}}`` unit code names (``e6acre``: a million acres), None for one not in the
+    table."""
+    code = code.strip()
+    found = UNITS.get(code)
+    if found is None and code[:1] == "e":
+        power = code[:3] if code[:3] == "e12" else code[:2]
+        base = UNITS.get(code[len(power):])
+        if power in _POWERS and base is not None and base.dimension != "temperature":
+            word, factor = _POWERS[power]
+            return Unit(code, f"{word} {base.symbol}", base.dimension, base.factor * factor, base.default)
+    return found
 
 
 def convert_value(value: float, source: Unit, target: Unit) -> float:
