@@ -2,7 +2,8 @@
 computed from the raw wikitext by simple rules independent of the converter:
 
 * The raw text is first cleared of comments, of ``<ref>...</ref>`` / ``<ref .../>`` and of the blocks
-  whose content is not running text (``<gallery>``, ``<timeline>``, ``<math>``) and HTML tables (``<table>``).
+  whose content is not running text (``<gallery>``, ``<timeline>``) and HTML tables (``<table>``).
+  ``<math>`` is kept (it shows its TeX source): a sentence holding it is not looked up.
 * A line is *top-level* when it is outside templates and tables: a running count of ``{{`` minus ``}}``
   and of table openings ``{|`` minus closings ``|}`` (at line start) is zero before and after it.
   Within a top-level line, templates are replaced by a mark (NUL) by replacing innermost ``{{...}}``
@@ -47,7 +48,7 @@ pytestmark = pytest.mark.shared
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 _COMMENT_REF = re.compile(
-    r"<!--.*?-->|<ref[^<>]*?/>|<(ref|gallery|timeline|math|table)[^<>]*>.*?</\1\s*>", re.S)
+    r"<!--.*?-->|<ref[^<>]*?/>|<(ref|gallery|timeline|table)[^<>]*>.*?</\1\s*>", re.S)
 _INNER_TEMPLATE = re.compile(r"\{\{(?!仮リンク\|)[^{}]*\}\}")
 _ILL = re.compile(r"\{\{仮リンク\|([^{}|\[\]]+)\|en\|([^{}|\[\]]+)(?:\|label=([^{}|\[\]]+))?\}\}")
 _LINK = re.compile(r"\[\[([^\[\]|]+)(?:\|([^\[\]]*))?\]\]")

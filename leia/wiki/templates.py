@@ -1,22 +1,22 @@
 """Templates in article wikitext: found by balanced-brace scanning, dropped, or rendered to the wikitext of
 the running text they carry.
 
-Most templates (infoboxes, navigation boxes, citations, maintenance tags, magic words, parser functions)
-carry no running text and are cut out whole without looking inside. The few that do (``lang``,
-``仮リンク``/``ill``, ``nihongo``, ``ルビ``, ``convert`` ...) are replaced by what they show, as wikitext
-that may still hold links. An interlanguage-link template becomes ``[[<key>|label]]`` whose title is a key
-into a side table of ``(local title, English title)``: the link converter reads the anchor's target and
-English title from there.
+Most templates (infoboxes, navigation boxes, citations, maintenance tags) carry no running text and are
+cut out whole without looking inside. The few that do are listed in one registry
+(``leia.wiki.registry``: a name with its aliases and redirects -> a renderer, documented in
+docs/templates.md) and replaced by what they show, as wikitext that may still hold links. An
+interlanguage-link template becomes ``[[<key>|label]]`` whose title is a key into a side table of
+``(local title, English title)``: the link converter reads the anchor's target and English title from there.
 """
 
 from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Callable
 from typing import NamedTuple
 
 from leia.wiki.siteinfo import SiteInfo
+from leia.wiki.titles import upper_first
 
 __all__ = [
     "ILL_OPEN",
@@ -25,9 +25,11 @@ __all__ = [
     "TooDeep",
     "Expander",
     "PageContext",
-    "ILL_TEMPLATES",
+    "Arguments",
+    "Call",
     "ill_english",
     "split_arguments",
+    "template_key",
     "template_spans",
 ]
 
@@ -35,44 +37,13 @@ ILL_OPEN = "\ufdd1"
 ILL_CLOSE = "\ufdd2"
 MAX_DEPTH = 20
 
-ILL_TEMPLATES = frozenset({
-    "仮リンク", "ill", "ill2", "interlanguage link", "interlanguage link multi", "interlanguage link forced",
-    "iii",
-})
-
 _TOKEN = re.compile(r"\{\{|\}\}")
 _ARG_TOKEN = re.compile(r"\{\{|\}\}|\[\[|\]\]|\|")
 _SPACES = re.compile(r"[\s_]+")
-_PREFIXES = ("subst:", "safesubst:", "template:", "テンプレート:", "msgnw:", "raw:")
-
-# jawiki's {{lang-xx}} shows "<language name>: text"; {{lang-xx-short}} "<short name>: text".
-_JA_LANGUAGE_NAMES: dict[str, tuple[str, str]] = {
-    "en": ("英語", "英"), "fr": ("フランス語", "仏"), "de": ("ドイツ語", "独"), "es": ("スペイン語", "西"),
-    "it": ("イタリア語", "伊"), "ru": ("ロシア語", "露"), "pt": ("ポルトガル語", "葡"), "nl": ("オランダ語", "蘭"),
-    "la": ("ラテン語", "羅"), "el": ("ギリシア語", "希"), "zh": ("中国語", "中"), "ko": ("朝鮮語", "朝"),
-    "ar": ("アラビア語", "アラビア語"), "fa": ("ペルシア語", "ペルシア語"), "tr": ("トルコ語", "トルコ語"),
-    "pl": ("ポーランド語", "ポーランド語"), "km": ("クメール語", "クメール語"), "id": ("インドネシア語", "インドネシア語"),
-    "ms": ("マレー語", "マレー語"), "vi": ("ベトナム語", "ベトナム語"), "th": ("タイ語", "タイ語"),
-    "hi": ("ヒンディー語", "ヒンディー語"), "sw": ("スワヒリ語", "スワヒリ語"), "et": ("エストニア語", "エストニア語"),
-    "fi": ("フィンランド語", "フィンランド語"), "sv": ("スウェーデン語", "スウェーデン語"), "da": ("デンマーク語", "デンマーク語"),
-    "no": ("ノルウェー語", "ノルウェー語"), "hu": ("ハンガリー語", "ハンガリー語"), "cs": ("チェコ語", "チェコ語"),
-    "ca": ("カタルーニャ語", "カタルーニャ語"), "qu": ("ケチュア語", "ケチュア語"), "he": ("ヘブライ語", "ヘブライ語"),
-    "uk": ("ウクライナ語", "ウクライナ語"), "ro": ("ルーマニア語", "ルーマニア語"), "sr": ("セルビア語", "セルビア語"),
-    "hr": ("クロアチア語", "クロアチア語"), "bg": ("ブルガリア語", "ブルガリア語"), "mn": ("モンゴル語", "モンゴル語"),
-}
-
-_CONSTANTS: dict[str, str] = {
-    "!": "|", "=": "=", "0": "", "-": "", "clear": "", "ndash": "–", "mdash": "—", "snd": " – ", "spnd": " – ",
-    "·": " · ", "dot": " · ", "•": " • ", "bull": " • ", "nbsp": " ", "sp": " ", "spaces": " ", "'": "'",
-}
-
-_FIRST = frozenset({
-    "ipa", "unicode", "center", "small", "smaller", "big", "larger", "nowrap", "nobr", "sic", "flag",
-    "en", "la", "fr", "de", "es", "it", "ru", "el", "zh", "ko",
-    "flagcountry", "resize", "font", "large", "lang-xx", "polytonic", "script", "transl-short", "abbr",
-    "keep together", "nihongo2", "ipa2", "ipac-en",
-})
-_SECOND = frozenset({"lang", "legend", "weight", "audio", "color", "colour", "font color", "rtl-lang"})
+_PREFIXES = (
+    "subst:", "safesubst:", "msgnw:", "raw:", "template:", "テンプレート:", "模板:", "шаблон:", "قالب:",
+    "साँचा:", "kigezo:", "plantilla:",
+)
 
 
 class PageContext(NamedTuple):
@@ -138,14 +109,112 @@ def split_arguments(inner: str) -> tuple[str, list[str], dict[str, str]]:
     return pieces[0], positional, named
 
 
-def _template_key(name: str) -> str:
+def template_key(name: str) -> str:
+    """A template name as the registry knows it: ``Template:``/``テンプレート:`` (and the other wikis'
+    template namespace names), ``subst:`` and the like removed, underscores and runs of whitespace to one
+    space, first letter upper-cased (the wikis' first-letter case)."""
     key = _SPACES.sub(" ", name).strip()
-    lowered = key.casefold()
-    for prefix in _PREFIXES:
-        if lowered.startswith(prefix):
-            key = key[len(prefix):].strip()
-            lowered = lowered[len(prefix):].strip()
-    return lowered
+    if ":" in key:
+        lowered = key.casefold()
+        for prefix in _PREFIXES:
+            if lowered.startswith(prefix):
+                key = key[len(prefix):].strip()
+                lowered = lowered[len(prefix):].strip()
+    return upper_first(key)
+
+
+class Arguments:
+    """A template's arguments numbered from 1 as in MediaWiki: ``|2=x`` is argument 2 and wins over the
+    second unnamed one. ``raw`` gives the wikitext as written (unnamed ones unstripped), None when absent."""
+
+    __slots__ = ("positional", "named")
+
+    def __init__(self, positional: list[str], named: dict[str, str]):
+        if any(key.isdigit() for key in named):
+            positional = list(positional)
+            named = dict(named)
+            for key in [key for key in named if key.isdigit()]:
+                index = int(key) - 1
+                value = named.pop(key)
+                if index < 0 or index > 100:
+                    continue
+                while len(positional) <= index:
+                    positional.append("")
+                positional[index] = value
+        self.positional = positional
+        self.named = named
+
+    def __len__(self) -> int:
+        return len(self.positional)
+
+    def raw(self, number: int) -> str | None:
+        return self.positional[number - 1] if 0 < number <= len(self.positional) else None
+
+    def text(self, number: int) -> str:
+        """Argument ``number`` stripped, not expanded; "" when absent."""
+        value = self.raw(number)
+        return value.strip() if value else ""
+
+    def option(self, *names: str) -> str:
+        """The first named argument of ``names`` that is given and not empty, stripped; else ""."""
+        for name in names:
+            value = self.named.get(name)
+            if value:
+                return value
+        return ""
+
+
+class Call(Arguments):
+    """One text-bearing template being rendered: its arguments and the expander that renders the wikitext
+    they hold (nested templates included)."""
+
+    __slots__ = ("expander", "key", "depth")
+
+    def __init__(self, expander: "Expander", key: str, positional: list[str], named: dict[str, str], depth: int):
+        super().__init__(positional, named)
+        self.expander = expander
+        self.key = key
+        self.depth = depth
+
+    @property
+    def site(self) -> SiteInfo:
+        return self.expander.site
+
+    @property
+    def lang(self) -> str:
+        return self.expander.site.lang
+
+    @property
+    def date(self) -> datetime.date | None:
+        return self.expander.context.date
+
+    def render(self, wikitext: str) -> str:
+        """``wikitext`` (an argument's value) with its own templates rendered."""
+        return self.expander.expand(wikitext.strip(), self.depth + 1) if wikitext else ""
+
+    def arg(self, number: int) -> str:
+        """Argument ``number`` rendered and stripped; "" when absent."""
+        value = self.raw(number)
+        return self.render(value) if value else ""
+
+    def args(self, first: int = 1) -> list[str]:
+        """Arguments ``first`` to the last, rendered."""
+        return [self.arg(number) for number in range(first, len(self.positional) + 1)]
+
+    def rendered_option(self, *names: str) -> str:
+        value = self.option(*names)
+        return self.render(value) if value else ""
+
+    def link(self, local: str, label: str, english: str | None) -> str:
+        """Wikitext of an interlanguage link: an anchor to ``local`` showing ``label`` (rendered wikitext; the
+        local title when empty), carrying ``english``. A local title that cannot be a link shows the label."""
+        local = _SPACES.sub(" ", local).strip()
+        label = label or local
+        if not local or "[" in local or "]" in local or "{" in local:
+            return label or (english or "")
+        links = self.expander.links
+        links.append((local, english))
+        return f"[[{ILL_OPEN}{len(links) - 1}{ILL_CLOSE}|{label}]]"
 
 
 class Expander:
@@ -153,14 +222,12 @@ class Expander:
     the ``(local title, English title or None)`` of the interlanguage-link templates met, in order."""
 
     def __init__(self, site: SiteInfo, context: PageContext = PageContext()):
+        from leia.wiki.registry import registry_for
+
         self.site = site
         self.context = context
         self.links: list[tuple[str, str | None]] = []
-        self._renderers: dict[str, Callable[[list[str], dict[str, str], int], str]] = {
-            "ルビ": self._ruby, "ruby": self._ruby, "nihongo": self._nihongo, "convert": self._convert,
-            "cvt": self._convert, "transl": self._transl, "interlang": self._interlang,
-            "enlink": self._enlink, "要出典範囲": self._first_only,
-        }
+        self._registry = registry_for(site.lang)
 
     def expand(self, text: str, depth: int = 0) -> str:
         if "{{" not in text:
@@ -178,102 +245,21 @@ class Expander:
         return "".join(out)
 
     def _render(self, inner: str, depth: int) -> str:
-        head = inner.split("|", 1)[0]
-        key = _template_key(head)
-        if not key or ":" in key:
+        key, template = self._registry.lookup(inner.split("|", 1)[0])
+        if template is None:
             return ""
-        constant = _CONSTANTS.get(key)
-        if constant is not None:
-            return constant
-        if not self._carries_text(key):
-            return ""
+        if template.constant is not None:
+            return template.constant
         if depth >= MAX_DEPTH:
             raise TooDeep(f"templates nested deeper than {MAX_DEPTH}")
         _, positional, named = split_arguments(inner)
-        if key in ILL_TEMPLATES:
-            return self._ill(positional, named, depth)
-        renderer = self._renderers.get(key)
-        if renderer is not None:
-            return renderer(positional, named, depth)
-        if key.endswith("範囲"):
-            return self._first_only(positional, named, depth)
-        if key.startswith("lang-"):
-            return self._lang_xx(key, positional, depth)
-        if key in _SECOND:
-            return self._arg(positional, 1, depth)
-        return self._arg(positional, 0, depth)
-
-    def _carries_text(self, key: str) -> bool:
-        return (
-            key in ILL_TEMPLATES or key in self._renderers or key in _FIRST or key in _SECOND
-            or key.startswith(("lang-", "ipa-")) or key.endswith("範囲")
-        )
-
-    def _arg(self, positional: list[str], index: int, depth: int) -> str:
-        if index >= len(positional):
-            return ""
-        return self.expand(positional[index].strip(), depth + 1)
-
-    def _first_only(self, positional: list[str], named: dict[str, str], depth: int) -> str:
-        return self._arg(positional, 0, depth)
-
-    def _lang_xx(self, key: str, positional: list[str], depth: int) -> str:
-        text = self._arg(positional, 0, depth)
-        if self.site.lang != "ja" or not text:
-            return text
-        code, short = key[len("lang-"):], False
-        if code.endswith("-short"):
-            code, short = code[: -len("-short")], True
-        names = _JA_LANGUAGE_NAMES.get(code)
-        if names is None:
-            return text
-        return f"{names[1] if short else names[0]}: {text}"
-
-    def _transl(self, positional: list[str], named: dict[str, str], depth: int) -> str:
-        return self._arg(positional, len(positional) - 1, depth) if len(positional) > 1 else ""
-
-    def _ruby(self, positional: list[str], named: dict[str, str], depth: int) -> str:
-        base, reading = self._arg(positional, 0, depth), self._arg(positional, 1, depth)
-        return f"{base}（{reading}）" if reading else base
-
-    def _nihongo(self, positional: list[str], named: dict[str, str], depth: int) -> str:
-        first = self._arg(positional, 0, depth)
-        rest = [part for part in (self._arg(positional, i, depth) for i in (1, 2)) if part]
-        if not rest:
-            return first
-        return f"{first} ({', '.join(rest)})" if first else ", ".join(rest)
-
-    def _convert(self, positional: list[str], named: dict[str, str], depth: int) -> str:
-        values = [self._arg(positional, i, depth) for i in range(len(positional))]
-        if len(values) >= 4 and values[1] in ("to", "-", "–", "and", "or", "by", "x", "×", "&"):
-            joiner = "–" if values[1] == "-" else f" {values[1]} "
-            return f"{values[0]}{joiner}{values[2]} {values[3]}"
-        if len(values) >= 2:
-            return f"{values[0]} {values[1]}"
-        return values[0] if values else ""
-
-    def _interlang(self, positional: list[str], named: dict[str, str], depth: int) -> str:
-        label = self._arg(positional, 2, depth)
-        return label or self._arg(positional, 1, depth)
-
-    def _enlink(self, positional: list[str], named: dict[str, str], depth: int) -> str:
-        label = self._arg(positional, 1, depth)
-        return label or self._arg(positional, 0, depth)
-
-    def _ill(self, positional: list[str], named: dict[str, str], depth: int) -> str:
-        local = _SPACES.sub(" ", positional[0]).strip() if positional else ""
-        english = ill_english(positional)
-        label = named.get("label") or named.get("lt") or named.get("表示名") or ""
-        label = self.expand(label, depth + 1) if label else local
-        if not local or "[" in local or "]" in local or "{" in local:
-            return label or (english or "")
-        self.links.append((local, english))
-        return f"[[{ILL_OPEN}{len(self.links) - 1}{ILL_CLOSE}|{label}]]"
+        return template.render(Call(self, key, positional, named, depth))
 
 
 def ill_english(positional: list[str]) -> str | None:
-    """The English title an interlanguage-link template names (``en`` among its language codes; the local
-    title itself when the English title is left out), whitespace and underscores normalised."""
+    """The English title an interlanguage-link template of the ``{{仮リンク}}``/``{{ill}}`` kind names (``en``
+    among its language codes; the local title itself when the English title is left out), whitespace and
+    underscores normalised."""
     local = positional[0] if positional else ""
     for index in range(1, len(positional), 2):
         if positional[index].strip().lower() == "en":

@@ -29,18 +29,20 @@ from __future__ import annotations
 import datetime
 import html
 import re
+from functools import lru_cache
 from typing import NamedTuple
 
 from leia.wiki.siteinfo import SiteInfo
+from leia.wiki.interlanguage import interlanguage_templates
 from leia.wiki.templates import (
     ILL_CLOSE,
     ILL_OPEN,
-    ILL_TEMPLATES,
+    Arguments,
     Expander,
     PageContext,
     TooDeep,
-    ill_english,
     split_arguments,
+    template_key,
 )
 from leia.wiki.titles import (
     LANGUAGE_CODES,
@@ -111,11 +113,13 @@ _BLOCKS = re.compile(
     r"|<(nowiki|pre)(?:\s[^<>]*)?>((?:(?!<\1\b).)*?)</\1\s*>"
     r"|(<nowiki\s*/>)"
     r"|</?(?:nowiki|noinclude|onlyinclude)\b[^<>]*>"
-    rf"|<({_DROPPED_TAGS})\b[^<>]*?(?:/>|>(?:(?:(?!<\4\b).)*?</\4\s*>)?)"
+    r"|<(math|chem|ce)(\s[^<>]*?)?(?<!/)>(.*?)</\4\s*>"
+    rf"|<({_DROPPED_TAGS})\b[^<>]*?(?:/>|>(?:(?:(?!<\7\b).)*?</\7\s*>)?)"
     rf"|</(?:{_DROPPED_TAGS})\s*>",
     re.S | re.I,
 )
 _NOWIKI_IN_PRE = re.compile(r"<nowiki\s*>(.*?)</nowiki\s*>", re.S | re.I)
+_DISPLAY_BLOCK = re.compile(r"display\s*=\s*[\"']?block", re.I)
 _PROTECTED = frozenset("[]{}<>|'&=*#:;_~!-/")
 _PROTECT = re.compile(r"(&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);)|[\[\]{}<>|'&=*#:;_~!\-/]")
 _TABLE = re.compile(r"^[ \t:]*(\{\|)|^[ \t]*(\|\})", re.M)
@@ -181,6 +185,10 @@ def _block(m: re.Match[str]) -> str:
         return _BREAK + _protect(_NOWIKI_IN_PRE.sub(r"\1", m.group(2))) + _BREAK
     if m.group(3) is not None:
         return _MARK
+    if m.group(4) is not None:
+        source = _protect(" ".join(m.group(6).split()))
+        block = m.group(5) and _DISPLAY_BLOCK.search(m.group(5))
+        return _BREAK + source + _BREAK if block else source
     if m.group().lstrip("</").lower().startswith("nowiki"):
         return _protect(m.group())
     return ""
@@ -823,35 +831,42 @@ def to_text(
         raise UnparsablePage("markup nested too deep") from None
 
 
-_ILL_START = re.compile(
-    r"\{\{\s*(?:" + "|".join(re.escape(name) for name in sorted(ILL_TEMPLATES, key=len, reverse=True))
-    + r")\s*\|",
-    re.I,
-)
+@lru_cache(maxsize=32)
+def _ill_start(lang: str) -> re.Pattern[str]:
+    names = sorted(interlanguage_templates(lang), key=len, reverse=True)
+    alternatives = "|".join(re.escape(name).replace("\\ ", "[ _]+") for name in names)
+    return re.compile(rf"\{{\{{\s*(?:template:|テンプレート:)?\s*({alternatives})\s*\|", re.I)
+
+
 _BRACES = re.compile(r"\{\{|\}\}")
 _COMMENT = re.compile(r"<!--.*?(?:-->|\Z)|<nowiki\s*>.*?</nowiki\s*>", re.S | re.I)
 
 
 def harvest_interlanguage_links(wikitext: str, site: SiteInfo) -> list[tuple[str, str]]:
     """``(normalised local title, English title)`` of every interlanguage-link template of a page
-    (``{{仮リンク|日本語|en|English}}``, ``{{ill|...}}``) whose local title is an article title and which
+    (``{{仮リンク|日本語|en|English}}``, ``{{ill|...}}``, and the other wikis' equivalents in
+    ``interlanguage.INTERLANGUAGE_TEMPLATES``) whose local title is an article title and which
     names an English title; outside comments and ``<nowiki>``. Cheap: only those templates are looked at."""
     if "{{" not in wikitext:
         return []
     if "<!--" in wikitext or "nowiki" in wikitext:
         wikitext = _COMMENT.sub("", wikitext)
+    templates = interlanguage_templates(site.lang)
     found: list[tuple[str, str]] = []
-    for m in _ILL_START.finditer(wikitext):
+    for m in _ill_start(site.lang).finditer(wikitext):
+        parse = templates.get(template_key(m.group(1)))
+        if parse is None:
+            continue
         end = _template_end(wikitext, m.start())
         if end < 0:
             continue
-        _, positional, _ = split_arguments(wikitext[m.start() + 2:end - 2])
-        english = ill_english(positional)
-        if english is None:
+        _, positional, named = split_arguments(wikitext[m.start() + 2:end - 2])
+        link = parse(Arguments(positional, named))
+        if link.english is None:
             continue
-        normalized = normalize_title(positional[0], site)
+        normalized = normalize_title(link.local, site)
         if normalized is not None and normalized[0] == 0:
-            found.append((normalized[1], english))
+            found.append((normalized[1], link.english))
     return found
 
 

@@ -1,0 +1,105 @@
+"""Inline interlanguage-link templates, one table per wiki language: the equivalents of jawiki's
+``{{仮リンク|日本語|en|English}}``, which link a mention to a local title (often an article not written
+yet) and name the article of another Wikipedia. Each entry says where a template keeps the local title,
+the text shown and the English title; the converter renders them all as ``{{仮リンク}}`` is rendered (the
+text, an anchor to the local title, the English title), and the entity table harvests their English titles.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import NamedTuple
+
+from leia.wiki.templates import Arguments, ill_english
+
+__all__ = ["InterlanguageLink", "INTERLANGUAGE_TEMPLATES", "interlanguage_templates"]
+
+_SPACES = re.compile(r"[\s_]+")
+
+
+class InterlanguageLink(NamedTuple):
+    """What one interlanguage-link template names: the local title, the label wikitext (empty: the local
+    title is shown) and the English title (None when the template names no English article)."""
+
+    local: str
+    label: str
+    english: str | None
+
+
+def _clean(title: str) -> str | None:
+    title = _SPACES.sub(" ", title).strip()
+    return title or None
+
+
+def _ill(args: Arguments) -> InterlanguageLink:
+    """``{{仮リンク|local|xx|foreign|yy|foreign2…|label=text}}`` (also ``lt=``, ``表示名=``): language codes
+    and titles in pairs after the local title."""
+    return InterlanguageLink(args.text(1), args.option("label", "lt", "表示名"), ill_english(args.positional))
+
+
+def _tsl(args: Arguments) -> InterlanguageLink:
+    """zhwiki ``{{tsl|xx|foreign|local|text}}``."""
+    english = _clean(args.text(2) or args.text(3)) if args.text(1).lower() == "en" else None
+    return InterlanguageLink(args.text(3), args.text(4), english)
+
+
+def _link_language(code: str) -> Callable[[Arguments], InterlanguageLink]:
+    """zhwiki ``{{link-xx|local|foreign|text}}`` (``Internal link helper/xx``): the language in the name."""
+
+    def parse(args: Arguments) -> InterlanguageLink:
+        english = _clean(args.text(2) or args.text(1)) if code == "en" else None
+        return InterlanguageLink(args.text(1), args.text(3), english)
+
+    parse.__doc__ = _link_language.__doc__
+    return parse
+
+
+def _ne_perevedeno(args: Arguments) -> InterlanguageLink:
+    """ruwiki ``{{не переведено 5|local|text|xx|foreign}}``: language ``en`` when left empty, foreign title
+    the local one when left empty."""
+    code = args.text(3).lower() or "en"
+    english = _clean(args.text(4) or args.text(1)) if code == "en" else None
+    return InterlanguageLink(args.text(1), args.text(2), english)
+
+
+def _ar_interwiki(args: Arguments) -> InterlanguageLink:
+    """arwiki ``{{وصلة إنترويكي|عر=local|لغ=xx|تر=foreign|نص=text}}``: named arguments, or the same four
+    unnamed in this order."""
+    local = args.option("عر") or args.text(1)
+    code = (args.option("لغ") or args.text(2)).lower() or "en"
+    foreign = args.option("تر") or args.text(3)
+    label = args.option("نص") or args.text(4)
+    english = _clean(foreign or local) if code == "en" else None
+    return InterlanguageLink(local, label, english)
+
+
+_ILL_NAMES = ("Ill", "Ill2", "Iii", "Interlanguage link", "Interlanguage link multi", "Interlanguage link forced")
+
+INTERLANGUAGE_TEMPLATES: dict[str, dict[str, Callable[[Arguments], InterlanguageLink]]] = {
+    "ja": dict.fromkeys(("仮リンク", *_ILL_NAMES), _ill),
+    "en": dict.fromkeys(_ILL_NAMES, _ill),
+    "zh": {
+        **dict.fromkeys(("Tsl", "Translink", "Tsl2"), _tsl),
+        **{name: _link_language(code) for code in ("en", "ja", "de", "fr", "es", "ru", "ko", "it", "pt", "ar")
+           for name in (f"Link-{code}", f"Internal link helper/{code}")},
+        **dict.fromkeys(_ILL_NAMES, _ill),
+    },
+    "ru": {
+        **dict.fromkeys(("Не переведено", "Не переведено 5", "Нп5", "Нп", "Iw"), _ne_perevedeno),
+        **dict.fromkeys(("Ill",), _ill),
+    },
+    "ar": {
+        **dict.fromkeys(("وصلة إنترويكي", "وإو"), _ar_interwiki),
+        **dict.fromkeys(_ILL_NAMES, _ill),
+    },
+    "es": dict.fromkeys(("Ill", "Ill2", "Interlanguage link", "Enlace interlingüístico"), _ill),
+    "hi": dict.fromkeys(_ILL_NAMES, _ill),
+    "sw": dict.fromkeys(_ILL_NAMES, _ill),
+}
+
+
+def interlanguage_templates(lang: str) -> dict[str, Callable[[Arguments], InterlanguageLink]]:
+    """The interlanguage-link templates of the wiki in language ``lang`` (template key -> parser); a language
+    without its own table has the ``{{ill}}`` family of enwiki."""
+    return INTERLANGUAGE_TEMPLATES.get(lang, INTERLANGUAGE_TEMPLATES["en"])
