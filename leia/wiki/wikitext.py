@@ -4,8 +4,9 @@ heading, and the character spans that link to other articles of the same wiki.
 How it goes:
 
 1. A pre-pass over the whole page with regular expressions and balanced-brace scanning removes comments,
-   ``<ref>``s and the other extension tags that show no running text, escapes ``<nowiki>``, expands
-   templates (``templates.Expander``: almost all dropped, the few carrying text rendered), removes tables,
+   ``<ref>``s and the other extension tags that show no running text, escapes ``<nowiki>`` and the TeX
+   source ``<math>``/``<chem>`` show, expands templates (``templates.Expander``: almost all dropped, those
+   of ``registry`` rendered), removes tables,
    file, category and language links and behaviour switches; strips inline HTML tags keeping their text
    (``<br>`` and block tags become line breaks) and decodes HTML entities (``&nbsp;`` to a plain space)
    except those standing for markup characters.
