@@ -108,7 +108,7 @@ def test_harvest_reads_the_wikis_own_templates():
     zh = "{{tsl|en|Foo_Bar|福巴}}{{Link-en|约翰·史密斯|John Smith}}{{link-de|例|Beispiel}}<!-- {{tsl|en|X|隐}} -->"
     assert harvest_interlanguage_links(zh, SiteInfo.for_language("zh")) == [
         ("福巴", "Foo Bar"), ("约翰·史密斯", "John Smith")]
-    ru = "{{не переведено|Джон Смит|||John Smith}}{{Не_переведено 5|Пример|примера|de|Beispiel}}"
+    ru = "{{НЕ ПЕРЕВЕДЕНО|Джон Смит|||John Smith}}{{Не_переведено 5|Пример|примера|de|Beispiel}}"
     assert harvest_interlanguage_links(ru, SiteInfo.for_language("ru")) == [("Джон Смит", "John Smith")]
     ar = "{{وصلة إنترويكي|عر=جون سميث|لغ=en|تر=John Smith}}"
     assert harvest_interlanguage_links(ar, SiteInfo.for_language("ar")) == [("جون سميث", "John Smith")]

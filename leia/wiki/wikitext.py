@@ -31,7 +31,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from leia.wiki.siteinfo import SiteInfo
-from leia.wiki.interlanguage import interlanguage_templates
+from leia.wiki.interlanguage import Parser, interlanguage_templates
 from leia.wiki.templates import (
     ILL_CLOSE,
     ILL_OPEN,
@@ -597,10 +597,14 @@ def to_text(
 
 
 @lru_cache(maxsize=32)
-def _ill_start(lang: str) -> re.Pattern[str]:
-    names = sorted(interlanguage_templates(lang), key=len, reverse=True)
+def _ill_start(lang: str) -> tuple[re.Pattern[str], dict[str, Parser]]:
+    """The pattern that finds the interlanguage-link templates of wiki language ``lang`` and their parsers by
+    case-folded name (as the registry, case variants of a name are read as redirects)."""
+    table = interlanguage_templates(lang)
+    names = sorted(table, key=len, reverse=True)
     alternatives = "|".join(re.escape(name).replace("\\ ", "[ _]+") for name in names)
-    return re.compile(rf"\{{\{{\s*(?:template:|テンプレート:)?\s*({alternatives})\s*\|", re.I)
+    pattern = re.compile(rf"\{{\{{\s*(?:template:|テンプレート:)?\s*({alternatives})\s*\|", re.I)
+    return pattern, {template_key(name).casefold(): parse for name, parse in table.items()}
 
 
 _BRACES = re.compile(r"\{\{|\}\}")
@@ -616,10 +620,10 @@ def harvest_interlanguage_links(wikitext: str, site: SiteInfo) -> list[tuple[str
         return []
     if "<!--" in wikitext or "nowiki" in wikitext:
         wikitext = _COMMENT.sub("", wikitext)
-    templates = interlanguage_templates(site.lang)
+    pattern, parsers = _ill_start(site.lang)
     found: list[tuple[str, str]] = []
-    for m in _ill_start(site.lang).finditer(wikitext):
-        parse = templates.get(template_key(m.group(1)))
+    for m in pattern.finditer(wikitext):
+        parse = parsers.get(template_key(m.group(1)).casefold())
         if parse is None:
             continue
         end = _template_end(wikitext, m.start())
