@@ -108,7 +108,7 @@ def test_harvest_reads_the_wikis_own_templates():
     zh = "{{tsl|en|Foo_Bar|福巴}}{{Link-en|约翰·史密斯|John Smith}}{{link-de|例|Beispiel}}<!-- {{tsl|en|X|隐}} -->"
     assert harvest_interlanguage_links(zh, SiteInfo.for_language("zh")) == [
         ("福巴", "Foo Bar"), ("约翰·史密斯", "John Smith")]
-    ru = "{{не переведено|Джон Смит|||John Smith}}{{Не_переведено 5|Пример|примера|de|Beispiel}}"
+    ru = "{{НЕ ПЕРЕВЕДЕНО|Джон Смит|||John Smith}}{{Не_переведено 5|Пример|примера|de|Beispiel}}"
     assert harvest_interlanguage_links(ru, SiteInfo.for_language("ru")) == [("Джон Смит", "John Smith")]
     ar = "{{وصلة إنترويكي|عر=جون سميث|لغ=en|تر=John Smith}}"
     assert harvest_interlanguage_links(ar, SiteInfo.for_language("ar")) == [("جون سميث", "John Smith")]
@@ -191,3 +191,34 @@ def test_country_table_is_consistent():
 def test_fast_path_equals_parser_path_with_templates(pieces):
     wikitext = "".join(pieces)
     assert to_text(wikitext, _ja(), date=DOC_DATE) == to_text(wikitext, _ja(), fast=False, date=DOC_DATE)
+
+
+_ARGUMENT = st.one_of(
+    st.sampled_from(["1990", "5", "15", "-3", "1e400", "nan", "0", "2.50", "km", "mi", "C", "to", "-", "en", "JPN",
+                     "[[架空]]", "'''x'''", "{{lang|en|y}}", "", " ", "label=z", "disp=flip", "e=5", "99999"]),
+    st.text(alphabet="09.,-|=[]{}'x架 ", max_size=6),
+)
+_NAMES = sorted({name for t in REGISTRY for name in t.names} | {"Lang-en", "要出典範囲", "仮リンク"})
+
+
+@settings(max_examples=400, deadline=None)
+@given(name=st.sampled_from(_NAMES), arguments=st.lists(_ARGUMENT, max_size=7))
+def test_any_arguments_render_without_error_and_alike_on_both_paths(name, arguments):
+    wikitext = "前{{" + "|".join([name, *arguments]) + "}}後"
+    fast = to_text(wikitext, _ja(), date=DOC_DATE)
+    assert fast == to_text(wikitext, _ja(), fast=False, date=DOC_DATE)
+    assert all(len(line) < 400 for line in fast.text.split("\n"))
+
+
+@pytest.mark.parametrize("wikitext, text", [
+    ("{{convert|1e400|km}}", "1e400 km"),
+    ("{{convert|nan|km|mi}}", "nan km"),
+    ("{{convert|1|km|mi|99999}}", "1 km (0.621371192237 mi)"),
+    ("{{convert|5|km|mi|sigfig=500}}", "5 km (3.106855961187 mi)"),
+    ("{{convert|123456|km|mi|-99}}", "123,456 km (0 mi)"),
+    ("{{convert}}{{convert|1}}{{convert|1|to}}", "11 to"),
+    ("{{年齢|99999|1|1}}歳", "歳"),
+    ("{{生年月日と年齢|1990|2|31}}", "1990"),
+])
+def test_odd_numbers_render_without_error(wikitext, text):
+    assert to_text(wikitext, SiteInfo.for_language("en"), date=DOC_DATE).text == text

@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from leia.wiki.templates import Arguments, ill_english
 
-__all__ = ["InterlanguageLink", "INTERLANGUAGE_TEMPLATES", "interlanguage_templates"]
+__all__ = ["InterlanguageLink", "Parser", "INTERLANGUAGE_TEMPLATES", "interlanguage_templates"]
 
 _SPACES = re.compile(r"[\s_]+")
 
@@ -25,6 +25,9 @@ class InterlanguageLink(NamedTuple):
     local: str
     label: str
     english: str | None
+
+
+Parser = Callable[[Arguments], InterlanguageLink]
 
 
 def _clean(title: str) -> str | None:
@@ -44,7 +47,7 @@ def _tsl(args: Arguments) -> InterlanguageLink:
     return InterlanguageLink(args.text(3), args.text(4), english)
 
 
-def _link_language(code: str) -> Callable[[Arguments], InterlanguageLink]:
+def _link_language(code: str) -> Parser:
     """zhwiki ``{{link-xx|local|foreign|text}}`` (``Internal link helper/xx``): the language in the name."""
 
     def parse(args: Arguments) -> InterlanguageLink:
@@ -76,7 +79,7 @@ def _ar_interwiki(args: Arguments) -> InterlanguageLink:
 
 _ILL_NAMES = ("Ill", "Ill2", "Iii", "Interlanguage link", "Interlanguage link multi", "Interlanguage link forced")
 
-INTERLANGUAGE_TEMPLATES: dict[str, dict[str, Callable[[Arguments], InterlanguageLink]]] = {
+INTERLANGUAGE_TEMPLATES: dict[str, dict[str, Parser]] = {
     "ja": dict.fromkeys(("仮リンク", *_ILL_NAMES), _ill),
     "en": dict.fromkeys(_ILL_NAMES, _ill),
     "zh": {
@@ -99,7 +102,7 @@ INTERLANGUAGE_TEMPLATES: dict[str, dict[str, Callable[[Arguments], Interlanguage
 }
 
 
-def interlanguage_templates(lang: str) -> dict[str, Callable[[Arguments], InterlanguageLink]]:
+def interlanguage_templates(lang: str) -> dict[str, Parser]:
     """The interlanguage-link templates of the wiki in language ``lang`` (template key -> parser); a language
     without its own table has the ``{{ill}}`` family of enwiki."""
     return INTERLANGUAGE_TEMPLATES.get(lang, INTERLANGUAGE_TEMPLATES["en"])

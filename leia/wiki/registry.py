@@ -354,9 +354,10 @@ def _number(text: str) -> float | None:
     if not cleaned or cleaned[-1:] in ("e", "E") or not any(c.isdigit() for c in cleaned):
         return None
     try:
-        return float(cleaned)
+        value = float(cleaned)
     except ValueError:
         return None
+    return value if math.isfinite(value) and abs(value) < 1e100 else None
 
 
 def _group(digits: str) -> str:
@@ -373,7 +374,11 @@ def _show_input(text: str) -> str:
     return ("−" if negative else "") + body
 
 
+_MAX_PLACES = 12
+
+
 def _show_number(value: float, places: int) -> str:
+    places = max(-_MAX_PLACES, min(places, _MAX_PLACES))
     rounded = round(value, places)
     if places <= 0:
         shown = f"{int(rounded):,}"

@@ -5,8 +5,9 @@ How it goes:
 
 1. A pre-pass over the whole page with regular expressions and balanced-brace scanning removes comments,
    ``<ref>``s and the other extension tags that show no running text, escapes ``<nowiki>`` (its ends
-   become a zero-width mark, removed last, that separates quotes and ends link trails), expands
-   templates (``templates.Expander``: almost all dropped, the few carrying text rendered), removes tables,
+   become a zero-width mark, removed last, that separates quotes and ends link trails) and the TeX source
+   ``<math>``/``<chem>`` show, expands templates (``templates.Expander``: almost all dropped, those of
+   ``registry`` rendered), removes tables,
    file, category and language links and behaviour switches; strips inline HTML tags keeping their text
    (``<br>`` and block tags become line breaks) and decodes HTML entities (``&nbsp;`` to a plain space)
    except those standing for markup characters.
@@ -33,7 +34,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from leia.wiki.siteinfo import SiteInfo
-from leia.wiki.interlanguage import interlanguage_templates
+from leia.wiki.interlanguage import Parser, interlanguage_templates
 from leia.wiki.templates import (
     ILL_CLOSE,
     ILL_OPEN,
@@ -832,10 +833,14 @@ def to_text(
 
 
 @lru_cache(maxsize=32)
-def _ill_start(lang: str) -> re.Pattern[str]:
-    names = sorted(interlanguage_templates(lang), key=len, reverse=True)
+def _ill_start(lang: str) -> tuple[re.Pattern[str], dict[str, Parser]]:
+    """The pattern that finds the interlanguage-link templates of wiki language ``lang`` and their parsers by
+    case-folded name (as the registry, case variants of a name are read as redirects)."""
+    table = interlanguage_templates(lang)
+    names = sorted(table, key=len, reverse=True)
     alternatives = "|".join(re.escape(name).replace("\\ ", "[ _]+") for name in names)
-    return re.compile(rf"\{{\{{\s*(?:template:|テンプレート:)?\s*({alternatives})\s*\|", re.I)
+    pattern = re.compile(rf"\{{\{{\s*(?:template:|テンプレート:)?\s*({alternatives})\s*\|", re.I)
+    return pattern, {template_key(name).casefold(): parse for name, parse in table.items()}
 
 
 _BRACES = re.compile(r"\{\{|\}\}")
@@ -851,10 +856,10 @@ def harvest_interlanguage_links(wikitext: str, site: SiteInfo) -> list[tuple[str
         return []
     if "<!--" in wikitext or "nowiki" in wikitext:
         wikitext = _COMMENT.sub("", wikitext)
-    templates = interlanguage_templates(site.lang)
+    pattern, parsers = _ill_start(site.lang)
     found: list[tuple[str, str]] = []
-    for m in _ill_start(site.lang).finditer(wikitext):
-        parse = templates.get(template_key(m.group(1)))
+    for m in pattern.finditer(wikitext):
+        parse = parsers.get(template_key(m.group(1)).casefold())
         if parse is None:
             continue
         end = _template_end(wikitext, m.start())
