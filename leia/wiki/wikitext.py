@@ -109,14 +109,15 @@ _KNOWN_TAGS = _DROPPED_NAMES | frozenset(
     "b bdi del i ins u font big small sub sup h1 h2 h3 h4 h5 h6 cite code em s strike strong tt var div center "
     "blockquote ol ul dl caption pre ruby rb rp rt rtc p span abbr dfn kbd samp data time mark br wbr hr li dt "
     "dd meta link tr td th q bdo nowiki poem noinclude onlyinclude tbody".split())
+# Every alternative starts with "<", outside the groups, so that the search skips to the next "<".
 _BLOCKS = re.compile(
-    r"<!--.*?(?:-->|\Z)"
-    r"|<(nowiki|pre)(?:\s[^<>]*)?>((?:(?!<\1\b).)*?)</\1\s*>"
-    r"|(<nowiki\s*/>)"
-    r"|</?(?:nowiki|noinclude|onlyinclude)\b[^<>]*>"
-    r"|<(math|chem|ce)(\s[^<>]*?)?(?<!/)>(.*?)</\4\s*>"
-    rf"|<({_DROPPED_TAGS})\b[^<>]*?(?:/>|>(?:(?:(?!<\7\b).)*?</\7\s*>)?)"
-    rf"|</(?:{_DROPPED_TAGS})\s*>",
+    r"<(?:!--.*?(?:-->|\Z)"
+    r"|(nowiki|pre)(?:\s[^<>]*)?>((?:(?!<\1\b).)*?)</\1\s*>"
+    r"|(nowiki\s*/>)"
+    r"|/?(?:nowiki|noinclude|onlyinclude)\b[^<>]*>"
+    r"|(math|chem|ce)(\s[^<>]*?)?(?<!/)>(.*?)</\4\s*>"
+    rf"|({_DROPPED_TAGS})\b[^<>]*?(?:/>|>(?:(?:(?!<\7\b).)*?</\7\s*>)?)"
+    rf"|/(?:{_DROPPED_TAGS})\s*>)",
     re.S | re.I,
 )
 _NOWIKI_IN_PRE = re.compile(r"<nowiki\s*>(.*?)</nowiki\s*>", re.S | re.I)
@@ -145,23 +146,32 @@ _ENTITY = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*|רלמ
 _PROTOCOLS = "|".join(re.escape(p) for p in URL_PROTOCOLS)
 # A bracketed URL ends at an ideographic space, a tag or two apostrophes (MediaWiki has turned quotes
 # into tags before it reads external links): a space makes that boundary explicit.
+_PROTOCOL_FIRST = "".join(sorted({c for p in URL_PROTOCOLS for c in (p[0].lower(), p[0].upper())}))
 _URL_BREAK = re.compile(
-    rf"(\[(?i:{_PROTOCOLS})(?:[^\s\[\]<>\"'\u3000]|'(?!'))*)(?:\u3000|(?=<(?!!--|/?(?:noinclude|includeonly|onlyinclude)\b)|''))"
+    rf"\[(?=[{_PROTOCOL_FIRST}])((?i:{_PROTOCOLS})(?:[^\s\[\]<>\"'\u3000]|'(?!'))*)(?:\u3000|(?=<(?!!--|/?(?:noinclude|includeonly|onlyinclude)\b)|''))"
 )
 _QUOTE_SPLIT = re.compile(r"('{2,})")
 _QUOTED_LINK = re.compile(r"\[\[([^\[\]|\n]*)(\|[^\[\]\n]*)?\]\]")
 _MARKERS = re.compile(r"[*#:;]+")
 _SPECIAL_STARTS = frozenset("=*#:;-")
 _SQUEEZE = re.compile(r"[ \t]{2,}|\t")
-_NEEDS_FINISH = re.compile("[\ufdd0\ufdd3]|[ \t]{2,}|\t")
+
+
+def _needs_finish(text: str) -> bool:
+    """Whether a line still holds a break, a nowiki mark, a tab or a run of spaces."""
+    return "\ufdd0" in text or "\ufdd3" in text or "\t" in text or "  " in text
+
+
 _FREE_URL = re.compile(r"(?<![\w/])(?i:" + "|".join(re.escape(p) for p in URL_PROTOCOLS if p != "//")
                        + r")[^\s\[\]<>\"]+")
 
 _SAFE = r"[^\[\]{}<>&\n]"
 _TITLE = r"[^\[\]{}<>&|\n]+"
 _LABEL = r"[^\[\]{}<>&|\n]*"
-_URL_AHEAD = rf"(?![\s:]*(?i:{_PROTOCOLS}))"
-_FAST_LINE = re.compile(rf"(?:{_SAFE}|\[\[{_URL_AHEAD}{_TITLE}(?:\|{_LABEL})?\]\])*\Z")
+# Characters without which a link target cannot be one MediaWiki refuses (titles.invalid_title).
+_SUSPECT = re.compile("[%&~./:<>\\[\\]{}|\x00-\x1f\x7f\ufdd0-\ufdef\ufffd]")
+_FAST_LINE = re.compile(rf"(?:{_SAFE}|\[\[{_TITLE}(?:\|{_LABEL})?\]\])*\Z")
+_URL_START = re.compile(rf"[\s:]*(?i:{_PROTOCOLS})")
 
 
 # Entities MediaWiki accepts besides HTML's: the right-to-left mark in Hebrew and Arabic letters.
@@ -333,7 +343,7 @@ class _Converter:
     def prepare(self, wikitext: str, expander: Expander) -> str:
         text = _SENTINELS.sub("", wikitext).replace("\r\n", "\n")
         if "[" in text and ("\u3000" in text or "<" in text or "''" in text):
-            text = _URL_BREAK.sub(r"\1 ", text)
+            text = _URL_BREAK.sub(r"[\1 ", text)
         if "<" in text:
             text = _BLOCKS.sub(_block, text)
         try:
@@ -419,7 +429,7 @@ class _Converter:
 
     def _resolve(self, title: str) -> tuple[int, str | None]:
         stripped = title.strip()
-        if invalid_title(stripped, self.site):
+        if (not stripped or _SUSPECT.search(stripped)) and invalid_title(stripped, self.site):
             return self._LITERAL, None
         colon = stripped.startswith(":")
         if decode_percent(stripped).lstrip(":").lstrip().startswith("#"):
@@ -457,9 +467,10 @@ class _Converter:
 
     def fast(
         self, content: str, links: list[tuple[str, str | None]], offset: int
-    ) -> tuple[str, list[Anchor], bool]:
+    ) -> tuple[str, list[Anchor], bool] | None:
         """Text and anchors (offsets from ``offset``) of content made of plain text and simple links, and
-        whether it still needs ``_finish`` (a label with surrounding spaces, a break, a run of spaces)."""
+        whether it still needs ``_finish`` (a label with surrounding spaces, a break, a run of spaces);
+        None when a link's target is a URL (``[[http://x y]]`` holds an external link: the parser's job)."""
         out: list[str] = []
         anchors: list[Anchor] = []
         length = offset
@@ -485,6 +496,8 @@ class _Converter:
                 last = m.start(3) if trail else m.end()
                 continue
             if kind == self._LITERAL or label == "":
+                if _URL_START.match(title):
+                    return None
                 shown = self.literal(title, label)
                 last = m.start(3) if trail else m.end()
                 out.append(shown)
@@ -644,7 +657,7 @@ class _Converter:
         anchors: list[Anchor] = []
         offset = 0
         fast_line = _FAST_LINE.match if fast else None
-        needs_finish = _NEEDS_FINISH.search
+        needs_finish = _needs_finish
         for raw in text.split("\n"):
             line = raw.strip()
             if not line:
@@ -666,14 +679,19 @@ class _Converter:
                             continue
                         converted, found = content, []
                     else:
-                        converted, found, clean = self.fast(content, links, offset)
-                        if clean and not needs_finish(converted) and converted == converted.strip() \
-                                and converted:
-                            lines.append(converted)
-                            anchors.extend(found)
-                            offset += len(converted) + 1
-                            continue
-                        found = [Anchor(a.start - offset, a.end - offset, a.target, a.english) for a in found]
+                        done = self.fast(content, links, offset)
+                        if done is None:
+                            converted, found = self.slow(content, links)
+                        else:
+                            converted, found, clean = done
+                            if clean and not needs_finish(converted) and converted == converted.strip() \
+                                    and converted:
+                                lines.append(converted)
+                                anchors.extend(found)
+                                offset += len(converted) + 1
+                                continue
+                            found = [Anchor(a.start - offset, a.end - offset, a.target, a.english)
+                                     for a in found]
                 else:
                     converted, found = self.slow(content, links)
                 if ILL_OPEN in converted:
@@ -745,7 +763,7 @@ def _split_definition(content: str) -> list[str]:
 def _finish(line: str, anchors: list[Anchor]) -> list[tuple[str, list[Anchor]]]:
     """Split at line breaks, strip, squeeze runs of spaces and tabs, drop nowiki marks; anchors are trimmed
     of surrounding whitespace, and dropped when they cross a break or show nothing."""
-    if not _NEEDS_FINISH.search(line) and line == line.strip():
+    if not _needs_finish(line) and line == line.strip():
         if not line:
             return []
         return [(line, _trimmed(line, anchors))]
