@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable
 from typing import NamedTuple
 
+from leia.wiki import parserfunctions
 from leia.wiki.siteinfo import SiteInfo
 
 __all__ = [
@@ -41,7 +42,6 @@ ILL_TEMPLATES = frozenset({
 })
 
 _TOKEN = re.compile(r"\{\{|\}\}")
-_ARG_TOKEN = re.compile(r"\{\{|\}\}|\[\[|\]\]|\|")
 _SPACES = re.compile(r"[\s_]+")
 _PREFIXES = ("subst:", "safesubst:", "template:", "テンプレート:", "msgnw:", "raw:")
 
@@ -113,20 +113,7 @@ def template_spans(text: str, start: int = 0) -> list[tuple[int, int]]:
 def split_arguments(inner: str) -> tuple[str, list[str], dict[str, str]]:
     """Name, positional and named arguments of a template's inside (without its braces). Pipes inside
     nested ``{{}}`` and ``[[]]`` do not split; a named argument's value is stripped, a positional one not."""
-    pieces: list[str] = []
-    depth = 0
-    last = 0
-    for m in _ARG_TOKEN.finditer(inner):
-        token = m.group()
-        if token == "|":
-            if depth == 0:
-                pieces.append(inner[last:m.start()])
-                last = m.end()
-        elif token in ("{{", "[["):
-            depth += 1
-        elif depth:
-            depth -= 1
-    pieces.append(inner[last:])
+    pieces = parserfunctions.split_pieces(inner)
     positional: list[str] = []
     named: dict[str, str] = {}
     for piece in pieces[1:]:
@@ -179,6 +166,9 @@ class Expander:
 
     def _render(self, inner: str, depth: int) -> str:
         head = inner.split("|", 1)[0]
+        magic = parserfunctions.render(self, head, inner, depth)
+        if magic is not None:
+            return magic
         key = _template_key(head)
         if not key or ":" in key:
             return ""

@@ -28,6 +28,7 @@ import html
 import re
 from typing import NamedTuple
 
+from leia.wiki import langconv
 from leia.wiki.siteinfo import SiteInfo
 from leia.wiki.templates import (
     ILL_CLOSE,
@@ -133,6 +134,11 @@ def _block(m: re.Match[str]) -> str:
     return ""
 
 
+def render_tags(text: str) -> str:
+    """``text`` with its comments and extension tags rendered as the pre-pass renders a page's."""
+    return _BLOCKS.sub(_block, text) if "<" in text else text
+
+
 def _entity(m: re.Match[str]) -> str:
     text = m.group()
     char = html.unescape(text)
@@ -196,7 +202,7 @@ class _Converter:
         self.fast_link = re.compile(rf"\[\[({_TITLE})(?:\|({_LABEL}))?\]\]{trail}")
         self.cache: dict[str, tuple[int, str | None]] = {}
 
-    def prepare(self, wikitext: str, expander: Expander) -> str:
+    def prepare(self, wikitext: str, expander: Expander, variant: str | None = None) -> str:
         text = _SENTINELS.sub("", wikitext).replace("\r\n", "\n")
         if "<" in text:
             text = _BLOCKS.sub(_block, text)
@@ -204,6 +210,8 @@ class _Converter:
             text = expander.expand(text)
         except TooDeep as exc:
             raise UnparsablePage(str(exc)) from None
+        if "-{" in text and langconv.has_converter(self.site.lang):
+            text = langconv.convert(text, langconv.check_variant(variant))
         if "{|" in text:
             text = _remove_tables(text)
         if "[[" in text:
@@ -409,11 +417,12 @@ class _Converter:
             return ""
         return self._plain(node.contents.nodes, links)
 
-    def convert(self, wikitext: str, fast: bool, context: PageContext = PageContext()) -> Parsed:
+    def convert(self, wikitext: str, fast: bool, context: PageContext = PageContext(),
+                variant: str | None = None) -> Parsed:
         if len(self.cache) > _CACHE_LIMIT:
             self.cache.clear()
         expander = Expander(self.site, context)
-        text = self.prepare(wikitext, expander)
+        text = self.prepare(wikitext, expander, variant)
         links = expander.links
         lines: list[str] = []
         anchors: list[Anchor] = []
@@ -571,18 +580,22 @@ def _converter(site: SiteInfo) -> _Converter:
 
 def to_text(
     wikitext: str, site: SiteInfo, *, fast: bool = True, title: str | None = None,
-    date: datetime.date | None = None,
+    date: datetime.date | None = None, variant: str | None = None,
 ) -> Parsed:
     """The plain text of a page and its anchors (see the module docstring for the rules). ``fast=False``
     sends every line through mwparserfromhell; the result is the same. ``title`` and ``date`` (the
-    revision's date) are what page-dependent templates and magic words render from. Raises UnparsablePage for a page
+    revision's date) are what page-dependent templates and magic words render from; ``variant`` is the
+    language variant ``-{...}-`` markup shows on wikis with a language converter (zh; default
+    ``langconv.DEFAULT_VARIANT``, ConfigError for an unknown one). Raises UnparsablePage for a page
     over MAX_PAGE_CHARS, with templates carrying text nested deeper than templates.MAX_DEPTH, with a line
     the parser would take quadratic time on (over 1,000 brackets or tags that the fast path cannot
     take), or that the parser fails on."""
     if len(wikitext) > MAX_PAGE_CHARS:
         raise UnparsablePage(f"page of {len(wikitext)} characters (limit {MAX_PAGE_CHARS})")
+    if variant is not None:
+        langconv.check_variant(variant)
     try:
-        return _converter(site).convert(wikitext, fast, PageContext(title, date))
+        return _converter(site).convert(wikitext, fast, PageContext(title, date), variant)
     except RecursionError:
         raise UnparsablePage("markup nested too deep") from None
 
