@@ -84,7 +84,7 @@ def test_unbalanced_braces_before_a_heading_keep_the_section():
 # -- extraction: counters, options, manifest ----------------------------------------------------------------
 
 _PAGES = [
-    ("架空国", "'''架空国'''は国である。\n== 歴史 ==\n[[甲]]がある。\n== 関連項目 ==\n* [[乙]]\n== 外部リンク ==\n* x"),
+    ("架空国", "'''架空国'''は国である。\n== 歴史 ==\n{{仮リンク|甲|en|Ko}}がある。\n== 関連項目 ==\n* [[乙]]\n== 外部リンク ==\n* x"),
     ("架空", "'''架空'''は以下を指す。\n* [[架空国]]\n{{曖昧さ回避}}"),
     ("架空川", "'''架空川'''は川。\n== 脚注 ==\n{{Reflist}}"),
 ]
@@ -164,3 +164,13 @@ def test_variant_is_recorded_for_wikis_with_a_converter():
     assert ExtractOptions(variant="zh-tw").parameters(SiteInfo.for_language("zh"))["variant"] == "zh-tw"
     assert ExtractOptions().parameters(SiteInfo.for_language("zh"))["variant"] == "zh-hans"
     assert "variant" not in ExtractOptions(variant="zh-tw").parameters(SiteInfo.for_language("ja"))
+
+
+def test_run_takes_the_filter_flags(filter_dump, tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["run", "--dump", str(filter_dump), "-o", str(out), "-q", "--keep-navigation-sections"]) == 0
+    documents = json.loads((out / "documents" / MANIFEST).read_text(encoding="utf-8"))
+    assert documents["parameters"]["drop_navigation_sections"] is False
+    assert documents["parameters"]["skip_disambiguation"] is True
+    assert documents["counters"]["skipped_disambiguation"] == 1 and "sections_dropped" not in documents["counters"]
+    assert "関連項目\n乙" in _documents(out / "documents")["架空国"]
