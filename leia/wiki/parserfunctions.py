@@ -723,8 +723,10 @@ def _title_parts(expander: Expander, raw: str | None) -> tuple[int, str] | None:
     return namespace, full
 
 
-def _page_word(kind: str, encoded: bool) -> Callable[[Expander, str | None], str]:
-    def word(expander: Expander, raw: str | None = None) -> str:
+def _page_word(kind: str, encoded: bool) -> Callable[[Expander, str | None], str | _Unknown]:
+    def word(expander: Expander, raw: str | None = None) -> str | _Unknown:
+        if raw is None and expander.context.title is None:
+            return UNKNOWN
         parts = _title_parts(expander, raw)
         if parts is None:
             return ""
@@ -765,7 +767,7 @@ _PAGE_WORDS = (
 )
 
 
-def _page_function(word: Callable[[Expander, str | None], str]) -> Callable[[_Call], str | _Unknown]:
+def _page_function(word: Callable[[Expander, str | None], str | _Unknown]) -> Callable[[_Call], str | _Unknown]:
     def function(call: _Call) -> str | _Unknown:
         title = call.value(0)
         if title is UNKNOWN:
@@ -795,11 +797,11 @@ _DAYS = {
 }
 
 
-def _date_word(kind: str) -> Callable[[Expander], str]:
-    def word(expander: Expander) -> str:
+def _date_word(kind: str) -> Callable[[Expander], str | _Unknown]:
+    def word(expander: Expander) -> str | _Unknown:
         date = expander.context.date
         if date is None:
-            return ""
+            return UNKNOWN
         lang = expander.site.lang if expander.site.lang in _MONTHS else "en"
         dow = date.isoweekday() % 7
         if kind == "YEAR":
@@ -830,7 +832,7 @@ def _date_word(kind: str) -> Callable[[Expander], str]:
 _DATE_KINDS = ("YEAR", "MONTH", "MONTH1", "MONTH2", "MONTHNAME", "MONTHNAMEGEN", "MONTHABBREV", "DAY",
                "DAY2", "DOW", "DAYNAME", "WEEK")
 
-_VARIABLES: dict[str, Callable[[Expander], str]] = {
+_VARIABLES: dict[str, Callable[[Expander], str | _Unknown]] = {
     **{f"{prefix}{kind}": _date_word(kind) for prefix in ("CURRENT", "LOCAL") for kind in _DATE_KINDS},
     **{name: _page_word(name, False) for name in _PAGE_WORDS},
     **{name + "E": _page_word(name, True) for name in _PAGE_WORDS if name != "NAMESPACENUMBER"},
