@@ -165,8 +165,8 @@ class _Call:
         return "".join(out).strip()
 
     def error(self) -> str:
-        expander = self.expander
-        expander._parser_function_errors = getattr(expander, "_parser_function_errors", 0) + 1  # type: ignore[attr-defined]
+        """An error: it shows nothing, and ``#iferror`` around it sees it (the expander counts them)."""
+        setattr(self.expander, _ERRORS, _errors(self.expander) + 1)
         return ""
 
 
@@ -176,8 +176,11 @@ def _spans(text: str) -> list[tuple[int, int]]:
     return template_spans(text)
 
 
+_ERRORS = "_parser_function_errors"
+
+
 def _errors(expander: Expander) -> int:
-    return getattr(expander, "_parser_function_errors", 0)
+    return getattr(expander, _ERRORS, 0)
 
 
 # -- conditionals -------------------------------------------------------------------------------------------
