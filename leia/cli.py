@@ -38,7 +38,7 @@ def cmd_extract(args: argparse.Namespace) -> None:
     from leia.extraction import extract
 
     manifest = extract(args.dump, args.output, workers=args.workers, shard_size=args.shard_size,
-                       overwrite=args.overwrite, progress=not args.quiet, **_scale(args))
+                       overwrite=args.overwrite, progress=not args.quiet, **_scale(args), **_filters(args))
     _summary(f"documents in {args.output}", manifest.counters)
 
 
@@ -90,7 +90,7 @@ def cmd_run(args: argparse.Namespace) -> None:
 
     paths = run(args.dump, args.langlinks, args.output, wikidata=args.wikidata, prob=args.prob,
                 strategy=args.strategy, seed=args.seed, workers=args.workers or 1, overwrite=args.overwrite,
-                progress=not args.quiet)
+                progress=not args.quiet, **_filters(args))
     print(f"documents:      {paths['documents']}")
     print(f"entity table:   {paths['entities']}")
     print(f"augmented:      {paths['augmented']}")
@@ -106,6 +106,11 @@ def cmd_merge_manifests(args: argparse.Namespace) -> None:
 
     manifest = merge_manifests(args.parts, args.output, move=args.move, overwrite=args.overwrite)
     _summary(f"{len(manifest.shards)} shards of {len(args.parts)} parts in {args.output}", manifest.counters)
+
+
+def _filters(args: argparse.Namespace) -> dict:
+    return {"skip_disambiguation": not args.keep_disambiguation,
+            "drop_navigation_sections": not args.keep_navigation_sections, "variant": args.variant}
 
 
 def _scale(args: argparse.Namespace) -> dict:
@@ -161,6 +166,18 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--shard-index", type=int, default=0, metavar="I",
                        help="the part to run, 0..N-1: the shards whose index is I modulo N")
 
+    def filter_options(p: argparse.ArgumentParser) -> None:
+        from leia.wiki.langconv import DEFAULT_VARIANT, VARIANTS
+
+        p.add_argument("--keep-disambiguation", action="store_true",
+                       help="keep disambiguation pages (default: skipped, counted as skipped_disambiguation)")
+        p.add_argument("--keep-navigation-sections", action="store_true",
+                       help="keep the See also / References / External links ... sections (default: cut, "
+                            "counted as sections_dropped)")
+        p.add_argument("--variant", choices=sorted(VARIANTS), default=None, metavar="VARIANT",
+                       help=f"language variant -{{...}}- markup shows on zh wikis (default {DEFAULT_VARIANT}; "
+                            f"{', '.join(sorted(VARIANTS))})")
+
     p = sub.add_parser("extract", help="MediaWiki XML dump -> document shards (text + anchors)")
     p.add_argument("dump", help="pages-articles .xml, .xml.bz2 (multistream too) or .xml.gz")
     p.add_argument("-o", "--output", required=True, help="output folder of Arrow shards + manifest.json")
@@ -169,6 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--shard-size", type=_workers, default=20_000, help="documents per shard (default 20000)")
     p.add_argument("--overwrite", action="store_true", help="replace another run's shards in OUTPUT")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    filter_options(p)
     scale_options(p)
 
     p = sub.add_parser("entities", help="build the DuckDB entity table of English names")
@@ -236,6 +254,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--wikidata", help="a Wikidata JSON dump")
     p.add_argument("-o", "--output", default="leia-output", help="output folder (default leia-output)")
     augment_options(p)
+    filter_options(p)
 
     p = sub.add_parser("merge-manifests", help="assemble the output folders of a split run (--num-shards)")
     p.add_argument("parts", nargs="+", metavar="PART", help="the output folder of every part")

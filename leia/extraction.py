@@ -6,6 +6,7 @@ import datetime
 import logging
 import os
 from collections import Counter
+from dataclasses import dataclass
 from typing import Container, Iterator
 
 import pyarrow as pa
@@ -18,11 +19,37 @@ from leia.split import Part, Skip
 from leia.wiki.dump import DumpReader, RawPage
 from leia.wiki.siteinfo import SiteInfo
 
-__all__ = ["extract", "convert_pages", "iter_page_batches", "dump_input"]
+__all__ = ["extract", "convert_pages", "iter_page_batches", "dump_input", "ExtractOptions"]
 
 log = logging.getLogger(__name__)
 
-CONVERTER_VERSION = "1"
+CONVERTER_VERSION = "2"
+
+
+@dataclass(frozen=True)
+class ExtractOptions:
+    """What extraction leaves out and how it shows language variants (see leia.wiki.filters and
+    leia.wiki.langconv): disambiguation pages skipped (counted as ``skipped_disambiguation``), navigation
+    sections cut (``sections_dropped``), and the variant ``-{...}-`` shows on zh wikis (None: the default)."""
+
+    skip_disambiguation: bool = True
+    drop_navigation_sections: bool = True
+    variant: str | None = None
+
+    def __post_init__(self) -> None:
+        from leia.wiki.langconv import check_variant
+
+        check_variant(self.variant)
+
+    def parameters(self, site: SiteInfo) -> dict:
+        """The manifest's record of these options for the wiki ``site`` (the variant where it applies)."""
+        from leia.wiki.langconv import check_variant, has_converter
+
+        found: dict = {"skip_disambiguation": self.skip_disambiguation,
+                       "drop_navigation_sections": self.drop_navigation_sections}
+        if has_converter(site.lang):
+            found["variant"] = check_variant(self.variant)
+        return found
 
 
 def dump_input(reader: DumpReader) -> dict:
@@ -40,19 +67,33 @@ def revision_date(timestamp: str | None) -> datetime.date | None:
         return None
 
 
-def convert_pages(site: SiteInfo, pages: list[RawPage], dump: str = "dump") -> tuple[list[dict], dict]:
+def convert_pages(site: SiteInfo, pages: list[RawPage], dump: str = "dump",
+                  options: ExtractOptions = ExtractOptions()) -> tuple[list[dict], dict]:
     """Parse and convert a batch of articles to document rows; a page the converter cannot handle is counted
-    and skipped with a warning, a page whose XML is broken stops the run (InputError naming ``dump``)."""
+    and skipped with a warning, a page whose XML is broken stops the run (InputError naming ``dump``).
+    ``options`` say which pages and sections are left out (each counted) and the language variant."""
+    from leia.wiki.filters import drop_navigation_sections, is_disambiguation
     from leia.wiki.wikitext import UnparsablePage, to_text
 
     rows: list[dict] = []
     counters: Counter = Counter()
+    if options.skip_disambiguation:
+        counters["skipped_disambiguation"] = 0
+    if options.drop_navigation_sections:
+        counters["sections_dropped"] = 0
     for raw in pages:
         page = raw.parse(dump)
         page_id, title, wikitext = page.id, page.title, page.text
         counters["wikitext_bytes"] += len(wikitext.encode("utf-8"))
+        if options.skip_disambiguation and is_disambiguation(wikitext, site, title):
+            counters["skipped_disambiguation"] += 1
+            continue
+        if options.drop_navigation_sections:
+            wikitext, dropped = drop_navigation_sections(wikitext, site)
+            counters["sections_dropped"] += dropped
         try:
-            parsed = to_text(wikitext, site, title=title, date=revision_date(page.timestamp))
+            parsed = to_text(wikitext, site, title=title, date=revision_date(page.timestamp),
+                             variant=options.variant)
         except (UnparsablePage, RecursionError) as e:
             log.warning("page %d %r skipped: %s", page_id, title, e)
             counters["skipped_unparsable"] += 1
@@ -132,8 +173,15 @@ def extract(
     address: str | None = None,
     num_shards: int = 1,
     shard_index: int = 0,
+    skip_disambiguation: bool = True,
+    drop_navigation_sections: bool = True,
+    variant: str | None = None,
 ) -> Manifest:
     """Convert every article of ``dump`` into document shards under ``output`` and return the manifest.
+
+    Disambiguation pages are skipped and navigation sections (see also, references, external links ...)
+    cut unless ``skip_disambiguation`` / ``drop_navigation_sections`` is False; both are counted in the
+    manifest. ``variant`` is the language variant ``-{...}-`` markup shows on zh wikis (default zh-hans).
 
     A rerun on the same dump and parameters continues where an interrupted run stopped, without redoing
     finished shards. The engine (``"local"`` processes or ``"ray"``, on the cluster at ``address``) does not
@@ -142,22 +190,24 @@ def extract(
     """
     from leia.engines import check_engine
 
+    options = ExtractOptions(skip_disambiguation, drop_navigation_sections, variant)
     part = Part(num_shards, shard_index)
     if check_engine(engine, part) == "ray":
         from leia.engines.ray import extract_on_ray
 
         return extract_on_ray(dump, output, workers=workers, address=address, shard_size=shard_size,
-                              batch_size=batch_size, overwrite=overwrite, progress=progress)
+                              batch_size=batch_size, overwrite=overwrite, progress=progress, options=options)
     return _extract(dump, output, workers=workers or 1, shard_size=shard_size, batch_size=batch_size,
-                    overwrite=overwrite, progress=progress, part=part)
+                    overwrite=overwrite, progress=progress, part=part, options=options)
 
 
-def extract_manifest(reader: DumpReader, shard_size: int) -> tuple[Manifest, SiteInfo]:
+def extract_manifest(reader: DumpReader, shard_size: int,
+                     options: ExtractOptions = ExtractOptions()) -> tuple[Manifest, SiteInfo]:
     """The manifest an extraction of the dump ``reader`` reads writes, and the dump's site information."""
     site = reader.read_siteinfo()
     manifest = Manifest(
         kind="documents", inputs=[dump_input(reader)],
-        parameters={"shard_size": shard_size, "converter": CONVERTER_VERSION},
+        parameters={"shard_size": shard_size, "converter": CONVERTER_VERSION, **options.parameters(site)},
         schema=DOCUMENTS.to_string(), extra={"wiki": site.to_dict()},
     )
     return manifest, site
@@ -176,11 +226,12 @@ def _extract(
     exclude: Container[int] = frozenset(),
     reader: DumpReader | None = None,
     first_article: int = 0,
+    options: ExtractOptions = ExtractOptions(),
 ) -> Manifest:
     """The local engine: part ``part`` of the shards, less those in ``exclude``, with ``workers`` processes;
     ``reader`` may read only a piece of the dump, whose first page follows ``first_article`` articles."""
     reader = reader or DumpReader(dump)
-    manifest, site = extract_manifest(reader, shard_size)
+    manifest, site = extract_manifest(reader, shard_size, options)
     out, manifest = open_output(output, part.mark(manifest), overwrite=overwrite, inputs=(dump,))
     done = {s["index"] for s in manifest.shards}
     bar = tqdm(total=reader.size, unit="B", unit_scale=True, desc=f"extract {reader.name}",
@@ -196,7 +247,7 @@ def _extract(
     try:
         run_shards(
             iter_page_batches(reader, shard_size, batch_size, Skip(part, done, exclude), first_article),
-            _Converter(site, reader.path), out=out, manifest=manifest, schema=DOCUMENTS, workers=workers,
+            _Converter(site, reader.path, options), out=out, manifest=manifest, schema=DOCUMENTS, workers=workers,
             on_batch=on_batch,
         )
     finally:
@@ -207,10 +258,11 @@ def _extract(
 class _Converter:
     """The per-batch work of extraction as a picklable callable."""
 
-    def __init__(self, site: SiteInfo, dump: str = "dump"):
+    def __init__(self, site: SiteInfo, dump: str = "dump", options: ExtractOptions = ExtractOptions()):
         self.site = site
         self.dump = dump
+        self.options = options
 
     def __call__(self, pages: list[RawPage]) -> tuple[pa.RecordBatch, dict]:
-        rows, counters = convert_pages(self.site, pages, self.dump)
+        rows, counters = convert_pages(self.site, pages, self.dump, self.options)
         return pa.RecordBatch.from_pylist(rows, schema=DOCUMENTS), counters

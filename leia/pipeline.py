@@ -226,9 +226,13 @@ def run(
     workers: int = 1,
     overwrite: bool = False,
     progress: bool = True,
+    skip_disambiguation: bool = True,
+    drop_navigation_sections: bool = True,
+    variant: str | None = None,
 ) -> dict[str, Path]:
     """Extract, build the entity table and augment in one go; with no dump, on the sample in data/.
-    Returns the paths of what was built (``documents``, ``entities``, ``augmented``)."""
+    Returns the paths of what was built (``documents``, ``entities``, ``augmented``). The filter and
+    variant options are :func:`leia.extract`'s."""
     if dump is None:
         if langlinks is not None:
             raise ConfigError("--langlinks without --dump: give the dump the langlinks belong to")
@@ -239,7 +243,9 @@ def run(
     out = Path(output)
     out.mkdir(parents=True, exist_ok=True)
     paths = {"documents": out / "documents", "entities": out / "entities.duckdb", "augmented": out / "augmented"}
-    extract(dump, paths["documents"], workers=workers, overwrite=overwrite, progress=progress)
+    extract(dump, paths["documents"], workers=workers, overwrite=overwrite, progress=progress,
+            skip_disambiguation=skip_disambiguation, drop_navigation_sections=drop_navigation_sections,
+            variant=variant)
     if overwrite or not paths["entities"].exists():
         build_entities(paths["entities"], dump=dump, langlinks=langlinks, wikidata=wikidata, overwrite=overwrite,
                        progress=progress)

@@ -96,17 +96,17 @@ def test_stats(sample_run, capsys):
     rows = [r for rb in iter_record_batches(folder) for r in rb.to_pylist()]
     mentions = [m for r in rows for m in r["mentions"]]
     assert figures["documents"] == 14
-    assert figures["mentions"] == len(mentions) == 90
+    assert figures["mentions"] == len(mentions) == 85  # 90 links, 5 of them in 関連項目 sections (cut)
     assert figures["spans"] == sum(r["text"].count("<translate>") for r in rows)
     sources = {s: sum(m["source"] == s for m in mentions) for s in {m["source"] for m in mentions}}
     assert figures["mentions_by_source"] == dict(sorted(sources.items()))
     assert main(["stats", str(folder)]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == f"documents  {14:>12,}"
-    assert lines[1] == f"mentions   {90:>12,}"
+    assert lines[1] == f"mentions   {85:>12,}"
     assert lines[2] == f"spans      {figures['spans']:>12,}"
     assert lines[3] == f"coverage   {figures['coverage']:>12.1%}  (mentions with an English name)"
-    assert lines[4:] == [f"  {s:<16} {n:>10,}  {n / 90:6.1%}" for s, n in sorted(sources.items())]
+    assert lines[4:] == [f"  {s:<16} {n:>10,}  {n / 85:6.1%}" for s, n in sorted(sources.items())]
 
 
 def test_preview_without_color(sample_run, capsys):

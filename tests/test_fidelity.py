@@ -127,8 +127,46 @@ def converted():
     return [(page, to_text(page["text"], site)) for page in _pages()]
 
 
+# The reference's own rule for navigation sections: a heading line whose name (or each of its names joined
+# by ・ or 、) is one of these, cut up to the next heading of the same or a higher level.
+_NAVIGATION = {"関連項目", "外部リンク", "脚注", "脚註", "出典", "参考文献", "注釈", "参考資料"}
+_HEADING_LINE = re.compile(r"^(=+)\s*(.+?)\s*(=+)\s*$")
+
+
+def _without_navigation(text: str) -> tuple[str, int]:
+    kept: list[str] = []
+    cut_level = 0
+    cuts = 0
+    for line in text.split("\n"):
+        m = _HEADING_LINE.match(line)
+        if m:
+            level = min(len(m.group(1)), len(m.group(3)))
+            if cut_level and level <= cut_level:
+                cut_level = 0
+            if not cut_level and all(name in _NAVIGATION for name in re.split("[・、]", m.group(2))):
+                cut_level = level
+                cuts += 1
+        if not cut_level:
+            kept.append(line)
+    return "\n".join(kept), cuts
+
+
 @pytest.fixture(scope="module")
-def figures(converted):
+def filtered(converted):
+    """The pages with navigation sections cut (as extraction does by default), beside the reference text
+    cut by the reference's own rule."""
+    from leia.wiki.filters import drop_navigation_sections
+
+    site = SiteInfo.for_language("ja")
+    result = []
+    for page, _ in converted:
+        kept, dropped = drop_navigation_sections(page["text"], site)
+        reference, cuts = _without_navigation(page["text"])
+        result.append(({**page, "text": reference}, to_text(kept, site), dropped, cuts))
+    return result
+
+
+def _measure(converted) -> Counter:
     totals = Counter()
     for page, parsed in converted:
         got = Counter((a.target, parsed.text[a.start:a.end]) for a in parsed.anchors)
@@ -157,6 +195,21 @@ def figures(converted):
     print(f"markup left: {totals['markup']} in {totals['characters']} characters "
           f"= {totals['markup'] / totals['characters'] * 10_000:.3f} per 10,000")
     return totals
+
+
+@pytest.fixture(scope="module", params=["all sections", "navigation sections dropped"])
+def figures(request, converted):
+    """The figures of the converter on whole pages, and on pages whose navigation sections were cut (the
+    reference then counts only what its own rule keeps)."""
+    if request.param == "all sections":
+        return _measure(converted)
+    return _measure([(page, parsed) for page, parsed, _, _ in request.getfixturevalue("filtered")])
+
+
+def test_filter_cuts_the_sections_the_reference_rule_cuts(filtered):
+    assert sum(dropped for _, _, dropped, _ in filtered) == sum(cuts for _, _, _, cuts in filtered) > 300
+    for page, parsed, _, _ in filtered:
+        assert "\n関連項目\n" not in f"\n{parsed.text}\n" and "\n外部リンク\n" not in f"\n{parsed.text}\n"
 
 
 def _ratio(totals: Counter, name: str) -> float:

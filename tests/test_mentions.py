@@ -153,7 +153,8 @@ def test_detect_batch_fills_only_documents_without_anchors():
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory) -> dict[str, Path]:
     tmp = tmp_path_factory.mktemp("mentions")
-    extract(SAMPLE_DUMP, tmp / "documents", progress=False)
+    # The sections kept whole: the counts below include the links of the 関連項目 sections.
+    extract(SAMPLE_DUMP, tmp / "documents", progress=False, drop_navigation_sections=False)
     build_entities(tmp / "entities.duckdb", dump=SAMPLE_DUMP, langlinks=SAMPLE_LANGLINKS, progress=False)
     return {"documents": tmp / "documents", "entities": tmp / "entities.duckdb", "tmp": tmp}
 

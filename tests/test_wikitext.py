@@ -30,7 +30,7 @@ def _read_cases() -> list[dict]:
             section = None
             sections: dict[str, list[str]] = {"input": [], "text": [], "anchors": []}
             for line in block.strip("\n").split("\n"):
-                if section is None and line.startswith(("name: ", "site: ", "title: ", "date: ")):
+                if section is None and line.startswith(("name: ", "site: ", "title: ", "date: ", "variant: ")):
                     key, _, value = line.partition(": ")
                     case[key] = value.strip()
                 elif line in ("input:", "text:", "anchors:"):
@@ -62,8 +62,9 @@ def test_case_names_are_unique():
 @pytest.mark.parametrize("case", _CASES, ids=[case["name"] for case in _CASES])
 def test_case(case, fast):
     date = datetime.date.fromisoformat(case["date"]) if "date" in case else None
+    options = {"variant": case["variant"]} if "variant" in case else {}
     parsed = to_text(case["input"], SiteInfo.for_language(case["site"]), fast=fast, title=case.get("title"),
-                     date=date)
+                     date=date, **options)
     assert isinstance(parsed, Parsed)
     assert parsed.text == case["text"]
     assert [(parsed.text[a.start:a.end], a.target, a.english) for a in parsed.anchors] == case["anchors"]

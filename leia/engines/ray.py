@@ -29,6 +29,7 @@ from tqdm.auto import tqdm
 from leia.augmenter import AugmentConfig
 from leia.entities import EntityTable
 from leia.errors import LeiaError, require
+from leia.extraction import ExtractOptions
 from leia.shards import Manifest, open_output, read_manifest
 from leia.split import Part, adopt_shards
 
@@ -77,6 +78,7 @@ class _ExtractJob:
     dump: str
     shard_size: int
     batch_size: int
+    options: ExtractOptions = ExtractOptions()
 
     def units(self, workers: int, done: set[int]) -> list[Part] | list[_BlockUnit]:
         """Shard ranges with the blocks they read when the dump can be read in pieces; otherwise one part
@@ -95,13 +97,13 @@ class _ExtractJob:
 
         if isinstance(part, Part):
             _extract(self.dump, folder, workers=1, shard_size=self.shard_size, batch_size=self.batch_size,
-                     overwrite=False, progress=False, part=part, exclude=exclude)
+                     overwrite=False, progress=False, part=part, exclude=exclude, options=self.options)
             return
         shards = part.shards
         reader = RangeReader(part.blocks, shards.first_block, shards.end_block, shards.first_page)
         _extract(self.dump, folder, workers=1, shard_size=self.shard_size, batch_size=self.batch_size,
                  overwrite=False, progress=False, exclude=_Outside(shards, exclude), reader=reader,
-                 first_article=shards.first_article)
+                 first_article=shards.first_article, options=self.options)
 
 
 @dataclass(frozen=True)
@@ -228,7 +230,8 @@ def augment_on_ray(input: str | os.PathLike, entities: str | os.PathLike, output
 
 def extract_on_ray(dump: str | os.PathLike, output: str | os.PathLike, *, workers: int | None = None,
                    address: str | None = None, shard_size: int = 20_000, batch_size: int = 64,
-                   overwrite: bool = False, progress: bool = True) -> Manifest:
+                   overwrite: bool = False, progress: bool = True,
+                   options: ExtractOptions = ExtractOptions()) -> Manifest:
     """``leia extract`` on Ray: ``workers`` actors convert runs of shards, each reading only the streams of a
     multistream dump (or slices of a plain one) that hold their pages; a dump that cannot be read in pieces
     (a single bz2 stream, gzip) is read whole by every actor, each converting its own shards."""
@@ -236,8 +239,8 @@ def extract_on_ray(dump: str | os.PathLike, output: str | os.PathLike, *, worker
     from leia.wiki.dump import DumpReader
 
     require("ray", "ray")
-    manifest, _ = extract_manifest(DumpReader(dump), shard_size)
-    job = _ExtractJob(_absolute(dump), shard_size, batch_size)
+    manifest, _ = extract_manifest(DumpReader(dump), shard_size, options)
+    job = _ExtractJob(_absolute(dump), shard_size, batch_size, options)
     return _run(job, manifest, output, names=None, workers=workers, address=address, overwrite=overwrite,
                 progress=progress, desc=f"extract {Path(dump).name} on ray", inputs=(dump,))
 

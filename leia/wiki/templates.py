@@ -15,6 +15,7 @@ import datetime
 import re
 from typing import NamedTuple
 
+from leia.wiki import parserfunctions
 from leia.wiki.siteinfo import SiteInfo
 from leia.wiki.titles import upper_first
 
@@ -38,7 +39,6 @@ ILL_CLOSE = "\ufdd2"
 MAX_DEPTH = 20
 
 _TOKEN = re.compile(r"\{\{|\}\}")
-_ARG_TOKEN = re.compile(r"\{\{|\}\}|\[\[|\]\]|\|")
 _SPACES = re.compile(r"[\s_]+")
 _PREFIXES = (
     "subst:", "safesubst:", "msgnw:", "raw:", "template:", "テンプレート:", "模板:", "шаблон:", "قالب:",
@@ -84,20 +84,7 @@ def template_spans(text: str, start: int = 0) -> list[tuple[int, int]]:
 def split_arguments(inner: str) -> tuple[str, list[str], dict[str, str]]:
     """Name, positional and named arguments of a template's inside (without its braces). Pipes inside
     nested ``{{}}`` and ``[[]]`` do not split; a named argument's value is stripped, a positional one not."""
-    pieces: list[str] = []
-    depth = 0
-    last = 0
-    for m in _ARG_TOKEN.finditer(inner):
-        token = m.group()
-        if token == "|":
-            if depth == 0:
-                pieces.append(inner[last:m.start()])
-                last = m.end()
-        elif token in ("{{", "[["):
-            depth += 1
-        elif depth:
-            depth -= 1
-    pieces.append(inner[last:])
+    pieces = parserfunctions.split_pieces(inner)
     positional: list[str] = []
     named: dict[str, str] = {}
     for piece in pieces[1:]:
@@ -245,7 +232,11 @@ class Expander:
         return "".join(out)
 
     def _render(self, inner: str, depth: int) -> str:
-        key, template = self._registry.lookup(inner.split("|", 1)[0])
+        head = inner.split("|", 1)[0]
+        magic = parserfunctions.render(self, head, inner, depth)
+        if magic is not None:
+            return magic
+        key, template = self._registry.lookup(head)
         if template is None:
             return ""
         if template.constant is not None:

@@ -33,6 +33,7 @@ import re
 from functools import lru_cache
 from typing import NamedTuple
 
+from leia.wiki import langconv
 from leia.wiki.siteinfo import SiteInfo
 from leia.wiki.interlanguage import Parser, interlanguage_templates
 from leia.wiki.templates import (
@@ -205,6 +206,11 @@ def _block(m: re.Match[str]) -> str:
     return ""
 
 
+def render_tags(text: str) -> str:
+    """``text`` with its comments and extension tags rendered as the pre-pass renders a page's."""
+    return _BLOCKS.sub(_block, text) if "<" in text else text
+
+
 def _quote_text(line: str) -> str:
     """The text of a line once its bold and italic quotes are rendered, by MediaWiki's rules: a run of 4
     shows one apostrophe, a run of more than 5 shows the extra ones, and when both the bold and the italic
@@ -340,7 +346,7 @@ class _Converter:
         self.after_link = re.compile(rf"\]\](?:{self.trail.pattern})?\Z" if self.trail else r"\]\]\Z")
         self.cache: dict[str, tuple[int, str | None]] = {}
 
-    def prepare(self, wikitext: str, expander: Expander) -> str:
+    def prepare(self, wikitext: str, expander: Expander, variant: str | None = None) -> str:
         text = _SENTINELS.sub("", wikitext).replace("\r\n", "\n")
         if "[" in text and ("\u3000" in text or "<" in text or "''" in text):
             text = _URL_BREAK.sub(r"[\1 ", text)
@@ -350,6 +356,8 @@ class _Converter:
             text = expander.expand(text)
         except TooDeep as exc:
             raise UnparsablePage(str(exc)) from None
+        if "-{" in text and langconv.has_converter(self.site.lang):
+            text = langconv.convert(text, langconv.check_variant(variant))
         if "{|" in text:
             text = _remove_tables(text)
         if "[[" in text:
@@ -647,11 +655,12 @@ class _Converter:
             if not known and not node.implicit:
                 out.append(f"</{node.closing_tag}>")
 
-    def convert(self, wikitext: str, fast: bool, context: PageContext = PageContext()) -> Parsed:
+    def convert(self, wikitext: str, fast: bool, context: PageContext = PageContext(),
+                variant: str | None = None) -> Parsed:
         if len(self.cache) > _CACHE_LIMIT:
             self.cache.clear()
         expander = Expander(self.site, context)
-        text = self.prepare(wikitext, expander)
+        text = self.prepare(wikitext, expander, variant)
         links = expander.links
         lines: list[str] = []
         anchors: list[Anchor] = []
@@ -834,18 +843,22 @@ def _converter(site: SiteInfo) -> _Converter:
 
 def to_text(
     wikitext: str, site: SiteInfo, *, fast: bool = True, title: str | None = None,
-    date: datetime.date | None = None,
+    date: datetime.date | None = None, variant: str | None = None,
 ) -> Parsed:
     """The plain text of a page and its anchors (see the module docstring for the rules). ``fast=False``
     sends every line through mwparserfromhell; the result is the same. ``title`` and ``date`` (the
-    revision's date) are what page-dependent templates and magic words render from. Raises UnparsablePage for a page
+    revision's date) are what page-dependent templates and magic words render from; ``variant`` is the
+    language variant ``-{...}-`` markup shows on wikis with a language converter (zh; default
+    ``langconv.DEFAULT_VARIANT``, ConfigError for an unknown one). Raises UnparsablePage for a page
     over MAX_PAGE_CHARS, with templates carrying text nested deeper than templates.MAX_DEPTH, with a line
     the parser would take quadratic time on (over 1,000 brackets or tags that the fast path cannot
     take), or that the parser fails on."""
     if len(wikitext) > MAX_PAGE_CHARS:
         raise UnparsablePage(f"page of {len(wikitext)} characters (limit {MAX_PAGE_CHARS})")
+    if variant is not None:
+        langconv.check_variant(variant)
     try:
-        return _converter(site).convert(wikitext, fast, PageContext(title, date))
+        return _converter(site).convert(wikitext, fast, PageContext(title, date), variant)
     except RecursionError:
         raise UnparsablePage("markup nested too deep") from None
 

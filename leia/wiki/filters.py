@@ -1,0 +1,229 @@
+"""Page and section filters for a training corpus: disambiguation pages are left out, and the sections that
+only point elsewhere (see also, references, notes, external links, further reading) are cut from the pages
+kept. Both read a page's raw wikitext, before it is converted, and are cheap on pages they do not change.
+
+A disambiguation page is one that transcludes a disambiguation template of its wiki (``{{曖昧さ回避}}``,
+``{{Aimai}}``, ``{{Disambig}}``, ``{{人名の曖昧さ回避}}`` ...; ``{{disambiguation}}``, ``{{dab}}``,
+``{{hndis}}`` ... on enwiki), holds the ``__DISAMBIG__`` switch, or whose title ends with the wiki's
+disambiguation suffix (``(曖昧さ回避)``, ``(disambiguation)``). Set index articles (``{{set index article}}``,
+``{{surname}}``) are lists about one name, not disambiguation pages, and are kept.
+
+A navigation section is one whose heading (any level; comments, templates, tags and bold or italic quotes
+left out, case and spacing ignored) is in its wiki's table, or is made of such names joined by ``・``,
+``/``, ``,``, ``and`` and the like (``脚注・出典``, ``Notes and references``). It is cut from its heading up
+to the next heading of the same or a higher level, subsections included. Headings inside comments,
+``<nowiki>``, ``<pre>`` and templates (by a running count of their openings and closings) are not headings
+for this purpose. Wikis whose language has no table
+use the English one.
+"""
+
+from __future__ import annotations
+
+import re
+
+from leia.wiki.siteinfo import SiteInfo
+
+__all__ = [
+    "DISAMBIGUATION_TEMPLATES",
+    "DISAMBIGUATION_SWITCHES",
+    "DISAMBIGUATION_SUFFIXES",
+    "NAVIGATION_SECTIONS",
+    "is_disambiguation",
+    "drop_navigation_sections",
+]
+
+_ENGLISH_DISAMBIGUATION = (
+    "disambiguation", "disambig", "disamb", "dab", "dbig", "hndis", "human name disambiguation", "geodis",
+    "geographic disambiguation", "disambiguation cleanup", "dab cleanup", "hospital disambiguation",
+    "hospitaldis", "school disambiguation", "schooldis", "mathdab", "math disambiguation", "numberdis",
+    "number disambiguation", "letter-number combination disambiguation", "letter-numbercombdisambig",
+    "species latin name disambiguation", "genus disambiguation", "mil-unit-dis",
+    "military unit disambiguation", "call sign disambiguation", "place name disambiguation",
+)
+
+# Disambiguation templates by wiki language, with the redirects to them editors use (names compared as
+# MediaWiki compares template names: first letter, spaces and underscores aside).
+DISAMBIGUATION_TEMPLATES: dict[str, tuple[str, ...]] = {
+    "ja": (
+        "曖昧さ回避", "aimai", "disambig", "dab", "disambiguation", "人名の曖昧さ回避", "地名の曖昧さ回避",
+        "山の曖昧さ回避", "学校の曖昧さ回避", "駅の曖昧さ回避", "企業の曖昧さ回避", "同名の船", "曖昧さ回避ページ",
+    ),
+    "en": _ENGLISH_DISAMBIGUATION,
+    "zh": ("disambig", "dab", "disambiguation", "消歧义", "消歧義", "消歧义页", "消歧義頁", "人名消歧义",
+           "人名消歧義", "地名消歧义", "地名消歧義"),
+    "ru": ("неоднозначность", "многозначность", "disambig", "значения", "неоднозначность/шаблон"),
+    "es": ("desambiguación", "desambiguacion", "desambig", "disambig", "des"),
+    "ar": ("توضيح", "disambig", "صفحة توضيح"),
+    "hi": ("बहुविकल्पी", "disambig", "बहुविकल्पी शब्द"),
+    "sw": ("maana", "disambig"),
+}
+# The behaviour switch the Disambiguator extension reads, with its localised names.
+DISAMBIGUATION_SWITCHES = ("__DISAMBIG__", "__曖昧さ回避__", "__消歧义__", "__消歧義__", "__НЕОДНОЗНАЧНОСТЬ__")
+DISAMBIGUATION_SUFFIXES: dict[str, tuple[str, ...]] = {
+    "ja": ("(曖昧さ回避)",), "en": ("(disambiguation)",), "zh": ("(消歧义)", "(消歧義)"),
+    "ru": ("(значения)",), "es": ("(desambiguación)",), "ar": ("(توضيح)",), "hi": ("(बहुविकल्पी)",),
+    "sw": ("(maana)",),
+}
+
+# Navigation sections by wiki language.
+NAVIGATION_SECTIONS: dict[str, frozenset[str]] = {
+    "ja": frozenset({
+        "関連項目", "外部リンク", "脚注", "脚註", "出典", "参考文献", "注釈", "註釈", "注記", "註記", "注", "註",
+        "参照", "参考", "参考資料", "参考図書", "関連文献", "関連書籍", "外部サイト", "引用", "典拠",
+    }),
+    "en": frozenset({
+        "see also", "external links", "external link", "references", "reference", "notes", "note",
+        "further reading", "bibliography", "sources", "source", "citations", "footnotes", "works cited",
+        "related pages", "other websites", "external sites",
+    }),
+    "zh": frozenset({
+        "参见", "參見", "参看", "參看", "参考", "參考", "参考文献", "參考文獻", "参考资料", "參考資料", "外部链接",
+        "外部連結", "外部鏈接", "注释", "註釋", "注解", "註解", "脚注", "腳註", "延伸阅读", "延伸閱讀", "相关条目",
+        "相關條目", "参考来源", "參考來源", "来源", "來源",
+    }),
+    "ru": frozenset({"см. также", "ссылки", "примечания", "литература", "источники", "сноски"}),
+    "es": frozenset({
+        "véase también", "referencias", "enlaces externos", "notas", "bibliografía", "fuentes",
+        "bibliografía adicional", "lecturas adicionales",
+    }),
+    "ar": frozenset({
+        "انظر أيضا", "انظر أيضًا", "مراجع", "المراجع", "وصلات خارجية", "روابط خارجية", "هوامش", "مصادر",
+        "المصادر", "قراءات إضافية", "ملاحظات",
+    }),
+    "hi": frozenset({"इन्हें भी देखें", "सन्दर्भ", "संदर्भ", "बाहरी कड़ियाँ", "टिप्पणी", "टिप्पणियाँ"}),
+    "sw": frozenset({"tazama pia", "marejeo", "viungo vya nje", "tanbihi", "vyanzo"}),
+}
+
+_HEADING = re.compile(r"(={1,6})([^\n]+?)(={1,6})[ \t]*(?:<!--[^\n]*?-->[ \t]*)*$", re.M)
+_NAME_NOISE = re.compile(r"<!--.*?-->|<[^<>]*>|'{2,}|\{\{[^{}]*\}\}", re.S)
+_JOINERS = re.compile(r"\s*(?:[・/／,，、&＆]|\band\b|\by\b|\bи\b|\bو\b|および|及び|と)\s*")
+_SPACES = re.compile(r"[\s_\u3000]+")
+_UNUSUAL = re.compile(r"[<'{=_\s\u3000・/／,，、&＆とو]|および|及び")
+
+
+def _key(name: str) -> str:
+    return _SPACES.sub(" ", name).strip().casefold()
+
+
+class _Tables:
+    """The compiled tables of one wiki language."""
+
+    def __init__(self, lang: str):
+        names = DISAMBIGUATION_TEMPLATES.get(lang, _ENGLISH_DISAMBIGUATION)
+        if lang != "en":
+            names = names + tuple(n for n in ("disambiguation", "disambig") if n not in names)
+        alternatives = "|".join(
+            r"[ _]+".join(re.escape(word) for word in name.split())
+            for name in sorted(set(names), key=len, reverse=True)
+        )
+        self.template = re.compile(
+            rf"\{{\{{\s*(?:(?:template|テンプレート|模板|шаблон|plantilla|قالب|साँचा|kigezo)\s*:\s*)?"
+            rf"(?:{alternatives})\s*(?:\||\}}\}})",
+            re.I,
+        )
+        self.suffixes = DISAMBIGUATION_SUFFIXES.get(lang, DISAMBIGUATION_SUFFIXES["en"])
+        self.sections = NAVIGATION_SECTIONS.get(lang, NAVIGATION_SECTIONS["en"])
+
+
+_TABLES: dict[str, _Tables] = {}
+
+
+def _tables(lang: str) -> _Tables:
+    tables = _TABLES.get(lang)
+    if tables is None:
+        tables = _TABLES[lang] = _Tables(lang)
+    return tables
+
+
+def is_disambiguation(wikitext: str, site: SiteInfo, title: str | None = None) -> bool:
+    """Whether the page is a disambiguation page of its wiki (see the module docstring)."""
+    tables = _tables(site.lang)
+    if title is not None and title.rstrip().endswith(tables.suffixes):
+        return True
+    if "__" in wikitext and any(switch in wikitext for switch in DISAMBIGUATION_SWITCHES):
+        return True
+    return "{{" in wikitext and tables.template.search(wikitext) is not None
+
+
+def is_navigation_heading(name: str, site: SiteInfo) -> bool:
+    """Whether a section heading (its text between the ``=`` marks) names a navigation section."""
+    sections = _tables(site.lang).sections
+    key = name.strip().casefold()
+    if key in sections:
+        return True
+    if not _UNUSUAL.search(key):
+        return False
+    key = _key(_NAME_NOISE.sub("", key).strip("="))
+    if key in sections:
+        return True
+    parts = [part for part in _JOINERS.split(key) if part]
+    return len(parts) > 1 and all(part in sections for part in parts)
+
+
+def drop_navigation_sections(wikitext: str, site: SiteInfo) -> tuple[str, int]:
+    """The page without its navigation sections, and how many were cut (a navigation section inside one
+    already cut is not counted again)."""
+    headings = _headings(wikitext)
+    if not headings:
+        return wikitext, 0
+    navigation = [is_navigation_heading(name, site) for _, _, name in headings]
+    if not any(navigation):
+        return wikitext, 0
+    first = navigation.index(True)
+    headings, navigation = headings[first:], navigation[first:]
+    kept = [(h, nav) for h, nav, real in zip(headings, navigation, _real(wikitext, headings)) if real]
+    out: list[str] = []
+    last = 0
+    index = 0
+    while index < len(kept):
+        (begin, level, _), nav = kept[index]
+        index += 1
+        if not nav:
+            continue
+        while index < len(kept) and kept[index][0][1] > level:
+            index += 1
+        end = kept[index][0][0] if index < len(kept) else len(wikitext)
+        out.append(wikitext[last:begin])
+        last = end
+    if not out:
+        return wikitext, 0
+    out.append(wikitext[last:])
+    return "".join(out), len(out) - 1
+
+
+def _headings(wikitext: str) -> list[tuple[int, int, str]]:
+    """(offset, level, text between the marks) of the lines that read as headings."""
+    found: list[tuple[int, int, str]] = []
+    pos = 0 if wikitext.startswith("=") else wikitext.find("\n=")
+    while pos >= 0:
+        if wikitext[pos] == "\n":
+            pos += 1
+        m = _HEADING.match(wikitext, pos)
+        if m is not None:
+            found.append((pos, min(len(m.group(1)), len(m.group(3))), m.group(2)))
+        pos = wikitext.find("\n=", pos)
+    return found
+
+
+def _real(wikitext: str, headings: list[tuple[int, int, str]]) -> list[bool]:
+    """For each heading, whether it is outside comments, ``<nowiki>``/``<pre>`` blocks and templates: a
+    running count of ``{{`` and ``}}`` and the last opening and closing of each block before it."""
+    real: list[bool] = []
+    depth = 0
+    blocks = {pair: False for pair in _BLOCK_PAIRS}
+    previous = 0
+    for begin, _, _ in headings:
+        depth = max(0, depth + wikitext.count("{{", previous, begin) - wikitext.count("}}", previous, begin))
+        hidden = depth > 0
+        for pair in _BLOCK_PAIRS:
+            opened = wikitext.rfind(pair[0], previous, begin)
+            closed = wikitext.rfind(pair[1], previous, begin)
+            if opened != closed:
+                blocks[pair] = opened > closed
+            hidden = hidden or blocks[pair]
+        real.append(not hidden)
+        previous = begin
+    return real
+
+
+_BLOCK_PAIRS = (("<!--", "-->"), ("<nowiki", "</nowiki"), ("<pre", "</pre"))
