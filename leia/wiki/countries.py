@@ -188,7 +188,7 @@ SUR|スリナム|Suriname|SR
 SWE|スウェーデン|Sweden|SE
 CHE|スイス|Switzerland|CH;SUI
 SYR|シリア|Syria|SY
-TWN|中華民国|Taiwan|TW;TPE;台湾;Chinese Taipei;Republic of China
+TWN|中華民国|Taiwan|TW;台湾;Republic of China
 TJK|タジキスタン|Tajikistan|TJ
 TZA|タンザニア|Tanzania|TZ;TAN
 THA|タイ王国|Thailand|TH;タイ

@@ -12,8 +12,8 @@ A navigation section is one whose heading (any level; comments, templates, tags 
 left out, case and spacing ignored) is in its wiki's table, or is made of such names joined by ``・``,
 ``/``, ``,``, ``and`` and the like (``脚注・出典``, ``Notes and references``). It is cut from its heading up
 to the next heading of the same or a higher level, subsections included. Headings inside comments,
-``<nowiki>``, ``<pre>`` and templates (by a running count of their openings and closings) are not headings
-for this purpose. Wikis whose language has no table
+``<nowiki>``, ``<pre>`` and templates (by a running count of ``{{`` and ``}}``) are not headings for this
+purpose. Wikis whose language has no table
 use the English one.
 """
 
@@ -94,7 +94,7 @@ NAVIGATION_SECTIONS: dict[str, frozenset[str]] = {
     "sw": frozenset({"tazama pia", "marejeo", "viungo vya nje", "tanbihi", "vyanzo"}),
 }
 
-_HEADING = re.compile(r"(={1,6})([^\n]+?)(={1,6})[ \t]*(?:<!--[^\n]*?-->[ \t]*)*$", re.M)
+_HEADING = re.compile(r"\n(={1,6})([^\n]+?)(={1,6})[ \t]*(?:<!--[^\n]*?-->[ \t]*)*(?=\n|\Z)")
 _NAME_NOISE = re.compile(r"<!--.*?-->|<[^<>]*>|'{2,}|\{\{[^{}]*\}\}", re.S)
 _JOINERS = re.compile(r"\s*(?:[・/／,，、&＆]|\band\b|\by\b|\bи\b|\bو\b|および|及び|と)\s*")
 _SPACES = re.compile(r"[\s_\u3000]+")
@@ -123,9 +123,11 @@ class _Tables:
         )
         self.suffixes = DISAMBIGUATION_SUFFIXES.get(lang, DISAMBIGUATION_SUFFIXES["en"])
         self.sections = NAVIGATION_SECTIONS.get(lang, NAVIGATION_SECTIONS["en"])
+        self.headings: dict[str, bool] = {}
 
 
 _TABLES: dict[str, _Tables] = {}
+_HEADING_CACHE = 100_000
 
 
 def _tables(lang: str) -> _Tables:
@@ -147,7 +149,16 @@ def is_disambiguation(wikitext: str, site: SiteInfo, title: str | None = None) -
 
 def is_navigation_heading(name: str, site: SiteInfo) -> bool:
     """Whether a section heading (its text between the ``=`` marks) names a navigation section."""
-    sections = _tables(site.lang).sections
+    tables = _tables(site.lang)
+    known = tables.headings.get(name)
+    if known is None:
+        if len(tables.headings) >= _HEADING_CACHE:
+            tables.headings.clear()
+        known = tables.headings[name] = _is_navigation(name, tables.sections)
+    return known
+
+
+def _is_navigation(name: str, sections: frozenset[str]) -> bool:
     key = name.strip().casefold()
     if key in sections:
         return True
@@ -193,37 +204,46 @@ def drop_navigation_sections(wikitext: str, site: SiteInfo) -> tuple[str, int]:
 
 def _headings(wikitext: str) -> list[tuple[int, int, str]]:
     """(offset, level, text between the marks) of the lines that read as headings."""
-    found: list[tuple[int, int, str]] = []
-    pos = 0 if wikitext.startswith("=") else wikitext.find("\n=")
-    while pos >= 0:
-        if wikitext[pos] == "\n":
-            pos += 1
-        m = _HEADING.match(wikitext, pos)
+    found = [(m.start() + 1, min(len(m.group(1)), len(m.group(3))), m.group(2))
+             for m in _HEADING.finditer(wikitext)]
+    if wikitext.startswith("="):
+        m = _HEADING.match("\n" + wikitext)
         if m is not None:
-            found.append((pos, min(len(m.group(1)), len(m.group(3))), m.group(2)))
-        pos = wikitext.find("\n=", pos)
+            found.insert(0, (0, min(len(m.group(1)), len(m.group(3))), m.group(2)))
     return found
 
 
 def _real(wikitext: str, headings: list[tuple[int, int, str]]) -> list[bool]:
-    """For each heading, whether it is outside comments, ``<nowiki>``/``<pre>`` blocks and templates: a
-    running count of ``{{`` and ``}}`` and the last opening and closing of each block before it."""
+    """For each heading, whether it is outside comments, ``<nowiki>``/``<pre>`` blocks and templates (a
+    running count of ``{{`` and ``}}`` before it)."""
+    hidden = _hidden(wikitext)
     real: list[bool] = []
     depth = 0
-    blocks = {pair: False for pair in _BLOCK_PAIRS}
     previous = 0
+    block = 0
     for begin, _, _ in headings:
         depth = max(0, depth + wikitext.count("{{", previous, begin) - wikitext.count("}}", previous, begin))
-        hidden = depth > 0
-        for pair in _BLOCK_PAIRS:
-            opened = wikitext.rfind(pair[0], previous, begin)
-            closed = wikitext.rfind(pair[1], previous, begin)
-            if opened != closed:
-                blocks[pair] = opened > closed
-            hidden = hidden or blocks[pair]
-        real.append(not hidden)
         previous = begin
+        while block < len(hidden) and hidden[block][1] <= begin:
+            block += 1
+        inside = block < len(hidden) and hidden[block][0] < begin
+        real.append(depth == 0 and not inside)
     return real
 
 
-_BLOCK_PAIRS = (("<!--", "-->"), ("<nowiki", "</nowiki"), ("<pre", "</pre"))
+def _hidden(wikitext: str) -> list[tuple[int, int]]:
+    """The spans of comments and ``<nowiki>``/``<pre>`` blocks (lower-case tags), in order."""
+    spans: list[tuple[int, int]] = []
+    end = 0
+    for m in _HIDDEN_START.finditer(wikitext):
+        if m.start() < end:
+            continue
+        closing = _HIDDEN_END[m.group()[:4]]
+        end = wikitext.find(closing, m.end())
+        end = len(wikitext) if end < 0 else end + len(closing)
+        spans.append((m.start(), end))
+    return spans
+
+
+_HIDDEN_START = re.compile(r"<!--|<nowiki>|<pre[ >]")
+_HIDDEN_END = {"<!--": "-->", "<now": "</nowiki>", "<pre": "</pre>"}

@@ -57,17 +57,16 @@ def render(expander: Expander, head: str, inner: str, depth: int) -> str | None:
 def _evaluate(expander: Expander, head: str, inner: str, depth: int) -> str | _Unknown | None:
     colon = head.find(":")
     if colon < 0:
-        name = head.strip()
-        word = _VARIABLES.get(name)
+        word = _LOCAL_VARIABLES.get(expander.site.lang, _VARIABLES).get(head.strip())
         if word is None:
             return None
         return word(expander)
     name = head[:colon].strip()
     lowered = name.lower()
-    if lowered in ("subst", "safesubst"):
+    if lowered in _SUBST:
         rest = inner[colon + 1:]
         return _evaluate(expander, rest.split("|", 1)[0], rest, depth)
-    function = _FUNCTIONS.get(lowered)
+    function = _LOCAL_FUNCTIONS.get(expander.site.lang, _FUNCTIONS).get(lowered)
     if function is None:
         function = _PAGE_FUNCTIONS.get(name)
         if function is None:
@@ -610,7 +609,7 @@ def _formatnum(call: _Call) -> str:
     number = call.shown(0)
     flag = call.shown(1) if len(call.pieces) > 1 else ""
     lang = call.expander.site.lang
-    if flag == "R":
+    if flag == "R" or (flag == "生" and lang == "ja"):
         return unformat_number(number, lang)
     if flag.upper() == "NOSEP":
         return number
@@ -853,3 +852,38 @@ _FUNCTIONS: dict[str, Callable[[_Call], str | _Unknown]] = {
     "formatnum": _formatnum, "lc": _lc, "uc": _uc, "lcfirst": _lcfirst, "ucfirst": _ucfirst,
     "padleft": _pad(True), "padright": _pad(False), "#tag": _tag, "urlencode": _urlencode,
 }
+
+# The Japanese names jawiki also accepts (MediaWiki's MessagesJa), for the words above.
+_JA_VARIABLES = {
+    "現在の年": "CURRENTYEAR", "協定年": "CURRENTYEAR", "現在の月": "CURRENTMONTH", "協定月": "CURRENTMONTH",
+    "現在の月1": "CURRENTMONTH1", "協定月1": "CURRENTMONTH1", "協定月１": "CURRENTMONTH1",
+    "現在の月名": "CURRENTMONTHNAME", "協定月名": "CURRENTMONTHNAME", "現在の月属格": "CURRENTMONTHNAMEGEN",
+    "現在の月省略形": "CURRENTMONTHABBREV", "省略協定月": "CURRENTMONTHABBREV", "協定月省略": "CURRENTMONTHABBREV",
+    "協定月省略形": "CURRENTMONTHABBREV", "現在の日": "CURRENTDAY", "協定日": "CURRENTDAY",
+    "現在の日2": "CURRENTDAY2", "協定日2": "CURRENTDAY2", "協定日２": "CURRENTDAY2",
+    "現在の曜日名": "CURRENTDAYNAME", "協定曜日": "CURRENTDAYNAME", "現在の週": "CURRENTWEEK",
+    "現在の曜日番号": "CURRENTDOW",
+    "地方時の年": "LOCALYEAR", "現地年": "LOCALYEAR", "ローカルイヤー": "LOCALYEAR", "地方時の月": "LOCALMONTH",
+    "現地月": "LOCALMONTH", "地方時の月1": "LOCALMONTH1", "現地月1": "LOCALMONTH1", "現地月１": "LOCALMONTH1",
+    "地方時の月名1": "LOCALMONTHNAME", "現地月名": "LOCALMONTHNAME", "地方時の月属格": "LOCALMONTHNAMEGEN",
+    "地方時の月省略形": "LOCALMONTHABBREV", "省略現地月": "LOCALMONTHABBREV", "地方時の日": "LOCALDAY",
+    "現地日": "LOCALDAY", "ローカルデイ": "LOCALDAY", "地方時の日2": "LOCALDAY2", "現地日2": "LOCALDAY2",
+    "現地日２": "LOCALDAY2", "地方時の曜日名": "LOCALDAYNAME", "現地曜日": "LOCALDAYNAME",
+    "ローカルデイネーム": "LOCALDAYNAME", "地方時の週": "LOCALWEEK", "現地週": "LOCALWEEK",
+    "ローカルウィーク": "LOCALWEEK", "地方時の曜日番号": "LOCALDOW",
+    "ページ名": "PAGENAME", "ページ名E": "PAGENAMEE", "ページ名Ｅ": "PAGENAMEE", "名前空間": "NAMESPACE",
+    "トーク空間": "TALKSPACE", "ノート空間": "TALKSPACE", "会話空間": "TALKSPACE", "トークスペース": "TALKSPACE",
+    "主空間": "SUBJECTSPACE", "標準空間": "SUBJECTSPACE", "記事空間": "SUBJECTSPACE",
+    "完全なページ名": "FULLPAGENAME", "フルページ名": "FULLPAGENAME", "完全な記事名": "FULLPAGENAME",
+    "完全記事名": "FULLPAGENAME", "サブページ名": "SUBPAGENAME", "親ページ名": "BASEPAGENAME",
+    "トークページ名": "TALKPAGENAME", "会話ページ名": "TALKPAGENAME", "主ページ名": "SUBJECTPAGENAME",
+    "記事ページ名": "SUBJECTPAGENAME", "内容言語": "CONTENTLANGUAGE", "記事言語": "CONTENTLANGUAGE",
+    "プロジェクト言語": "CONTENTLANGUAGE",
+}
+_JA_FUNCTIONS = {
+    "数整形": "formatnum", "小文字": "lc", "大文字": "uc", "先頭小文字": "lcfirst", "先頭大文字": "ucfirst",
+    "補充左": "padleft", "補充右": "padright", "#タグ": "#tag", "urlエンコード": "urlencode",
+}
+_SUBST = frozenset({"subst", "safesubst", "展開", "安全展開"})
+_LOCAL_VARIABLES = {"ja": {**_VARIABLES, **{alias: _VARIABLES[word] for alias, word in _JA_VARIABLES.items()}}}
+_LOCAL_FUNCTIONS = {"ja": {**_FUNCTIONS, **{alias: _FUNCTIONS[name] for alias, name in _JA_FUNCTIONS.items()}}}

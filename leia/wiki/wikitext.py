@@ -73,7 +73,7 @@ _HOLD = "\ufdd4"
 _HOLDS = re.compile(_HOLD)
 _CACHE_LIMIT = 200_000
 _MAX_LINE_MARKUP = 1_000
-_SENTINELS = re.compile("[\x00\ufdd0-\ufdd4]")
+_SENTINELS = re.compile("[\ufdd0-\ufdd4]")
 
 
 class Anchor(NamedTuple):
@@ -152,17 +152,17 @@ _URL_BREAK = re.compile(
     rf"\[(?=[{_PROTOCOL_FIRST}])((?i:{_PROTOCOLS})(?:[^\s\[\]<>\"'\u3000]|'(?!'))*)(?:\u3000|(?=<(?!!--|/?(?:noinclude|includeonly|onlyinclude)\b)|''))"
 )
 _QUOTE_SPLIT = re.compile(r"('{2,})")
+_QUOTE_RUNS = re.compile(r"'{2,}")
+_QUOTES_IN_LINK = re.compile(r"\[\[[^\[\]\n]*''")
 _QUOTED_LINK = re.compile(r"\[\[([^\[\]|\n]*)(\|[^\[\]\n]*)?\]\]")
 _MARKERS = re.compile(r"[*#:;]+")
 _SPECIAL_STARTS = frozenset("=*#:;-")
 _SQUEEZE = re.compile(r"[ \t]{2,}|\t")
 
-
-def _needs_finish(text: str) -> bool:
-    """Whether a line still holds a break, a nowiki mark, a tab or a run of spaces."""
-    return "\ufdd0" in text or "\ufdd3" in text or "\t" in text or "  " in text
-
-
+# A line that still holds a break, a nowiki mark, a tab or a run of spaces needs _finish.
+_needs_finish = re.compile("[\ufdd0\ufdd3\t]|  ").search
+# First characters of a label-less link's title that shows otherwise than as written.
+_SHOWN_AS_IS_NOT = frozenset(" \t:" + ILL_OPEN)
 _FREE_URL = re.compile(r"(?<![\w/])(?i:" + "|".join(re.escape(p) for p in URL_PROTOCOLS if p != "//")
                        + r")[^\s\[\]<>\"]+")
 
@@ -260,8 +260,16 @@ def _quotes(content: str) -> str:
     """``content`` with bold and italic quotes rendered; a link's target is left alone, its label rendered
     on its own, and the link counts as one letter of the line around it (as in MediaWiki, which replaces
     links by placeholders before it reads quotes)."""
-    if "[[" not in content:
-        return _quote_text(content)
+    runs = _QUOTE_RUNS.findall(content)
+    if "[[" not in content or not _QUOTES_IN_LINK.search(content):
+        # The common case: runs of 2, 3 and 5 only, not both odd in number, none inside a link.
+        lengths = [len(run) for run in runs]
+        italics = sum(n != 3 for n in lengths)
+        bold = sum(n != 2 for n in lengths)
+        if all(n in (2, 3, 5) for n in lengths) and not (italics % 2 and bold % 2):
+            return _QUOTE_RUNS.sub("", content)
+        if "[[" not in content:
+            return _quote_text(content)
     kept: list[str] = []
 
     def hold(m: re.Match[str]) -> str:
@@ -348,6 +356,8 @@ class _Converter:
 
     def prepare(self, wikitext: str, expander: Expander, variant: str | None = None) -> str:
         text = _SENTINELS.sub("", wikitext).replace("\r\n", "\n")
+        if "\x00" in text:
+            text = text.replace("\x00", "")
         if "[" in text and ("\u3000" in text or "<" in text or "''" in text):
             text = _URL_BREAK.sub(r"[\1 ", text)
         if "<" in text:
@@ -420,7 +430,7 @@ class _Converter:
         out.append(text[last:])
         return "".join(out)
 
-    _DROP, _TEXT, _ANCHOR, _LITERAL = 0, 1, 2, 3
+    _DROP, _TEXT, _ANCHOR, _LITERAL = 0, 1, 2, 3  # fast() tests _ANCHOR as 2
 
     def resolve(self, title: str, links: list[tuple[str, str | None]]) -> tuple[int, str | None, str | None]:
         """(what to do, target, English title) for a link title: drop it, show its text, anchor it, or show
@@ -500,6 +510,22 @@ class _Converter:
                     cache[title] = found
                 kind, target = found
                 english = None
+            if kind == 2 and label != "":  # an anchor: the common case first
+                if label:
+                    shown = label
+                elif "%" not in title and title[0] not in _SHOWN_AS_IS_NOT:
+                    shown = title
+                else:
+                    shown = self.shown(title, label, links)
+                if trail:
+                    shown += trail
+                anchors.append(Anchor(length, length + len(shown), target, english))
+                if shown[0].isspace() or shown[-1].isspace():
+                    clean = False
+                out.append(shown)
+                length += len(shown)
+                last = m.end()
+                continue
             if kind == self._DROP:
                 last = m.start(3) if trail else m.end()
                 continue
@@ -514,10 +540,6 @@ class _Converter:
             shown = label or self.shown(title, label, links)
             if trail:
                 shown += trail
-            if kind == self._ANCHOR:
-                anchors.append(Anchor(length, length + len(shown), target, english))
-                if shown[0].isspace() or shown[-1].isspace():
-                    clean = False
             out.append(shown)
             length += len(shown)
             last = m.end()
