@@ -27,7 +27,9 @@ CONVERTER_VERSION = "1"
 
 def dump_input(reader: DumpReader) -> dict:
     """How a manifest names a dump: enough to tell two dumps apart and to refuse a mismatched partner."""
-    return {"path": reader.name, "size": reader.size}
+    from leia.integrity import file_identity
+
+    return {"path": reader.name, **file_identity(reader.path)}
 
 
 def revision_date(timestamp: str | None) -> datetime.date | None:
