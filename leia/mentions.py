@@ -520,12 +520,11 @@ def _count_all(detector: Detector, batches: Iterator[pa.RecordBatch], workers: i
                 occurrences.update(counts)
                 bar.update(rows)
         else:
-            from leia.runner import _context
+            from leia.runner import imap_ordered
 
-            with _context().Pool(workers) as pool:
-                for rows, counts in pool.imap(_occurrences_of_batch, batches):
-                    occurrences.update(counts)
-                    bar.update(rows)
+            for rows, counts in imap_ordered(_occurrences_of_batch, batches, workers):
+                occurrences.update(counts)
+                bar.update(rows)
     finally:
         _WORKER = None
         bar.close()

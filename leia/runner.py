@@ -26,7 +26,7 @@ import pyarrow as pa
 from leia.errors import WorkerError
 from leia.shards import Manifest, ShardWriter, finish_output, remove_temporaries, shard_name
 
-__all__ = ["Batch", "run_shards", "run_whole_shards", "WorkerPool", "stop_on_sigterm"]
+__all__ = ["Batch", "run_shards", "run_whole_shards", "WorkerPool", "imap_ordered", "stop_on_sigterm"]
 
 # A worker's answer for one batch: the rows (or a record batch) to write and what it counted.
 WorkResult = tuple["pa.RecordBatch | list[dict]", dict]
@@ -82,10 +82,11 @@ class WorkerPool:
     shard) instead of leaving its task waiting forever; leaving the pool on an exception (Ctrl-C included)
     kills the workers rather than waiting for them."""
 
-    def __init__(self, work: Callable[[Any], Any], workers: int):
+    def __init__(self, work: Callable[[Any], Any], workers: int, unit: str = "shard"):
         self._executor = ProcessPoolExecutor(workers, mp_context=_context(), initializer=_init_worker,
                                              initargs=(work,))
         self._shards: dict[Future, int] = {}
+        self.unit = unit
 
     def submit(self, payload: Any, shard: int) -> Future:
         """Start work on ``payload``, part of shard ``shard``; WorkerError when a worker has died meanwhile."""
@@ -111,11 +112,11 @@ class WorkerPool:
                 return shard
         return None
 
-    @staticmethod
-    def _lost(shard: int | None) -> WorkerError:
-        where = f" while shard {shard} was being worked on" if shard is not None else ""
-        return WorkerError(f"a worker process died (killed by the system: out of memory?){where}; finished "
-                           "shards are kept: rerun the same command to resume")
+    def _lost(self, shard: int | None) -> WorkerError:
+        where = f" while {self.unit} {shard} was being worked on" if shard is not None else ""
+        kept = "finished shards are kept: " if self.unit == "shard" else ""
+        return WorkerError(f"a worker process died (killed by the system: out of memory?){where}; {kept}rerun "
+                           "the same command" + (" to resume" if kept else ""))
 
     def kill(self) -> None:
         """Stop at once: cancel what has not started and kill the workers, without waiting on them."""
@@ -158,6 +159,20 @@ def _no_interrupts() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def imap_ordered(work: Callable[[Any], Any], payloads: Iterable[Any], workers: int, unit: str = "batch"
+                 ) -> Iterator[Any]:
+    """``work`` applied to each payload in ``workers`` processes, the results in order, a few payloads per worker
+    in flight; a worker that dies raises WorkerError naming the ``unit`` (its number, from 0)."""
+    with WorkerPool(work, workers, unit) as pool:
+        pending: deque = deque()
+        for number, payload in enumerate(payloads):
+            pending.append(pool.submit(payload, number))
+            if len(pending) >= 4 * workers:
+                yield pool.result(pending.popleft())
+        while pending:
+            yield pool.result(pending.popleft())
 
 
 @contextmanager

@@ -159,3 +159,12 @@ def test_an_interrupted_run_with_a_hung_worker_ends_at_once_with_one_line(tmp_pa
                 Path(f"/proc/{w}/stat").read_text().split()[2] != "Z"]
     assert not [p.name for p in (tmp_path / "out").iterdir() if ".tmp-" in p.name]
     assert read_manifest(tmp_path / "out").complete is False
+
+
+def test_imap_ordered_gives_results_in_order_and_reports_a_dead_worker():
+    from leia.runner import imap_ordered
+
+    assert [r[0][0]["n"] for r in imap_ordered(_Work(), range(30), 2)] == [n * n for n in range(30)]
+    with pytest.raises(WorkerError, match=r"^a worker process died .* while batch \d+ was being worked on; rerun "
+                                          r"the same command$"):
+        list(imap_ordered(_Work(die=11), range(30), 2))
