@@ -281,6 +281,8 @@ def atomic_duckdb(output: str | os.PathLike, *, overwrite: bool = False) -> Iter
             discard()
             if isinstance(e, OSError):
                 raise write_error(out, e) from None
+            if isinstance(e, duckdb.InterruptException):  # Ctrl-C inside a query
+                raise KeyboardInterrupt from None
             if isinstance(e, duckdb.Error) and _is_space_error(e):
                 raise OutputError(f"{out}: cannot write (no space left on the device: {_first_line(e)}); free "
                                   "some space and rerun") from None

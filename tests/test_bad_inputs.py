@@ -233,3 +233,14 @@ def test_wikidata_lines_skipped_as_bad_are_counted_in_the_table(tmp_path):
     counters = leia.build_entities(tmp_path / "e.duckdb", dump=SAMPLE_DUMP, wikidata=path, progress=False)
     assert counters["wikidata_skipped_bad_line"] == 2
     assert counters["mappings_read_wikidata"] == 1
+
+
+def test_the_block_reader_refuses_what_is_not_a_regular_file(tmp_path):
+    from leia.errors import InputError
+    from leia.wiki.multistream import dump_blocks
+
+    os.mkfifo(tmp_path / "pipe.xml.bz2")
+    with pytest.raises(InputError, match=r"pipe.xml.bz2: not a regular file \(a pipe or a device\?\); give the dump"):
+        dump_blocks(tmp_path / "pipe.xml.bz2")
+    with pytest.raises(InputError, match=r"gone.xml: no such file \(dump\)"):
+        dump_blocks(tmp_path / "gone.xml")

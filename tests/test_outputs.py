@@ -391,3 +391,16 @@ def test_stats_and_preview_of_an_unfinished_folder_warn(tmp_path, docs, entities
     assert [r.getMessage() for r in caplog.records] == [
         f"{out}: the run that writes it has not finished ({len(read_manifest(out).shards)} shards so far); these "
         "figures cover the finished shards only"] * 2
+
+
+def test_verify_a_duckdb_file(tmp_path, entities, capsys):
+    copy = tmp_path / "e.duckdb"
+    shutil.copyfile(entities, copy)
+    assert main(["verify", str(copy)]) == 0
+    assert capsys.readouterr().out == f"{copy}: ok\n"
+    Path(str(copy) + ".wal").write_bytes(b"")
+    (tmp_path / "other.duckdb").write_bytes(b"not a database")
+    assert main(["verify", str(copy), str(tmp_path / "other.duckdb")]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == f"{copy}.wal: a write-ahead log beside the table (its build did not finish cleanly)"
+    assert lines[-1].startswith(f"{tmp_path / 'other.duckdb'}: not a DuckDB file that opens (")
