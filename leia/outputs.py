@@ -172,8 +172,11 @@ def hold(output: str | os.PathLike, folder: bool = True) -> Path:
         try:
             lock = _Lock(out, _lock_file(out, folder))
         except BaseException:
-            if created:
-                _remove_empty(out)
+            if created:  # only when still empty: another run may have made it and be writing it now
+                try:
+                    out.rmdir()
+                except OSError:
+                    pass
             raise
         lock.created = created
         _HELD[key] = lock

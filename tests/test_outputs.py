@@ -404,3 +404,15 @@ def test_verify_a_duckdb_file(tmp_path, entities, capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == f"{copy}.wal: a write-ahead log beside the table (its build did not finish cleanly)"
     assert lines[-1].startswith(f"{tmp_path / 'other.duckdb'}: not a DuckDB file that opens (")
+
+
+def test_a_run_that_fails_before_its_first_shard_leaves_no_folder(tmp_path, entities):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "a"}\n' * 3 + '{"text": "\\ud800"}\n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"bad.jsonl:4: text holds a lone surrogate"):
+        leia.augment(bad, entities, tmp_path / "new" / "out", batch_size=2, progress=False)
+    assert not (tmp_path / "new" / "out").exists()
+    (tmp_path / "kept").mkdir()
+    with pytest.raises(InputError):
+        leia.augment(bad, entities, tmp_path / "kept", batch_size=2, progress=False)
+    assert (tmp_path / "kept").is_dir()
