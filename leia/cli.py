@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+import signal
 import sys
+import threading
 from typing import Callable, Sequence
 
 from leia.errors import LeiaError
@@ -307,13 +310,34 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    words = list(sys.argv[1:] if argv is None else argv)
+    command = next((w for w in words if not w.startswith("-")), "")
+
+    def interrupted_early(signum, frame) -> None:
+        sys.stderr.write(f"leia {command}: interrupted; rerun the same command to resume\n")
+        os._exit(130)
+
+    try:  # Ctrl-C before the command starts: one line too
+        previous = signal.signal(signal.SIGINT, interrupted_early)
+    except ValueError:  # not the main thread
+        previous = None
+    try:
+        return _main(argv)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
-    from leia.runner import stop_on_sigterm
-
     try:
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+        from leia.runner import stop_on_sigterm
+
         with stop_on_sigterm():
             return COMMANDS[args.command](args) or 0
     except LeiaError as e:
