@@ -13,6 +13,7 @@ globs such as ``shard-*.arrow`` and ``datasets`` never see them, and two process
 from __future__ import annotations
 
 import errno
+import glob
 import json
 import logging
 import os
@@ -25,7 +26,7 @@ from typing import Any, Iterator
 from leia.errors import OutputError
 
 __all__ = [
-    "LOCK", "temp_name", "is_temporary", "hold", "release", "write_text_atomic", "write_json_atomic",
+    "LOCK", "temp_name", "is_temporary", "hold", "release", "held", "write_text_atomic", "write_json_atomic",
     "write_error", "atomic_duckdb", "fsync_folder",
 ]
 
@@ -249,7 +250,7 @@ def atomic_duckdb(output: str | os.PathLike, *, overwrite: bool = False) -> Iter
     with held(out, folder=False):
         if out.exists() and not overwrite:
             raise OutputError(f"{out}: exists; choose another file or pass --overwrite")
-        for stale in out.parent.glob(f".{glob_escape(out.name)}.tmp-*"):  # of runs that were killed
+        for stale in out.parent.glob(f".{glob.escape(out.name)}.tmp-*"):  # of runs that were killed
             if is_temporary(stale.name):
                 stale.unlink(missing_ok=True)
         tmp = out.with_name(temp_name(out.name))
@@ -302,8 +303,3 @@ def _is_space_error(e: Exception) -> bool:
 def _first_line(e: Exception) -> str:
     return str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
 
-
-def glob_escape(name: str) -> str:
-    import glob
-
-    return glob.escape(name)

@@ -283,6 +283,11 @@ def run_shards(
         sink.abort()
         finish_output(out, failed=True)
         raise
+    return _complete(out, manifest)
+
+
+def _complete(out: Path, manifest: Manifest) -> Manifest:
+    """Mark the run complete in its manifest and end it."""
     try:
         manifest.complete = True
         manifest.save(Path(out))
@@ -356,9 +361,4 @@ def run_whole_shards(
         remove_temporaries(Path(out))  # those of workers that were stopped or died
         finish_output(out, failed=True)
         raise
-    try:
-        manifest.complete = True
-        manifest.save(Path(out))
-    finally:
-        finish_output(out)
-    return manifest
+    return _complete(out, manifest)

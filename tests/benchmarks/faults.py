@@ -55,17 +55,9 @@ def files(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()} if folder.is_dir() else {}
 
 
-def run(args: list[str], timeout: float = TIMEOUT, **kw) -> tuple[int | None, str]:
+def run(args: list[str], timeout: float = TIMEOUT) -> tuple[int | None, str]:
     """(status, stderr); status None when the run hung (it is killed)."""
-    proc = subprocess.Popen(LEIA + args, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            start_new_session=True, **kw)
-    try:
-        _, err = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
-        return None, ""
-    return proc.returncode, err.decode(errors="replace")
+    return finish(start(args), timeout)
 
 
 def start(args: list[str]) -> subprocess.Popen:
@@ -74,6 +66,7 @@ def start(args: list[str]) -> subprocess.Popen:
 
 
 def finish(proc: subprocess.Popen, timeout: float) -> tuple[int | None, str]:
+    """(status, stderr) of a started run; status None when it hung (it is killed)."""
     try:
         _, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
