@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+import signal
 import sys
+import threading
 from typing import Callable, Sequence
 
 from leia.errors import LeiaError
@@ -146,6 +149,52 @@ def cmd_preview(args: argparse.Namespace) -> None:
         print()
 
 
+@command
+def cmd_verify(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from leia.shards import verify_folder
+
+    status = 0
+    for target in args.paths:
+        path = Path(target)
+        problems = _verify_duckdb(path) if path.is_file() else verify_folder(path)
+        if problems:
+            status = 1
+            for line in problems:
+                print(line)
+        else:
+            print(f"{path}: ok")
+    return status
+
+
+def _verify_duckdb(path) -> list[str]:
+    """What is wrong with a DuckDB file leia built (an entity table or a mention dictionary)."""
+    from pathlib import Path
+
+    import duckdb
+
+    problems = []
+    if Path(str(path) + ".wal").exists():
+        problems.append(f"{path}.wal: a write-ahead log beside the table (its build did not finish cleanly)")
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as e:
+        return problems + [f"{path}: not a DuckDB file that opens ({str(e).strip().splitlines()[0]})"]
+    try:
+        tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        if "meta" not in tables or not ({"entities", "candidates"} & tables):
+            problems.append(f"{path}: not an entity table nor a mention dictionary built by leia")
+        else:
+            for table in sorted(tables):
+                con.execute(f'SELECT count(*) FROM "{table}"').fetchone()
+    except duckdb.Error as e:
+        problems.append(f"{path}: unreadable ({str(e).strip().splitlines()[0]})")
+    finally:
+        con.close()
+    return problems
+
+
 def _summary(title: str, counters: dict) -> None:
     print(title)
     for key, value in counters.items():
@@ -266,6 +315,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("folder")
     p.add_argument("--json", action="store_true", help="print JSON")
 
+    p = sub.add_parser("verify", help="check shard folders (manifest, checksums, rows) or DuckDB files; say what "
+                                      "is wrong")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="a folder of shards, an entity table or a mention "
+                                                            "dictionary")
+
     p = sub.add_parser("preview", help="show a few augmented documents with the spans highlighted")
     p.add_argument("folder")
     p.add_argument("-n", type=int, default=3, help="documents to show (default 3)")
@@ -275,18 +329,49 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    words = list(sys.argv[1:] if argv is None else argv)
+    command = next((w for w in words if not w.startswith("-")), "")
+
+    def interrupted_early(signum, frame) -> None:
+        sys.stderr.write(f"leia {command}: interrupted; rerun the same command to resume\n")
+        os._exit(130)
+
+    try:  # Ctrl-C before the command starts: one line too
+        previous = signal.signal(signal.SIGINT, interrupted_early)
+    except ValueError:  # not the main thread
+        previous = None
+    try:
+        return _main(argv)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     try:
-        return COMMANDS[args.command](args) or 0
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+        from leia.runner import stop_on_sigterm
+
+        with stop_on_sigterm():
+            return COMMANDS[args.command](args) or 0
     except LeiaError as e:
-        print(f"leia {args.command}: error: {e}", file=sys.stderr)
+        print(f"leia {args.command}: error: {_one_line(e)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"leia {args.command}: interrupted; rerun the same command to resume", file=sys.stderr)
         return 130
+    except OSError as e:  # the file system refused something leia did not foresee: still one line
+        print(f"leia {args.command}: error: {e}", file=sys.stderr)
+        return 1
+
+
+def _one_line(e: Exception) -> str:
+    return " ".join(str(e).split("\n"))
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from tqdm.auto import tqdm
 
 from leia import __version__
 from leia.errors import ConfigError, InputError, OutputError
+from leia.outputs import atomic_duckdb
 
 __all__ = [
     "Cleaning", "clean_english", "build_entities", "EntityTable", "SOURCES", "resolve_redirects",
@@ -135,10 +136,11 @@ class _Appender:
 
 
 def _file_input(path: str | os.PathLike, kind: str) -> dict:
+    from leia.integrity import file_identity, regular_file
+
     p = Path(path)
-    if not p.is_file():
-        raise InputError(f"{p}: no such file ({kind})")
-    return {"kind": kind, "path": p.name, "size": p.stat().st_size}
+    regular_file(p, kind)
+    return {"kind": kind, "path": p.name, **file_identity(p)}
 
 
 def build_entities(
@@ -171,9 +173,10 @@ def build_entities(
     for given in (dump, langlinks, wikidata):
         if given is not None and out.resolve() == Path(given).resolve():
             raise OutputError(f"{out}: is an input; write the entity table to another file")
+    if out.is_dir():
+        raise OutputError(f"{out}: is a folder; give the path of the DuckDB file to write")
     if out.exists() and not overwrite:
         raise OutputError(f"{out}: exists; choose another file or pass --overwrite")
-    out.parent.mkdir(parents=True, exist_ok=True)
     inputs = []
     reader = None
     site = None
@@ -196,11 +199,8 @@ def build_entities(
     if wiki == target_wiki:
         raise ConfigError(f"the source wiki and the target language are the same ({wiki})")
 
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.unlink(missing_ok=True)
     counters: Counter = Counter()
-    con = duckdb.connect(str(tmp))
-    try:
+    with atomic_duckdb(out, overwrite=overwrite) as con:
         con.execute(_SCHEMA_SQL)
         mappings = _Appender(con, "mappings", _MAPPINGS)
         if reader is not None:
@@ -223,13 +223,6 @@ def build_entities(
             "counters": json.dumps(dict(sorted(counters.items()))), "leia_version": __version__,
         }
         con.executemany("INSERT INTO meta VALUES (?, ?)", list(meta.items()))
-        con.close()
-    except BaseException:
-        con.close()
-        tmp.unlink(missing_ok=True)
-        Path(str(tmp) + ".wal").unlink(missing_ok=True)
-        raise
-    os.replace(tmp, out)
     return dict(sorted(counters.items()))
 
 
@@ -301,11 +294,14 @@ def _read_langlinks(con, path, lang: str, mappings: _Appender, counters: Counter
 def _read_wikidata(path, wiki: str, target_wiki: str, mappings: _Appender, counters: Counter, progress: bool) -> None:
     from leia.wiki.wikidata import iter_sitelinks
 
-    for qid, title, english in tqdm(iter_sitelinks(path, source_wiki=wiki, target_wiki=target_wiki),
+    read: dict = {}
+    for qid, title, english in tqdm(iter_sitelinks(path, source_wiki=wiki, target_wiki=target_wiki, counters=read),
                                     unit=" items", desc=f"entities: {Path(path).name}", disable=not progress,
                                     dynamic_ncols=True):
         mappings.add((title, english, "wikidata", qid))
         counters["mappings_read_wikidata"] += 1
+    if read.get("skipped_bad_line"):
+        counters["wikidata_skipped_bad_line"] += read["skipped_bad_line"]
 
 
 def _resolve(con, cleaning: Cleaning, counters: Counter) -> None:
@@ -352,22 +348,28 @@ def _resolve(con, cleaning: Cleaning, counters: Counter) -> None:
         counters[f"entities_from_{source}"] = sum(1 for s in sources if s == source)
 
 
-def read_meta(path: Path, what: str, command: str, table: str) -> dict[str, str]:
-    """The ``meta`` rows of a DuckDB file that leia built, after checking it holds ``table``; InputError
-    naming ``what`` it should have been and the ``command`` that builds one."""
+def read_meta(path: Path, what: str, command: str, table: str, columns: Sequence[str] = ()) -> dict[str, str]:
+    """The ``meta`` rows of a DuckDB file that leia built, after checking it holds ``table`` with ``columns``;
+    InputError naming ``what`` it should have been and the ``command`` that builds one."""
     if not path.is_file():
         raise InputError(f"{path}: no such {what}; build one with `{command}`")
     try:
         con = duckdb.connect(str(path), read_only=True)
     except duckdb.Error as e:
-        raise InputError(f"{path}: not a DuckDB {what} ({e})") from None
+        raise InputError(f"{path}: not a DuckDB {what} ({str(e).strip().splitlines()[0]})") from None
     try:
         meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
         con.execute(f"SELECT count(*) FROM {table}").fetchone()
+        found = {r[0] for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]).fetchall()}
     except duckdb.Error:
         raise InputError(f"{path}: not a leia {what} (one is built by `{command}`)") from None
     finally:
         con.close()
+    missing = [c for c in columns if c not in found]
+    if missing:
+        raise InputError(f"{path}: its table {table} has no column {', '.join(missing)}; rebuild the {what} with "
+                         f"`{command}`")
     return meta
 
 
@@ -379,7 +381,8 @@ class EntityTable:
         """``names``, when given, is the map :meth:`names_map` would load (built elsewhere from
         :meth:`names_arrow`, say in a worker of a cluster)."""
         self.path = Path(path)
-        self.meta = read_meta(self.path, "entity table", "leia entities", "entities")
+        self.meta = read_meta(self.path, "entity table", "leia entities", "entities",
+                              ("title", "english", "source", "via"))
         self.wiki: dict = json.loads(self.meta.get("wiki", "{}"))
         self.lang: str = self.meta.get("lang", "en")
         self.counters: dict = json.loads(self.meta.get("counters", "{}"))

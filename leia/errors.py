@@ -7,7 +7,9 @@ Problems confined to one page or one row are not errors: they are counted and sk
 
 from __future__ import annotations
 
-__all__ = ["LeiaError", "InputError", "ConfigError", "OutputError", "MissingDependencyError"]
+__all__ = [
+    "LeiaError", "InputError", "ConfigError", "OutputError", "WorkerError", "MissingDependencyError", "require",
+]
 
 
 class LeiaError(Exception):
@@ -24,7 +26,13 @@ class ConfigError(LeiaError):
 
 
 class OutputError(LeiaError):
-    """The output folder holds something leia must not overwrite (another run's shards)."""
+    """The output cannot be written: it holds something leia must not overwrite (another run's shards), another
+    run is writing it, or the file system refused a write (read-only, full)."""
+
+
+class WorkerError(LeiaError):
+    """A worker process died (killed by the system, out of memory) while it worked on a shard. Finished shards
+    are kept: rerun the same command to resume."""
 
 
 class MissingDependencyError(LeiaError):
@@ -34,6 +42,9 @@ class MissingDependencyError(LeiaError):
         super().__init__(f"{module} is not installed: pip install 'leia[{extra}]'")
         self.module = module
         self.extra = extra
+
+    def __reduce__(self):
+        return type(self), (self.module, self.extra)
 
 
 def require(module: str, extra: str):

@@ -54,7 +54,9 @@ class ExtractOptions:
 
 def dump_input(reader: DumpReader) -> dict:
     """How a manifest names a dump: enough to tell two dumps apart and to refuse a mismatched partner."""
-    return {"path": reader.name, "size": reader.size}
+    from leia.integrity import file_identity
+
+    return {"path": reader.name, **file_identity(reader.path)}
 
 
 def revision_date(timestamp: str | None) -> datetime.date | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import glob
 import json
 import os
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -19,7 +20,8 @@ import pyarrow.parquet as pq
 from leia.errors import InputError
 from leia.runner import Batch
 from leia.schemas import ANCHOR, DOCUMENTS
-from leia.shards import MANIFEST, read_manifest
+from leia.integrity import file_identity, regular_file
+from leia.shards import MANIFEST, check_shard, open_shard, read_manifest
 
 __all__ = ["Source", "open_source"]
 
@@ -62,12 +64,14 @@ class Source:
         for shard in manifest.shards:
             if shard["index"] in done:
                 continue
-            path = folder / shard["file"]
-            with pa.OSFile(str(path), "rb") as f:
-                for rb in pa.ipc.open_stream(f):
+            reader = open_shard(folder, shard)
+            try:
+                for rb in reader:
                     for start in range(0, rb.num_rows, self.batch_size):
                         part = rb.slice(start, self.batch_size)
                         yield Batch(shard["index"], ("docs", part), {}, part.num_rows)
+            except pa.ArrowInvalid as e:
+                raise InputError(f"{folder / shard['file']}: unreadable ({e})") from None
 
     def _corpus(self, done: set[int]) -> Iterator[Batch]:
         row = 0
@@ -99,34 +103,65 @@ def _read_corpus_file(path: Path, batch_size: int) -> Iterator[pa.RecordBatch]:
                     yield from pa.ipc.open_file(f).to_batches()
         else:
             yield from _read_jsonl(path, batch_size)
-    except (pa.ArrowInvalid, OSError) as e:
-        raise InputError(f"{path}: unreadable ({e})") from None
+    except (pa.ArrowInvalid, OSError, EOFError, zlib.error) as e:
+        raise InputError(f"{path}: unreadable, truncated or corrupt ({e})") from None
 
 
 def _read_jsonl(path: Path, batch_size: int) -> Iterator[pa.RecordBatch]:
     import gzip
 
     opener = gzip.open if path.name.endswith(".gz") else open
-    rows = []
-    with opener(path, "rt", encoding="utf-8") as f:
-        for lineno, line in enumerate(f, 1):
-            if not line.strip():
+    rows: list[dict] = []
+    first = 1
+    with opener(path, "rb") as f:
+        for lineno, raw in enumerate(f, 1):
+            if not raw.strip():
                 continue
             try:
-                row = json.loads(line)
-            except ValueError as e:
+                row = json.loads(raw.decode("utf-8"))
+            except UnicodeDecodeError as e:
+                raise InputError(f"{path}:{lineno}: not UTF-8 ({e.reason} at byte {e.start} of the line)") from None
+            except (ValueError, RecursionError) as e:
                 raise InputError(f"{path}:{lineno}: not a JSON line ({e})") from None
             if not isinstance(row, dict):
                 raise InputError(f"{path}:{lineno}: not a JSON object (one document per line, with a 'text')")
+            _check_row(row, path, lineno)
+            if not rows:
+                first = lineno
             rows.append(row)
             if len(rows) >= batch_size:
-                yield _rows_to_batch(rows, path)
+                yield _rows_to_batch(rows, path, first)
                 rows = []
     if rows:
-        yield _rows_to_batch(rows, path)
+        yield _rows_to_batch(rows, path, first)
 
 
-def _rows_to_batch(rows: list[dict], path: Path) -> pa.RecordBatch:
+def _check_row(row: dict, path: Path, lineno: int) -> None:
+    """What ``from_pylist`` would let through wrongly: offsets that are not whole numbers (it truncates them),
+    ids beyond int64 and lone surrogates (which fail later, far from the line)."""
+    anchors = row.get("anchors")
+    if isinstance(anchors, list):
+        for a in anchors:
+            if isinstance(a, dict):
+                for key in ("start", "end"):
+                    v = a.get(key)
+                    if not (isinstance(v, int) and not isinstance(v, bool)) or not 0 <= v < 2**31:
+                        raise InputError(f"{path}:{lineno}: anchor {key} {v!r} is not a whole number of "
+                                         "characters (0 to 2^31-1)")
+    ident = row.get("id")
+    if isinstance(ident, int) and not -2**63 <= ident < 2**63:
+        raise InputError(f"{path}:{lineno}: id {ident} does not fit in 64 bits")
+    for key in ("text", "title"):
+        value = row.get(key)
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError as e:
+                raise InputError(f"{path}:{lineno}: {key} holds a lone surrogate ({e.object[e.start]!r} at "
+                                 f"character {e.start}), not Unicode text") from None
+
+
+def _rows_to_batch(rows: list[dict], path: Path, first: int = 1) -> pa.RecordBatch:
     """The rows as a batch of the documents' fields that any of them has (a row may leave out ``anchors``)."""
     fields = set().union(*rows)
     if "text" not in fields:
@@ -134,8 +169,8 @@ def _rows_to_batch(rows: list[dict], path: Path) -> pa.RecordBatch:
     schema = pa.schema([f for f in DOCUMENTS if f.name in fields])
     try:
         return pa.RecordBatch.from_pylist(rows, schema=schema)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, KeyError) as e:
-        raise InputError(f"{path}: rows do not fit the documents schema ({e})") from None
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, KeyError, OverflowError, UnicodeEncodeError) as e:
+        raise InputError(f"{path}: rows do not fit the documents schema (lines {first} on: {e})") from None
 
 
 def _conform(rb: pa.RecordBatch, path: Path, first_row: int) -> pa.RecordBatch:
@@ -187,7 +222,7 @@ def _cast_anchors(anchors: pa.Array) -> pa.Array:
 
 
 def _file_entry(path: Path) -> dict:
-    return {"path": path.name, "size": path.stat().st_size}
+    return {"path": path.name, **file_identity(path)}
 
 
 def open_source(input: str | os.PathLike, *, shard_size: int, batch_size: int) -> Source:
@@ -204,18 +239,24 @@ def open_source(input: str | os.PathLike, *, shard_size: int, batch_size: int) -
             if not manifest.complete:
                 raise InputError(f"{path}: the extraction is not complete; rerun `leia extract` to finish it")
             for shard in manifest.shards:
-                if not (path / shard["file"]).is_file():
+                shard_file = path / shard["file"]
+                if not shard_file.is_file():
                     raise InputError(f"{path}: shard {shard['file']} listed in the manifest is missing")
+                if shard_file.stat().st_size != shard["size"]:
+                    raise InputError(f"{path}: shard {shard['file']} {check_shard(path, shard)}")
             total = sum(s.get("rows", 0) for s in manifest.shards)
-            return Source("documents", [{"kind": "documents", "path": path.name, "counters": manifest.counters}],
-                          manifest.extra.get("wiki"), shard_size, batch_size, [path], total)
+            entry = {"kind": "documents", "path": path.name, "counters": manifest.counters,
+                     "shards_sha256": _digest(s["sha256"] for s in manifest.shards), "from": manifest.inputs}
+            return Source("documents", [entry], manifest.extra.get("wiki"), shard_size, batch_size, [path], total)
         files = sorted(p for p in path.iterdir() if p.name.endswith(_CORPUS_SUFFIXES))
         if not files:
             raise InputError(f"{path}: no manifest.json and no .jsonl/.parquet/.arrow files in this folder")
         return _corpus_source(files, shard_size, batch_size)
     matches = sorted(Path(p) for p in glob.glob(str(path))) if any(c in str(path) for c in "*?[") else [path]
-    if not matches or not all(p.is_file() for p in matches):
+    if not matches or not all(p.exists() for p in matches):
         raise InputError(f"{input}: no such file or folder")
+    for p in matches:
+        regular_file(p)
     if len(matches) == 1 and _looks_like_dump(matches[0]):
         from leia.wiki.dump import DumpReader
 
@@ -239,6 +280,12 @@ def _corpus_source(files: list[Path], shard_size: int, batch_size: int) -> Sourc
         raise InputError(f"{files[0]}: no documents in {'these files' if len(files) > 1 else 'this file'}")
     return Source("corpus", [{"kind": "corpus", **_file_entry(f)} for f in files], None, shard_size, batch_size,
                   files, sum(f.stat().st_size for f in files))
+
+
+def _digest(checksums) -> str:
+    import hashlib
+
+    return hashlib.sha256("".join(checksums).encode()).hexdigest()
 
 
 def _looks_like_dump(path: Path) -> bool:

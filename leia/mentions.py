@@ -468,10 +468,9 @@ def build_mentions(
     final = make_entries(links, occurrences, replace(config, min_link_prob=0.0, min_prior=0.0))
     counters["surfaces_mentions"] = sum(
         1 for e in final.values() if e.link_prob >= config.min_link_prob and e.targets[0][1] >= config.min_prior)
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.unlink(missing_ok=True)
-    con = duckdb.connect(str(tmp))
-    try:
+    from leia.outputs import atomic_duckdb
+
+    with atomic_duckdb(out, overwrite=overwrite) as con:
         con.execute(_SCHEMA_SQL)
         surface_links = Counter()
         for (s, _), n in links.items():
@@ -504,14 +503,6 @@ def build_mentions(
             "leia_version": __version__,
         }
         con.executemany("INSERT INTO meta VALUES (?, ?)", list(meta.items()))
-        con.close()
-    except BaseException:
-        con.close()
-        tmp.unlink(missing_ok=True)
-        raise
-    if overwrite:
-        out.unlink(missing_ok=True)
-    os.replace(tmp, out)
     return dict(sorted(counters.items()))
 
 
@@ -529,12 +520,11 @@ def _count_all(detector: Detector, batches: Iterator[pa.RecordBatch], workers: i
                 occurrences.update(counts)
                 bar.update(rows)
         else:
-            from leia.runner import _context
+            from leia.runner import imap_ordered
 
-            with _context().Pool(workers) as pool:
-                for rows, counts in pool.imap(_occurrences_of_batch, batches):
-                    occurrences.update(counts)
-                    bar.update(rows)
+            for rows, counts in imap_ordered(_occurrences_of_batch, batches, workers):
+                occurrences.update(counts)
+                bar.update(rows)
     finally:
         _WORKER = None
         bar.close()

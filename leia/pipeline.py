@@ -4,6 +4,7 @@ augmented shards), ``stats`` and ``preview``."""
 
 from __future__ import annotations
 
+import logging
 import os
 from collections import Counter
 from pathlib import Path
@@ -14,7 +15,8 @@ from tqdm.auto import tqdm
 
 from leia.augmenter import AugmentConfig, augment_batch
 from leia.entities import EntityTable, build_entities
-from leia.errors import ConfigError
+from leia.errors import ConfigError, OutputError
+from leia.outputs import write_error
 from leia.extraction import convert_pages, extract
 from leia.engines import check_engine
 from leia.inputs import Source, open_source
@@ -25,6 +27,8 @@ from leia.split import Part, Skip
 from leia.wiki.siteinfo import SiteInfo
 
 __all__ = ["augment", "augment_dataset", "run", "stats", "preview", "SAMPLE_DUMP", "SAMPLE_LANGLINKS"]
+
+log = logging.getLogger(__name__)
 
 _DATA = Path(__file__).resolve().parent.parent / "data"
 SAMPLE_DUMP = _DATA / "sample-jawiki-pages-articles.xml"
@@ -105,14 +109,19 @@ def augment_manifest(source: Source, table: EntityTable, config: AugmentConfig, 
     site = SiteInfo.from_dict(source.wiki) if source.wiki else table.site
     cleaning = table.meta.get("parameters")
     manifest = Manifest(
-        kind="augmented", inputs=source.inputs + [{"kind": "entities", "path": table.path.name,
-                                                     "size": table.path.stat().st_size}],
+        kind="augmented", inputs=source.inputs + [_entities_input(table.path)],
         parameters={"prob": config.prob, "strategy": config.strategy, "seed": config.seed,
                     "shard_size": source.shard_size if source.kind != "documents" else None,
                     "entity_table": cleaning},
         schema=AUGMENTED.to_string(), extra={"wiki": source.wiki or table.wiki},
     )
     return manifest, site
+
+
+def _entities_input(path: Path) -> dict:
+    from leia.integrity import file_identity
+
+    return {"kind": "entities", "path": path.name, **file_identity(path)}
 
 
 def _augment(
@@ -241,18 +250,29 @@ def run(
                               "(pip install -e . there), or give a dump with --dump")
         dump, langlinks = SAMPLE_DUMP, SAMPLE_LANGLINKS
     out = Path(output)
-    out.mkdir(parents=True, exist_ok=True)
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"{out}: exists and is not a folder; give a folder for the three outputs")
+    created = not out.exists()
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise write_error(out, e) from None
     paths = {"documents": out / "documents", "entities": out / "entities.duckdb", "augmented": out / "augmented"}
-    extract(dump, paths["documents"], workers=workers, overwrite=overwrite, progress=progress,
-            skip_disambiguation=skip_disambiguation, drop_navigation_sections=drop_navigation_sections,
-            variant=variant)
-    if overwrite or not paths["entities"].exists():
-        build_entities(paths["entities"], dump=dump, langlinks=langlinks, wikidata=wikidata, overwrite=overwrite,
-                       progress=progress)
-    else:
-        _check_entity_inputs(paths["entities"], dump=dump, langlinks=langlinks, wikidata=wikidata)
-    augment(paths["documents"], paths["entities"], paths["augmented"], prob=prob, strategy=strategy, seed=seed,
-            workers=workers, overwrite=overwrite, progress=progress)
+    try:
+        extract(dump, paths["documents"], workers=workers, overwrite=overwrite, progress=progress,
+                skip_disambiguation=skip_disambiguation, drop_navigation_sections=drop_navigation_sections,
+                variant=variant)
+        if overwrite or not paths["entities"].exists():
+            build_entities(paths["entities"], dump=dump, langlinks=langlinks, wikidata=wikidata,
+                           overwrite=overwrite, progress=progress)
+        else:
+            _check_entity_inputs(paths["entities"], dump=dump, langlinks=langlinks, wikidata=wikidata)
+        augment(paths["documents"], paths["entities"], paths["augmented"], prob=prob, strategy=strategy,
+                seed=seed, workers=workers, overwrite=overwrite, progress=progress)
+    except BaseException:
+        if created and out.is_dir() and not any(out.iterdir()):
+            out.rmdir()
+        raise
     return paths
 
 
@@ -261,15 +281,18 @@ def _check_entity_inputs(path: Path, **files: str | os.PathLike | None) -> None:
     import json
 
     from leia.entities import _file_input
-    from leia.errors import OutputError
 
-    wanted = sorted((i["kind"], i["path"], i["size"]) for i in
-                    (_file_input(f, kind) for kind, f in files.items() if f is not None))
-    recorded = sorted((i.get("kind"), i.get("path"), i.get("size"))
-                      for i in json.loads(EntityTable(path).meta.get("inputs", "[]")))
-    if wanted != recorded:
+    from leia.integrity import identity_change
+
+    wanted = {(i["kind"], i["path"]): i for i in (_file_input(f, kind) for kind, f in files.items() if f is not None)}
+    recorded = {(i.get("kind"), i.get("path")): i for i in json.loads(EntityTable(path).meta.get("inputs", "[]"))}
+    if set(wanted) != set(recorded):
         raise OutputError(f"{path}: an entity table built from other inputs; choose another folder or pass "
                           "--overwrite")
+    for key, now in wanted.items():
+        change = identity_change(recorded[key], now)
+        if change:
+            raise OutputError(f"{path}: built from another {key[1]} ({change}); pass --overwrite to rebuild it")
 
 
 def stats(folder: str | os.PathLike) -> dict:
@@ -278,6 +301,7 @@ def stats(folder: str | os.PathLike) -> dict:
     import pyarrow.compute as pc
 
     manifest = read_manifest(folder, "augmented")
+    _warn_incomplete(folder, manifest)
     by_source: Counter = Counter()
     docs = mentions = spans = 0
     for rb in iter_record_batches(folder, "augmented"):
@@ -294,7 +318,14 @@ def stats(folder: str | os.PathLike) -> dict:
         "coverage_by_source": {k: v / mentions for k, v in sorted(by_source.items())} if mentions else {},
         "mentions_by_source": dict(sorted(by_source.items())),
         "parameters": manifest.parameters,
+        "complete": manifest.complete,
     }
+
+
+def _warn_incomplete(folder: str | os.PathLike, manifest: Manifest) -> None:
+    if not manifest.complete:
+        log.warning("%s: the run that writes it has not finished (%d shards so far); these figures cover the "
+                    "finished shards only", folder, len(manifest.shards))
 
 
 def _value_counts(array: pa.Array) -> tuple[list, list]:
@@ -308,6 +339,7 @@ def preview(folder: str | os.PathLike, n: int = 3, width: int = 400, color: bool
     """The first ``n`` documents of an augmented folder, each cut to ``width`` characters, with the spans
     highlighted (ANSI colours when ``color``)."""
     open_, close = ("\x1b[1;36m", "\x1b[0m") if color else ("", "")
+    _warn_incomplete(folder, read_manifest(folder, "augmented"))
     shown = 0
     for rb in iter_record_batches(folder, "augmented"):
         for title, text in zip(rb.column("title").to_pylist(), rb.column("text").to_pylist()):

@@ -1,22 +1,32 @@
 """Running a step over an ordered stream of work batches: pure per-batch work in worker processes, all
 writing in the parent, one shard file per shard index, the manifest updated as each shard completes, and
-finished shards skipped on a rerun."""
+finished shards skipped on a rerun.
+
+A worker that dies (the out-of-memory killer, a ``kill -9``) fails the run with :class:`~leia.errors.WorkerError`
+naming the shard; Ctrl-C or SIGTERM stops it at once: workers ignore SIGINT, and the parent kills them instead
+of waiting for them. Either way the finished shards are kept for the rerun that resumes.
+"""
 
 from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import signal
 import sys
 from collections import Counter, deque
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 import pyarrow as pa
 
-from leia.shards import Manifest, ShardWriter, shard_name
+from leia.errors import WorkerError
+from leia.shards import Manifest, ShardWriter, finish_output, remove_temporaries, shard_name
 
-__all__ = ["Batch", "run_shards", "run_whole_shards"]
+__all__ = ["Batch", "run_shards", "run_whole_shards", "WorkerPool", "imap_ordered", "stop_on_sigterm"]
 
 # A worker's answer for one batch: the rows (or a record batch) to write and what it counted.
 WorkResult = tuple["pa.RecordBatch | list[dict]", dict]
@@ -33,7 +43,7 @@ class Batch:
     progress: int = 0
 
 
-_WORK: Callable[[Any], WorkResult] | None = None
+_WORK: Callable[[Any], Any] | None = None
 
 
 def _die_with_parent() -> None:
@@ -41,7 +51,6 @@ def _die_with_parent() -> None:
     behind to write into the folder a rerun is resuming."""
     if sys.platform.startswith("linux"):
         import ctypes
-        import signal
 
         try:
             ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
@@ -49,19 +58,138 @@ def _die_with_parent() -> None:
             pass
 
 
-def _init_worker(work: Callable[[Any], WorkResult]) -> None:
+def _init_worker(work: Callable[[Any], Any]) -> None:
+    """A worker leaves Ctrl-C to the parent (which stops it) and dies with the parent."""
     global _WORK
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent()
     _WORK = work
 
 
-def _call(payload: Any) -> WorkResult:
+def _call(payload: Any) -> Any:
     assert _WORK is not None
     return _WORK(payload)
 
 
 def _context() -> mp.context.BaseContext:
     return mp.get_context("fork") if sys.platform.startswith("linux") else mp.get_context("spawn")
+
+
+class WorkerPool:
+    """``workers`` processes applying ``work`` (forked where possible, so it may close over read-only state).
+
+    Unlike ``multiprocessing.Pool`` a lost worker is reported (:meth:`result` raises WorkerError naming the
+    shard) instead of leaving its task waiting forever; leaving the pool on an exception (Ctrl-C included)
+    kills the workers rather than waiting for them."""
+
+    def __init__(self, work: Callable[[Any], Any], workers: int, unit: str = "shard"):
+        self._executor = ProcessPoolExecutor(workers, mp_context=_context(), initializer=_init_worker,
+                                             initargs=(work,))
+        self._shards: dict[Future, int] = {}
+        self.unit = unit
+
+    def submit(self, payload: Any, shard: int) -> Future:
+        """Start work on ``payload``, part of shard ``shard``; WorkerError when a worker has died meanwhile."""
+        try:
+            future = self._executor.submit(_call, payload)
+        except BrokenProcessPool:
+            raise self._lost(self._first_lost()) from None
+        self._shards[future] = shard
+        return future
+
+    def result(self, future: Future) -> Any:
+        """The answer of ``future``; WorkerError naming its shard when its worker died."""
+        try:
+            result = future.result()
+        except BrokenProcessPool:
+            raise self._lost(self._shards.get(future)) from None
+        self._shards.pop(future, None)
+        return result
+
+    def _first_lost(self) -> int | None:
+        for future, shard in self._shards.items():  # in the order they were submitted
+            if future.done() and isinstance(future.exception(), BrokenProcessPool):
+                return shard
+        return None
+
+    def _lost(self, shard: int | None) -> WorkerError:
+        where = f" while {self.unit} {shard} was being worked on" if shard is not None else ""
+        kept = "finished shards are kept: " if self.unit == "shard" else ""
+        return WorkerError(f"a worker process died (killed by the system: out of memory?){where}; {kept}rerun "
+                           "the same command" + (" to resume" if kept else ""))
+
+    def kill(self) -> None:
+        """Stop at once: cancel what has not started and kill the workers, without waiting on them."""
+        processes = list((getattr(self._executor, "_processes", None) or {}).values())
+        with _no_interrupts():  # a second Ctrl-C must not leave workers behind
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            _kill(processes)
+
+    def __enter__(self) -> "WorkerPool":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self._executor.shutdown(wait=True)
+        else:
+            self.kill()
+
+
+def _kill(processes: list) -> None:
+    for process in processes:
+        try:
+            process.kill()
+        except (OSError, ValueError, AttributeError):
+            pass
+    for process in processes:
+        try:
+            process.join(timeout=1)
+        except (OSError, ValueError, AssertionError, AttributeError):
+            pass
+
+
+@contextmanager
+def _no_interrupts() -> Iterator[None]:
+    try:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def imap_ordered(work: Callable[[Any], Any], payloads: Iterable[Any], workers: int, unit: str = "batch"
+                 ) -> Iterator[Any]:
+    """``work`` applied to each payload in ``workers`` processes, the results in order, a few payloads per worker
+    in flight; a worker that dies raises WorkerError naming the ``unit`` (its number, from 0)."""
+    with WorkerPool(work, workers, unit) as pool:
+        pending: deque = deque()
+        for number, payload in enumerate(payloads):
+            pending.append(pool.submit(payload, number))
+            if len(pending) >= 4 * workers:
+                yield pool.result(pending.popleft())
+        while pending:
+            yield pool.result(pending.popleft())
+
+
+@contextmanager
+def stop_on_sigterm() -> Iterator[None]:
+    """Within the block SIGTERM stops the run as Ctrl-C does (KeyboardInterrupt in the main thread)."""
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 class _ShardSink:
@@ -90,10 +218,11 @@ class _ShardSink:
         a run killed in between resumes (a listed shard whose file is absent is simply redone)."""
         if self.writer is None:
             return
+        self.writer.close(publish=False)
         entry = self.writer.entry(self.index, self.counters)
         self.manifest.add_shard(entry)
         self.manifest.save(self.out)
-        self.writer.close()
+        self.writer.publish()
         if self.on_shard:
             self.on_shard(entry)
         self.writer = None
@@ -132,20 +261,19 @@ def run_shards(
                 if on_batch:
                     on_batch(batch, result)
         else:
-            ctx = _context()
-            with ctx.Pool(workers, initializer=_init_worker, initargs=(work,)) as pool:
+            with WorkerPool(work, workers) as pool:
                 pending: deque = deque()
                 window = 4 * workers
 
                 def drain_one() -> None:
-                    batch, handle = pending.popleft()
-                    result = handle.get()
+                    batch, future = pending.popleft()
+                    result = pool.result(future)
                     sink.add(batch.shard, result, batch.counters)
                     if on_batch:
                         on_batch(batch, result)
 
                 for batch in batches:
-                    pending.append((batch, pool.apply_async(_call, (batch.payload,))))
+                    pending.append((batch, pool.submit(batch.payload, batch.shard)))
                     if len(pending) >= window:
                         drain_one()
                 while pending:
@@ -153,24 +281,19 @@ def run_shards(
         sink.finish()
     except BaseException:
         sink.abort()
+        finish_output(out, failed=True)
         raise
-    manifest.complete = True
-    manifest.save(Path(out))
+    return _complete(out, manifest)
+
+
+def _complete(out: Path, manifest: Manifest) -> Manifest:
+    """Mark the run complete in its manifest and end it."""
+    try:
+        manifest.complete = True
+        manifest.save(Path(out))
+    finally:
+        finish_output(out)
     return manifest
-
-
-_SHARD_TASK: Callable[[int], tuple[dict, str]] | None = None
-
-
-def _init_shard_worker(task: Callable[[int], tuple[dict, str]]) -> None:
-    global _SHARD_TASK
-    _die_with_parent()
-    _SHARD_TASK = task
-
-
-def _call_shard(index: int) -> tuple[dict, str]:
-    assert _SHARD_TASK is not None
-    return _SHARD_TASK(index)
 
 
 class _WholeShard:
@@ -183,7 +306,7 @@ class _WholeShard:
     def __call__(self, index: int) -> tuple[dict, str]:
         # A temporary name of this process's own: a worker left running by a killed run never shares a file
         # with the run that resumes it.
-        writer = ShardWriter(self.out / shard_name(index), self.schema, tag=str(os.getpid()))
+        writer = ShardWriter(self.out / shard_name(index), self.schema)
         counters: Counter = Counter()
         try:
             for batch in self.batches_of(index):
@@ -222,13 +345,20 @@ def run_whole_shards(
         if on_shard:
             on_shard(entry)
 
-    if workers <= 1:
-        for index in shards:
-            publish(*task(index))
-    else:
-        with _context().Pool(workers, initializer=_init_shard_worker, initargs=(task,)) as pool:
-            for entry, tmp in pool.imap_unordered(_call_shard, list(shards)):
-                publish(entry, tmp)
-    manifest.complete = True
-    manifest.save(Path(out))
-    return manifest
+    try:
+        if workers <= 1:
+            for index in shards:
+                publish(*task(index))
+        else:
+            with WorkerPool(task, workers) as pool:
+                running = {pool.submit(index, index): index for index in shards}
+                while running:
+                    finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                    for future in sorted(finished, key=lambda f: running[f]):
+                        running.pop(future)
+                        publish(*pool.result(future))
+    except BaseException:
+        remove_temporaries(Path(out))  # those of workers that were stopped or died
+        finish_output(out, failed=True)
+        raise
+    return _complete(out, manifest)

@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Container, Sequence
 
 from leia.errors import ConfigError, InputError
-from leia.shards import Manifest, open_output, read_manifest
+from leia.outputs import temp_name
+from leia.shards import Manifest, check_shard, finish_output, open_output, read_manifest
 
-__all__ = ["Part", "Skip", "merge_manifests", "adopt_shards", "SPLIT_KEY"]
+__all__ = ["Part", "Skip", "merge_manifests", "adopt_shards", "check_shards", "SPLIT_KEY"]
 
 # The manifest key naming the part a folder holds; absent from a whole run's manifest.
 SPLIT_KEY = "split"
@@ -71,7 +72,7 @@ def _run_key(manifest: Manifest) -> tuple:
 
 
 def _place(source: Path, target: Path, move: bool) -> None:
-    tmp = target.with_name(target.name + ".tmp")
+    tmp = target.with_name(temp_name(target.name))
     tmp.unlink(missing_ok=True)
     if move:
         os.replace(source, target)
@@ -83,15 +84,25 @@ def _place(source: Path, target: Path, move: bool) -> None:
     os.replace(tmp, target)
 
 
-def adopt_shards(part_folder: Path, manifest: Manifest, into: Path, *, move: bool = False) -> None:
+def check_shards(folder: str | os.PathLike, manifest: Manifest) -> None:
+    """InputError naming the first listed shard of ``folder`` whose file is missing, truncated or replaced."""
+    for shard in manifest.shards:
+        problem = check_shard(Path(folder), shard)
+        if problem:
+            raise InputError(f"{folder}: shard {shard['file']} {problem}; rerun that part to redo it")
+
+
+def adopt_shards(part_folder: Path, manifest: Manifest, into: Path, *, move: bool = False,
+                 verify: bool = True) -> None:
     """Bring the finished shards of ``part_folder`` (files and manifest entries) into folder ``into`` whose
-    manifest is ``manifest``; hard links (or copies) unless ``move``. Saves ``manifest``."""
+    manifest is ``manifest``; hard links (or copies) unless ``move``. Saves ``manifest``. Each shard is
+    checked against its checksum first unless ``verify`` is False (the caller checked them)."""
     part = read_manifest(part_folder, manifest.kind)
+    if verify:
+        check_shards(part_folder, part)
     known = {s["index"] for s in manifest.shards}
     for shard in part.shards:
         source = Path(part_folder) / shard["file"]
-        if not source.is_file():
-            raise InputError(f"{part_folder}: shard {shard['file']} listed in the manifest is missing")
         _place(source, Path(into) / shard["file"], move)
         if shard["index"] not in known:
             manifest.add_shard(shard)
@@ -130,6 +141,7 @@ def merge_manifests(parts: Sequence[str | os.PathLike], output: str | os.PathLik
         stray = [s["index"] for s in m.shards if s["index"] not in part]
         if stray:
             raise InputError(f"{folder}: holds shards {stray} that belong to other parts")
+        check_shards(folder, m)
         seen[part.shard_index] = Path(folder)
     assert num is not None
     missing = sorted(set(range(num)) - set(seen))
@@ -140,9 +152,14 @@ def merge_manifests(parts: Sequence[str | os.PathLike], output: str | os.PathLik
     if any(Path(p).resolve() == Path(output).resolve() for p in parts):
         raise ConfigError(f"{output}: the merged folder must not be one of the parts")
     out, merged = open_output(output, merged, overwrite=overwrite)
-    merged.shards = []
-    for index in sorted(seen):
-        adopt_shards(seen[index], merged, out, move=move)
-    merged.complete = True
-    merged.save(out)
+    try:
+        merged.shards = []
+        for index in sorted(seen):
+            adopt_shards(seen[index], merged, out, move=move, verify=False)
+        merged.complete = True
+        merged.save(out)
+    except BaseException:
+        finish_output(out, failed=True)
+        raise
+    finish_output(out)
     return merged

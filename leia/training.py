@@ -18,9 +18,9 @@ from typing import Any, Iterator, Mapping, NamedTuple, Sequence
 import numpy as np
 import pyarrow as pa
 
-from leia.errors import ConfigError, InputError, require
+from leia.errors import ConfigError, require
 from leia.schemas import MARKER_CLOSE, MARKER_OPEN
-from leia.shards import read_manifest
+from leia.shards import shard_paths
 from leia.spans import STRATEGIES, draw_mask, insert_spans, strip_spans
 
 torch = require("torch", "train")
@@ -475,9 +475,5 @@ class PackedDataset(torch.utils.data.IterableDataset):
 
 
 def _read_shard_list(folder: Path) -> tuple[list[Path], dict]:
-    manifest = read_manifest(folder, "augmented")
-    shards = [folder / entry["file"] for entry in manifest.shards]
-    absent = [str(p) for p in shards if not p.is_file()]
-    if absent:
-        raise InputError(f"{folder}: the manifest lists shards that are not there: {', '.join(absent)}")
+    shards, manifest = shard_paths(folder, "augmented")  # each checked against its size and checksum
     return shards, dict(manifest.parameters)

@@ -40,8 +40,8 @@ def test_run_without_arguments(sample_run):
     lines = out.splitlines()
     assert lines[:3] == ["documents:      leia-output/documents", "entity table:   leia-output/entities.duckdb",
                          "augmented:      leia-output/augmented"]
-    assert sorted(p.name for p in (sample_run / "leia-output").iterdir()) == ["augmented", "documents",
-                                                                             "entities.duckdb"]
+    visible = sorted(p.name for p in (sample_run / "leia-output").iterdir() if not p.name.startswith("."))
+    assert visible == ["augmented", "documents", "entities.duckdb"]
     assert [line for line in lines if line.startswith("== ")] == ["== 東京 ==", "== 富士山 ==", "== 寿司 =="]
     assert any("<translate>" in line and "</translate>" in line for line in lines)
     assert "\x1b[" not in out
@@ -175,7 +175,7 @@ def test_extract_truncated_dump_keeps_only_finished_shards(tmp_path, capsys, jaw
     manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
     assert manifest["complete"] is False
     finished = {s["file"] for s in manifest["shards"]}
-    assert {p.name for p in out.iterdir()} == finished | {MANIFEST}
+    assert {p.name for p in out.iterdir()} == finished | {MANIFEST, "README.md"}
     assert len(finished) >= 1
     assert sum(s["rows"] for s in manifest["shards"]) == 10 * len(finished)
 

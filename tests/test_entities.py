@@ -15,6 +15,7 @@ import pytest
 from conftest import SAMPLE_DUMP, SAMPLE_LANGLINKS, SAMPLE_WIKIDATA
 from leia.entities import Cleaning, EntityTable, build_entities, clean_english, resolve_redirects
 from leia.errors import ConfigError, InputError, OutputError
+from leia.integrity import file_identity
 from leia.wiki.dump import DumpReader
 
 # data/README.md, "Pages": title -> (English, + Wikidata); None for the empty answers.
@@ -188,8 +189,8 @@ def test_meta_records_inputs_and_parameters(sample_build):
     finally:
         con.close()
     assert json.loads(meta["inputs"]) == [
-        {"kind": "dump", "path": SAMPLE_DUMP.name, "size": SAMPLE_DUMP.stat().st_size, "dbname": "jawiki"},
-        {"kind": "langlinks", "path": SAMPLE_LANGLINKS.name, "size": SAMPLE_LANGLINKS.stat().st_size},
+        {"kind": "dump", "path": SAMPLE_DUMP.name, **file_identity(SAMPLE_DUMP), "dbname": "jawiki"},
+        {"kind": "langlinks", "path": SAMPLE_LANGLINKS.name, **file_identity(SAMPLE_LANGLINKS)},
     ]
     assert json.loads(meta["parameters"]) == {
         "lang": "en", "harvest": True,

@@ -17,7 +17,7 @@ import leia
 from leia.engines.ray import _BlockUnit, _ExtractJob
 from leia.errors import InputError
 from leia.extraction import extract_manifest
-from leia.shards import open_output, read_manifest
+from leia.shards import finish_output, open_output, read_manifest
 from leia.split import adopt_shards
 from leia.wiki.dump import DumpReader, open_binary
 from leia.wiki.multistream import (
@@ -221,6 +221,7 @@ def run_units(dump: Path, out: Path, blocks: DumpBlocks, units: int, shard_size:
         adopt_shards(folder, manifest, out, move=True)
     manifest.complete = True
     manifest.save(out)
+    finish_output(out)
     return reads
 
 

@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import leia
+from leia.integrity import file_identity
 from leia.augmenter import AugmentConfig, augment_batch
 from leia.entities import EntityTable, build_entities
 from leia.errors import ConfigError, InputError, OutputError
@@ -94,7 +95,7 @@ def test_jsonl_corpus_with_anchors(dev, tmp_path):
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
     manifest = leia.augment(path, dev["entities"], tmp_path / "out", shard_size=10, seed=3, progress=False)
     assert _texts(tmp_path / "out") == _texts(dev["reference"])
-    assert manifest.inputs[0] == {"kind": "corpus", "path": "corpus.jsonl", "size": path.stat().st_size}
+    assert manifest.inputs[0] == {"kind": "corpus", "path": "corpus.jsonl", **file_identity(path)}
 
 
 def test_jsonl_corpus_text_only(dev, tmp_path):
@@ -272,7 +273,7 @@ def test_resume_redoes_a_listed_shard_whose_file_is_missing(dev, tmp_path):
     (out / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
     for name in ["shard-00005.arrow", "shard-00006.arrow", "shard-00009.arrow", "shard-00010.arrow"]:
         (out / name).unlink()
-    (out / "shard-00006.arrow.tmp").write_bytes(b"half")
+    (out / ".shard-00006.arrow.tmp-99999").write_bytes(b"half")
     leia.augment(dev["documents"], dev["entities"], out, shard_size=10, seed=3, progress=False)
     assert _files(out) == _files(dev["reference"])
 

@@ -14,6 +14,7 @@ torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
 from leia.schemas import AUGMENTED  # noqa: E402
+from leia.shards import Manifest, ShardWriter  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCUMENTS = json.loads((Path(__file__).parent / "fixtures" / "training_augmented.json").read_text(encoding="utf-8"))
@@ -29,12 +30,15 @@ def load_pipeline():
 def test_train_leia_runs_and_saves_the_model(tmp_path, capsys, tokenizer_path):
     data = tmp_path / "augmented"
     data.mkdir()
-    with pa.OSFile(str(data / "shard-00000.arrow"), "wb") as sink, pa.ipc.new_stream(sink, AUGMENTED) as writer:
-        writer.write_batch(pa.RecordBatch.from_pylist(DOCUMENTS[:3], schema=AUGMENTED))
-        writer.write_batch(pa.RecordBatch.from_pylist(DOCUMENTS[3:], schema=AUGMENTED))
+    writer = ShardWriter(data / "shard-00000.arrow", AUGMENTED)
+    writer.write_batch(pa.RecordBatch.from_pylist(DOCUMENTS[:3], schema=AUGMENTED))
+    writer.write_batch(pa.RecordBatch.from_pylist(DOCUMENTS[3:], schema=AUGMENTED))
+    writer.close()
     parameters = {"strategy": "right", "prob": 0.5, "seed": 0}
-    manifest = {"kind": "augmented", "shards": [{"index": 0, "file": "shard-00000.arrow", "counters": {}}], "parameters": parameters}
-    (data / "manifest.json").write_text(json.dumps(manifest))
+    manifest = Manifest(kind="augmented", inputs=[], parameters=parameters, schema=AUGMENTED.to_string(),
+                        complete=True)
+    manifest.add_shard(writer.entry(0, {}))
+    manifest.save(data)
     out = tmp_path / "run"
 
     status = load_pipeline().main([

@@ -3,14 +3,18 @@ holds something (resume the same run, refuse another run's shards, clear them on
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 
 import pyarrow as pa
 import pytest
 
 from leia.errors import InputError, OutputError
 from leia.schemas import DOCUMENTS
+from leia.outputs import LOCK
 from leia.shards import (
+    CARD,
     MANIFEST,
     Manifest,
     ShardWriter,
@@ -37,8 +41,13 @@ def _write_shard(folder, manifest: Manifest, index: int, rows: list[dict], count
     writer = ShardWriter(folder / shard_name(index), DOCUMENTS)
     writer.write_rows(rows)
     writer.close()
-    manifest.shards.append({"index": index, "file": shard_name(index), "rows": writer.rows, "counters": counters})
+    manifest.add_shard(writer.entry(index, counters))
     manifest.save(folder)
+
+
+def _names(folder) -> list[str]:
+    """What a reader of the folder sees: every file but the lock."""
+    return sorted(p.name for p in folder.iterdir() if p.name != LOCK)
 
 
 def test_shard_name():
@@ -52,10 +61,15 @@ def test_writer_publishes_on_close(tmp_path):
     writer.write_rows(_rows(0, 3))
     writer.write_rows([])
     assert not path.exists()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["shard-00000.arrow.tmp"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f".shard-00000.arrow.tmp-{os.getpid()}"]
     writer.close()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["shard-00000.arrow"]
     assert writer.rows == 3
+    assert writer.size == path.stat().st_size
+    assert writer.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert writer.entry(0, {"documents": 3}) == {"index": 0, "file": "shard-00000.arrow", "rows": 3,
+                                                 "size": writer.size, "sha256": writer.sha256,
+                                                 "counters": {"documents": 3}}
     with pa.OSFile(str(path), "rb") as f:
         table = pa.ipc.open_stream(f).read_all()
     assert table.schema.equals(DOCUMENTS)
@@ -71,7 +85,7 @@ def test_writer_abort_leaves_nothing(tmp_path):
 
 def test_open_output_fresh(tmp_path):
     out, manifest = open_output(tmp_path / "new" / "docs", _manifest())
-    assert out.is_dir() and list(out.iterdir()) == []
+    assert out.is_dir() and _names(out) == []
     assert manifest.shards == [] and not manifest.complete
 
 
@@ -87,13 +101,14 @@ def test_resume_keeps_finished_shards_and_drops_temporaries(tmp_path):
     out, first = open_output(tmp_path, first)
     _write_shard(out, first, 0, _rows(0, 2), {"documents": 2, "anchors": 2})
     _write_shard(out, first, 1, _rows(2, 2), {"documents": 2, "anchors": 2})
-    (out / "shard-00002.arrow.tmp").write_bytes(b"half a shard")
+    (out / ".shard-00002.arrow.tmp-123").write_bytes(b"half a shard")
+    (out / f".{MANIFEST}.tmp-123").write_bytes(b"{")
     before = (out / shard_name(0)).read_bytes()
 
     _, resumed = open_output(tmp_path, _manifest())
     assert [s["index"] for s in resumed.shards] == [0, 1]
     assert resumed.counters == {"anchors": 4, "documents": 4}
-    assert sorted(p.name for p in out.iterdir()) == [MANIFEST, shard_name(0), shard_name(1)]
+    assert _names(out) == [CARD, MANIFEST, shard_name(0), shard_name(1)]
     assert (out / shard_name(0)).read_bytes() == before
 
 
@@ -125,32 +140,34 @@ def test_overwrite_clears_another_run(tmp_path):
     _write_shard(out, manifest, 1, _rows(2, 2), {"documents": 2})
     _, fresh = open_output(tmp_path, _manifest(converter="2"), overwrite=True)
     assert fresh.shards == []
-    assert list(out.iterdir()) == []
+    assert _names(out) == [CARD, MANIFEST]
+    assert read_manifest(out).parameters == {"shard_size": 2, "converter": "2"}
+    assert read_manifest(out).shards == []
 
 
 def test_overwrite_of_the_same_run_starts_afresh(tmp_path):
     out, manifest = open_output(tmp_path, _manifest())
     _write_shard(out, manifest, 0, _rows(0, 2), {"documents": 2})
     _, fresh = open_output(tmp_path, _manifest(), overwrite=True)
-    assert fresh.shards == [] and list(out.iterdir()) == []
+    assert fresh.shards == [] and _names(out) == [CARD, MANIFEST]
 
 
 def test_shards_without_manifest_are_refused(tmp_path):
     writer = ShardWriter(tmp_path / shard_name(0), DOCUMENTS)
     writer.write_rows(_rows(0, 1))
     writer.close()
-    with pytest.raises(OutputError, match="without a manifest"):
-        open_output(tmp_path, _manifest())
-    assert (tmp_path / shard_name(0)).is_file()
-    open_output(tmp_path, _manifest(), overwrite=True)
-    assert list(tmp_path.iterdir()) == []
+    for overwrite in (False, True):  # not leia's to remove: no manifest lists it
+        with pytest.raises(OutputError, match="without a manifest"):
+            open_output(tmp_path, _manifest(), overwrite=overwrite)
+        assert _names(tmp_path) == [shard_name(0)]
 
 
 def test_unreadable_manifest_is_refused(tmp_path):
     (tmp_path / MANIFEST).write_text("{not json", encoding="utf-8")
-    with pytest.raises(OutputError, match="unreadable manifest"):
-        open_output(tmp_path, _manifest())
-    assert (tmp_path / MANIFEST).read_text(encoding="utf-8") == "{not json"
+    for overwrite in (False, True):
+        with pytest.raises(OutputError, match="unreadable manifest"):
+            open_output(tmp_path, _manifest(), overwrite=overwrite)
+        assert (tmp_path / MANIFEST).read_text(encoding="utf-8") == "{not json"
 
 
 def test_manifest_counters_sum_the_shards(tmp_path):

@@ -17,6 +17,7 @@ transformers = pytest.importorskip("transformers")
 
 from leia.errors import ConfigError, InputError  # noqa: E402
 from leia.schemas import AUGMENTED  # noqa: E402
+from leia.shards import Manifest, ShardWriter, shard_name  # noqa: E402
 from leia.spans import draw_mask, strip_spans  # noqa: E402
 from leia.training import (  # noqa: E402
     LeiaDataCollator,
@@ -64,16 +65,15 @@ def tiny_llama(vocab_size: int, tied: bool):
 def write_shards(folder: Path, layout: list[list[list[dict]]], strategy: str = "right") -> Path:
     """One shard per outer item, one record batch per inner list."""
     folder.mkdir(parents=True, exist_ok=True)
-    names = []
+    manifest = Manifest(kind="augmented", inputs=[], parameters={"strategy": strategy, "prob": 0.5, "seed": 0},
+                        schema=AUGMENTED.to_string(), complete=True)
     for s, batches in enumerate(layout):
-        name = f"shard-{s:05d}.arrow"
-        with pa.OSFile(str(folder / name), "wb") as sink, pa.ipc.new_stream(sink, AUGMENTED) as writer:
-            for rows in batches:
-                writer.write_batch(pa.RecordBatch.from_pylist(rows, schema=AUGMENTED))
-        names.append(name)
-    manifest = {"kind": "augmented", "shards": [{"index": i, "file": n, "counters": {}} for i, n in enumerate(names)],
-                "parameters": {"strategy": strategy, "prob": 0.5, "seed": 0}}
-    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+        writer = ShardWriter(folder / shard_name(s), AUGMENTED)
+        for rows in batches:
+            writer.write_batch(pa.RecordBatch.from_pylist(rows, schema=AUGMENTED))
+        writer.close()
+        manifest.add_shard(writer.entry(s, {}))
+    manifest.save(folder)
     return folder
 
 

@@ -30,7 +30,7 @@ from leia.augmenter import AugmentConfig
 from leia.entities import EntityTable
 from leia.errors import LeiaError, require
 from leia.extraction import ExtractOptions
-from leia.shards import Manifest, open_output, read_manifest
+from leia.shards import Manifest, finish_output, open_output, read_manifest
 from leia.split import Part, adopt_shards
 
 if TYPE_CHECKING:
@@ -172,6 +172,7 @@ def _run(job: Any, manifest: Manifest, output: str | os.PathLike, *, names: pa.T
     if overwrite:
         shutil.rmtree(scratch, ignore_errors=True)
     done = frozenset(s["index"] for s in manifest.shards)
+    failed = True
     try:
         n = workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
         units = job.units(n, done)
@@ -189,12 +190,14 @@ def _run(job: Any, manifest: Manifest, output: str | os.PathLike, *, names: pa.T
                     adopt_shards(Path(folder), manifest, out, move=True)
                     shutil.rmtree(folder)
                     bar.update(1)
+        shutil.rmtree(scratch, ignore_errors=True)
+        manifest.complete = True
+        manifest.save(out)
+        failed = False
     finally:
         if started:
             ray.shutdown()
-    shutil.rmtree(scratch, ignore_errors=True)
-    manifest.complete = True
-    manifest.save(out)
+        finish_output(out, failed=failed)
     return manifest
 
 

@@ -86,7 +86,7 @@ class _FastBz2(io.RawIOBase):
                 n = self.file.readinto(buffer)
                 self.position += n
                 return n
-            except RuntimeError:
+            except (RuntimeError, ValueError):  # indexed_bzip2 raises either on a damaged block
                 self._consumed = os.path.getsize(self.path)
                 self.file.close()
                 self.fallback = bz2.open(self.path, "rb")
@@ -108,11 +108,10 @@ def open_binary(path: str | os.PathLike, threads: int = 1) -> tuple[BinaryIO, "_
     """Open a possibly compressed file by its magic bytes; returns (decompressed stream, an object whose
     ``consumed`` is the compressed bytes read so far). bz2 (multistream too) is decoded with
     ``threads`` threads when indexed_bzip2 is installed."""
+    from leia.integrity import regular_file
+
     path = os.fspath(path)
-    if not os.path.exists(path):
-        raise InputError(f"{path}: no such file")
-    if os.path.isdir(path):
-        raise InputError(f"{path}: is a folder, expected a file")
+    regular_file(path)
     with open(path, "rb") as f:
         magic = f.read(3)
     if magic == b"BZh":
@@ -219,7 +218,10 @@ class DumpReader:
         for child in elem:
             if _local(child.tag) == "namespaces":
                 for ns in child:
-                    key = int(ns.get("key", "0"))
+                    try:
+                        key = _number(ns.get("key", "0"), "<namespace key>", -2**31, 2**31)
+                    except ValueError as e:
+                        raise InputError(f"{self.path}: <siteinfo>: {e}") from None
                     namespaces[key] = ns.text or ""
                     if ns.get("case"):
                         namespace_case[key] = ns.get("case", "")
@@ -235,7 +237,10 @@ class DumpReader:
     def _page(self, elem: ET.Element) -> Page:
         if self.siteinfo is None:
             raise self._fail("a <page> before any <siteinfo>")
-        return _page_from_element(elem)
+        try:
+            return _page_from_element(elem)
+        except ValueError as e:
+            raise InputError(f"{self.path}: page {self.pages_read + 1}: {e}") from None
 
     def raw_pages(self) -> Iterator[RawPage]:
         """The pages as XML fragments, cut out of the decompressed stream without parsing them; each is
@@ -297,6 +302,8 @@ class RawPage(NamedTuple):
             return _page_from_element(ET.fromstring(self.xml))
         except ET.ParseError as e:
             raise InputError(f"{dump}: malformed XML in page {self.number} ({e})") from None
+        except ValueError as e:
+            raise InputError(f"{dump}: page {self.number}: {e}") from None
 
 
 def _page_from_element(elem: ET.Element) -> Page:
@@ -311,9 +318,9 @@ def _page_from_element(elem: ET.Element) -> Page:
         if tag == "title":
             title = child.text or ""
         elif tag == "ns":
-            ns = int(child.text or 0)
+            ns = _number(child.text, "<ns>", -2**31, 2**31)
         elif tag == "id":
-            page_id = int(child.text or 0)
+            page_id = _number(child.text, "<id>", 0, 2**63)
         elif tag == "redirect":
             redirect = child.get("title") or ""
         elif tag == "revision":
@@ -324,3 +331,11 @@ def _page_from_element(elem: ET.Element) -> Page:
                 elif ptag == "timestamp":
                     timestamp = part.text
     return Page(id=page_id, ns=ns, title=title, text=text, redirect=redirect, timestamp=timestamp)
+
+
+def _number(text: str | None, what: str, low: int, high: int) -> int:
+    """The whole number an element holds; ValueError naming it when it holds something else."""
+    value = (text or "0").strip()
+    if not re.fullmatch(r"-?\d{1,20}", value) or not low <= int(value) < high:
+        raise ValueError(f"{what} {value[:40]!r} is not a whole number in [{low}, {high})")
+    return int(value)

@@ -92,8 +92,10 @@ class DumpBlocks:
 def dump_blocks(path: str | os.PathLike, block_size: int = 1 << 23) -> DumpBlocks:
     """The blocks of a dump: the streams of a bz2 file (one block when it is a single stream), slices of
     ``block_size`` bytes of an uncompressed one, a single block for anything else (gzip)."""
+    from leia.integrity import regular_file
+
     path = os.fspath(path)
-    size = os.path.getsize(path)
+    size = regular_file(path, "dump").st_size
     with open(path, "rb") as f:
         magic = f.read(3)
     if magic == b"BZh":

@@ -347,6 +347,9 @@ def _langlink_lines(
             rows, ids, langs, titles = _rows_of_bytes(line, start, end, want, lineno, bad, counters)
         if rows == 0 and start < end:
             raise bad.no_rows(lineno)
+        if ids and (max(ids) >= 2**63 or min(ids) < -2**63):
+            wrong = next(i for i in ids if not -2**63 <= i < 2**63)
+            raise InputError(f"{os.fspath(path)}, line {lineno}: ll_from {wrong} is not a page id (beyond 64 bits)")
         counters["rows"] = counters.get("rows", 0) + rows
         counters["kept"] = counters.get("kept", 0) + len(ids)
         yield ids, langs, titles

@@ -82,7 +82,7 @@ def iter_sitelinks(
             try:
                 entity = _loads(line.rstrip(b"\r\n\t ,"))
                 qid = entity["id"] if isinstance(entity, dict) else None
-            except (ValueError, KeyError):
+            except (ValueError, KeyError, RecursionError):  # RecursionError: arrays nested beyond the parser
                 qid = None
             if not isinstance(qid, str):
                 bad += 1

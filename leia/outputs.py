@@ -1,0 +1,305 @@
+"""Writing outputs safely: one run at a time per output, temporary names no reader sees, atomic publication.
+
+Every output (a folder of shards, a DuckDB file) is locked for the life of the run that writes it: an
+exclusive ``flock`` on a hidden lock file (``DIR/.leia.lock``, ``.NAME.lock`` beside a file) holding the
+writer's pid and host, so a second run is refused with a message naming them. The kernel releases the lock
+when the process (and the workers it forked) die, so a killed run never leaves a stale lock behind: the file
+a killed run leaves is taken over by the next run. A run that ends removes its lock file.
+
+Files in the making carry a hidden name unique to the writing process (``.shard-00005.arrow.tmp-PID``):
+globs such as ``shard-*.arrow`` and ``datasets`` never see them, and two processes never share one.
+"""
+
+from __future__ import annotations
+
+import errno
+import glob
+import json
+import logging
+import os
+import re
+import socket
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+from leia.errors import OutputError
+
+__all__ = [
+    "LOCK", "temp_name", "is_temporary", "hold", "release", "held", "write_text_atomic", "write_json_atomic",
+    "write_error", "atomic_duckdb", "fsync_folder",
+]
+
+log = logging.getLogger(__name__)
+
+LOCK = ".leia.lock"
+_TEMP_RE = re.compile(r"^\.(?P<name>.+)\.tmp-(?P<pid>\d+)(?:\.wal)?$")
+
+
+def temp_name(name: str, pid: int | None = None) -> str:
+    """The hidden name a file is written under before it is given ``name``."""
+    return f".{name}.tmp-{os.getpid() if pid is None else pid}"
+
+
+def is_temporary(name: str) -> bool:
+    """True for the names :func:`temp_name` makes (and a DuckDB temporary's write-ahead log)."""
+    return _TEMP_RE.match(name) is not None
+
+
+def write_error(path: Path, e: OSError) -> OutputError:
+    """The one-line error for a write the file system refused."""
+    reason = e.strerror or str(e)
+    if e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG) or "No space left" in str(e):
+        reason = f"no space left on the device ({reason}); free some space and rerun to resume"
+    elif e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        reason = f"not writable ({reason})"
+    return OutputError(f"{path}: cannot write ({reason})")
+
+
+def fsync_folder(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` under a temporary name first, then rename: readers see the old or the new."""
+    path = Path(path)
+    tmp = path.with_name(temp_name(path.name))
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise write_error(path, e) from None
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    write_text_atomic(path, json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n")
+
+
+class _Lock:
+    """An exclusive flock on ``lock_file``, which names the holder (``pid host``)."""
+
+    def __init__(self, output: Path, lock_file: Path):
+        import fcntl
+
+        self.output, self.path, self.count, self.created = output, lock_file, 0, False
+        while True:
+            try:
+                self.fd = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o644)
+            except OSError as e:
+                raise write_error(output, e) from None
+            try:
+                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = _read_holder(self.fd)
+                os.close(self.fd)
+                raise OutputError(f"{output}: another leia run is writing it ({holder}); wait for it to finish, "
+                                  "or stop it and rerun to resume") from None
+            except OSError as e:  # a file system without locks (some network mounts)
+                log.warning("%s: cannot be locked (%s); make sure no other run writes it", output, e.strerror)
+            # The holder removes the file when it is done: a lock taken on a file already removed is no lock.
+            try:
+                if os.fstat(self.fd).st_ino == os.stat(lock_file).st_ino:
+                    break
+            except FileNotFoundError:
+                pass
+            os.close(self.fd)
+        try:
+            os.ftruncate(self.fd, 0)
+            os.pwrite(self.fd, f"{os.getpid()} {socket.gethostname()}\n".encode(), 0)
+        except OSError as e:
+            os.close(self.fd)
+            raise write_error(output, e) from None
+
+    def close(self) -> None:
+        """Remove the lock file, then let go of it (in this order, see the check in ``__init__``)."""
+        try:
+            self.path.unlink()
+        except OSError:
+            pass
+        os.close(self.fd)
+
+
+def _read_holder(fd: int) -> str:
+    try:
+        pid, host = os.pread(fd, 512, 0).decode("utf-8", "replace").split()[:2]
+    except (OSError, ValueError):
+        return "pid and host unknown"
+    return f"pid {pid} on {host}"
+
+
+_HELD: dict[str, _Lock] = {}
+
+
+def _lock_file(output: Path, folder: bool) -> Path:
+    return output / LOCK if folder else output.parent / f".{output.name}.lock"
+
+
+def hold(output: str | os.PathLike, folder: bool = True) -> Path:
+    """Lock ``output`` (a folder, created when missing, or a file) for this process, or raise OutputError
+    naming the run that holds it. Re-entrant: each :func:`hold` is undone by one :func:`release`."""
+    out = Path(output)
+    if folder:
+        if out.exists() and not out.is_dir():
+            raise OutputError(f"{out}: exists and is not a folder")
+        created = not out.exists()
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise write_error(out, e) from None
+    else:
+        if out.is_dir():
+            raise OutputError(f"{out}: is a folder; give the path of the file to write")
+        created = False
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise write_error(out.parent, e) from None
+    key = str(out.resolve())
+    lock = _HELD.get(key)
+    if lock is None:
+        try:
+            lock = _Lock(out, _lock_file(out, folder))
+        except BaseException:
+            if created:  # only when still empty: another run may have made it and be writing it now
+                try:
+                    out.rmdir()
+                except OSError:
+                    pass
+            raise
+        lock.created = created
+        _HELD[key] = lock
+    lock.count += 1
+    return out
+
+
+def release(output: str | os.PathLike, failed: bool = False) -> None:
+    """Undo one :func:`hold`. When the last one ends a failed run in a folder it created, and no shard was
+    finished there, the folder is removed again."""
+    out = Path(output)
+    key = str(out.resolve())
+    lock = _HELD.get(key)
+    if lock is None:
+        return
+    lock.count -= 1
+    if lock.count > 0:
+        return
+    del _HELD[key]
+    if failed and lock.created:
+        _remove_empty(out)
+    lock.close()
+
+
+def _remove_empty(out: Path) -> None:
+    """Remove a folder that holds nothing but what a run writes before its first shard."""
+    from leia.shards import MANIFEST, read_manifest_file
+
+    if not out.is_dir():
+        return
+    names = {p.name for p in out.iterdir()}
+    if not names <= {LOCK, MANIFEST, "README.md"} | {n for n in names if is_temporary(n)}:
+        return
+    if MANIFEST in names:
+        try:
+            if read_manifest_file(out / MANIFEST).shards:
+                return
+        except Exception:
+            return
+    for name in names:
+        (out / name).unlink(missing_ok=True)
+    try:
+        out.rmdir()
+    except OSError:
+        pass
+
+
+@contextmanager
+def held(output: str | os.PathLike, folder: bool = True) -> Iterator[Path]:
+    """:func:`hold` for the length of a block."""
+    out = hold(output, folder)
+    try:
+        yield out
+    except BaseException:
+        release(out, failed=True)
+        raise
+    release(out)
+
+
+@contextmanager
+def atomic_duckdb(output: str | os.PathLike, *, overwrite: bool = False) -> Iterator[Any]:
+    """Build a DuckDB file: yields a connection to a temporary file that becomes ``output`` when the block
+    ends without error, checkpointed (no write-ahead log left behind) and checked to open read-only.
+
+    ``output`` is locked meanwhile; an existing file is refused unless ``overwrite``. A failed write (a full
+    disk, a read-only folder) raises OutputError naming the file, and leaves nothing behind."""
+    import duckdb
+
+    out = Path(output)
+    with held(out, folder=False):
+        if out.exists() and not overwrite:
+            raise OutputError(f"{out}: exists; choose another file or pass --overwrite")
+        for stale in out.parent.glob(f".{glob.escape(out.name)}.tmp-*"):  # of runs that were killed
+            if is_temporary(stale.name):
+                stale.unlink(missing_ok=True)
+        tmp = out.with_name(temp_name(out.name))
+        wal = tmp.with_name(tmp.name + ".wal")
+
+        def discard() -> None:
+            tmp.unlink(missing_ok=True)
+            wal.unlink(missing_ok=True)
+
+        try:
+            con = duckdb.connect(str(tmp))
+        except (duckdb.IOException, OSError) as e:
+            discard()
+            raise OutputError(f"{out}: cannot write ({e})") from None
+        try:
+            yield con
+            con.execute("CHECKPOINT")
+            con.close()
+            if wal.exists():
+                raise OutputError(f"{out}: DuckDB left a write-ahead log behind; the table was not published")
+            check = duckdb.connect(str(tmp), read_only=True)
+            check.execute("SELECT count(*) FROM information_schema.tables").fetchone()
+            check.close()
+            Path(str(out) + ".wal").unlink(missing_ok=True)  # never let an old log replay onto the new file
+            os.replace(tmp, out)
+            fsync_folder(out.parent)
+        except BaseException as e:
+            try:
+                con.close()
+            except Exception:
+                pass
+            discard()
+            if isinstance(e, OSError):
+                raise write_error(out, e) from None
+            if isinstance(e, duckdb.InterruptException):  # Ctrl-C inside a query
+                raise KeyboardInterrupt from None
+            if isinstance(e, duckdb.Error) and _is_space_error(e):
+                raise OutputError(f"{out}: cannot write (no space left on the device: {_first_line(e)}); free "
+                                  "some space and rerun") from None
+            if isinstance(e, duckdb.IOException):
+                raise OutputError(f"{out}: cannot write ({_first_line(e)})") from None
+            raise
+
+
+def _is_space_error(e: Exception) -> bool:
+    text = str(e).lower()
+    return any(s in text for s in ("no space left", "file too large", "disk full", "disk quota"))
+
+
+def _first_line(e: Exception) -> str:
+    return str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+

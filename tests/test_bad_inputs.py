@@ -1,0 +1,246 @@
+"""Bad input, as a table: each case is the files it writes, the command run on them, and the one line of
+error the command must print (exit status 1, never a traceback), with nothing half-written left behind."""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import json
+import os
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import duckdb
+import pytest
+
+import leia
+from leia.cli import main
+from leia.shards import verify_folder
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE_DUMP = REPO / "data" / "sample-jawiki-pages-articles.xml"
+SAMPLE_LANGLINKS = REPO / "data" / "sample-jawiki-langlinks.sql"
+
+_SITEINFO = """<mediawiki xmlns="http://www.mediawiki.org/xml/export-0.10/" xml:lang="ja">
+<siteinfo><sitename>Wikipedia</sitename><dbname>jawiki</dbname><case>first-letter</case>
+<namespaces><namespace key="0" case="first-letter" />{extra}</namespaces></siteinfo>
+"""
+
+
+def _page(page_id: str = "1", ns: str = "0", title: str = "東京", text: str = "東京は[[日本]]の首都。") -> str:
+    return (f"<page><title>{title}</title><ns>{ns}</ns><id>{page_id}</id><revision><id>1</id>"
+            f"<timestamp>2024-01-01T00:00:00Z</timestamp><text>{text}</text></revision></page>\n")
+
+
+def _dump(tmp: Path, *pages: str, extra: str = "") -> Path:
+    path = tmp / "dump.xml"
+    path.write_text(_SITEINFO.replace("{extra}", extra) + "".join(pages) + "</mediawiki>\n", encoding="utf-8")
+    return path
+
+
+@dataclass
+class Case:
+    name: str
+    make: Callable[[Path, dict], list[str]]  # writes the inputs, returns the command line
+    error: str  # the line after "leia COMMAND: error: " (a regex; {tmp} is the test's folder)
+
+
+def _flipped_bz2(tmp: Path, fixtures: dict) -> list[str]:
+    data = bytearray(bz2.compress(SAMPLE_DUMP.read_bytes() * 1))
+    data[len(data) // 2] ^= 0x10
+    (tmp / "dump.xml.bz2").write_bytes(bytes(data))
+    return ["extract", str(tmp / "dump.xml.bz2"), "-o", str(tmp / "out"), "-q"]
+
+
+def _extract(*pages: str, extra: str = "") -> Callable[[Path, dict], list[str]]:
+    def make(tmp: Path, fixtures: dict) -> list[str]:
+        return ["extract", str(_dump(tmp, *pages, extra=extra)), "-o", str(tmp / "out"), "-q"]
+    return make
+
+
+def _langlinks(row: str) -> Callable[[Path, dict], list[str]]:
+    def make(tmp: Path, fixtures: dict) -> list[str]:
+        sql = tmp / "ll.sql"
+        sql.write_text("CREATE TABLE `langlinks` (\n  `ll_from` int,\n  `ll_lang` varbinary(35),\n"
+                       "  `ll_title` varbinary(255)\n);\n"
+                       f"INSERT INTO `langlinks` VALUES {row};\n", encoding="utf-8")
+        return ["entities", "--dump", str(SAMPLE_DUMP), "--langlinks", str(sql), "-o", str(tmp / "e.duckdb"), "-q"]
+    return make
+
+
+def _augment_lines(raw: bytes, name: str = "corpus.jsonl", compress: bool = False) -> Callable[[Path, dict], list[str]]:
+    def make(tmp: Path, fixtures: dict) -> list[str]:
+        path = tmp / name
+        path.write_bytes(gzip.compress(raw) if compress else raw)
+        return ["augment", str(path), "--entities", str(fixtures["entities"]), "-o", str(tmp / "out"), "-q"]
+    return make
+
+
+def _truncated_gz(tmp: Path, fixtures: dict) -> list[str]:
+    lines = "".join(json.dumps({"text": f"東京{i}は首都。" * 20}, ensure_ascii=False) + "\n" for i in range(200))
+    data = gzip.compress(lines.encode())
+    (tmp / "corpus.jsonl.gz").write_bytes(data[: len(data) * 2 // 3])
+    return ["augment", str(tmp / "corpus.jsonl.gz"), "--entities", str(fixtures["entities"]), "-o",
+            str(tmp / "out"), "-q"]
+
+
+def _damaged_documents(how: str) -> Callable[[Path, dict], list[str]]:
+    def make(tmp: Path, fixtures: dict) -> list[str]:
+        docs = tmp / "docs"
+        shutil.copytree(fixtures["documents"], docs)
+        shard = docs / "shard-00001.arrow"
+        data = bytearray(shard.read_bytes())
+        if how == "truncated":
+            data = data[: len(data) // 2]
+        else:
+            data[len(data) // 2] ^= 0x01
+        shard.write_bytes(bytes(data))
+        return ["augment", str(docs), "--entities", str(fixtures["entities"]), "-o", str(tmp / "out"), "-q"]
+    return make
+
+
+def _read_only_output(command: str) -> Callable[[Path, dict], list[str]]:
+    def make(tmp: Path, fixtures: dict) -> list[str]:
+        if os.geteuid() == 0:  # root writes anywhere on a normal file system; sysfs refuses even root
+            out = Path("/sys/kernel")
+        else:
+            out = tmp / "ro"
+            out.mkdir()
+            out.chmod(0o555)
+        if command == "extract":
+            return ["extract", str(SAMPLE_DUMP), "-o", str(out), "-q"]
+        return ["augment", str(fixtures["documents"]), "--entities", str(fixtures["entities"]), "-o", str(out), "-q"]
+    return make
+
+
+def _entity_table_without_columns(tmp: Path, fixtures: dict) -> list[str]:
+    path = tmp / "old.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE meta (key VARCHAR, value VARCHAR); CREATE TABLE entities (title VARCHAR)")
+    con.close()
+    return ["augment", str(fixtures["documents"]), "--entities", str(path), "-o", str(tmp / "out"), "-q"]
+
+
+def _entities_into_a_folder(tmp: Path, fixtures: dict) -> list[str]:
+    (tmp / "dir").mkdir()
+    return ["entities", "--dump", str(SAMPLE_DUMP), "-o", str(tmp / "dir"), "--overwrite", "-q"]
+
+
+def _run_into_a_file(tmp: Path, fixtures: dict) -> list[str]:
+    (tmp / "file").write_text("mine")
+    return ["run", "-o", str(tmp / "file"), "-q"]
+
+
+def _fifo(command: str) -> Callable[[Path, dict], list[str]]:
+    def make(tmp: Path, fixtures: dict) -> list[str]:
+        os.mkfifo(tmp / "pipe.xml")
+        if command == "extract":
+            return ["extract", str(tmp / "pipe.xml"), "-o", str(tmp / "out"), "-q"]
+        return ["entities", "--dump", str(SAMPLE_DUMP), "--langlinks", str(tmp / "pipe.xml"), "-o",
+                str(tmp / "e.duckdb"), "-q"]
+    return make
+
+
+_NESTED = ("[" * 200_000 + "]" * 200_000).encode()
+
+CASES = [
+    Case("bz2 block with a flipped bit", _flipped_bz2,
+         r"{tmp}/dump.xml.bz2: compressed stream is truncated or corrupt \(.*\) \(after \d+ pages\)"),
+    Case("<ns> that is not a number", _extract(_page(ns="abc")),
+         r"{tmp}/dump.xml: page 1: <ns> 'abc' is not a whole number in \[-2147483648, 2147483648\)"),
+    Case("<id> that is not a number", _extract(_page(page_id="xyz")),
+         r"{tmp}/dump.xml: page 1: <id> 'xyz' is not a whole number in \[0, 9223372036854775808\)"),
+    Case("<id> beyond 64 bits", _extract(_page(page_id=str(10**20))),
+         r"{tmp}/dump.xml: page 1: <id> '100000000000000000000' is not a whole number in \[0, 9223372036854775808\)"),
+    Case("namespace key that is not a number", _extract(_page(), extra='<namespace key="x">Foo</namespace>'),
+         r"{tmp}/dump.xml: <siteinfo>: <namespace key> 'x' is not a whole number in \[-2147483648, 2147483648\)"),
+    Case("ll_from beyond 64 bits", _langlinks("(99999999999999999999,'en','Tokyo')"),
+         r"{tmp}/ll.sql, line 6: ll_from 99999999999999999999 is not a page id \(beyond 64 bits\)"),
+    Case("JSON lines with invalid UTF-8", _augment_lines(b'{"text": "ok"}\n{"text": "\xff\xfe"}\n'),
+         r"{tmp}/corpus.jsonl:2: not UTF-8 \(invalid start byte at byte 10 of the line\)"),
+    Case("JSON line with a lone surrogate", _augment_lines(b'{"text": "a\\ud800b"}\n'),
+         r"{tmp}/corpus.jsonl:1: text holds a lone surrogate \('\\ud800' at character 1\), not Unicode text"),
+    Case("JSON line of 200k nested arrays", _augment_lines(b'{"text": "a", "x": ' + _NESTED + b'}\n'),
+         r"{tmp}/corpus.jsonl:1: not a JSON line \(maximum recursion depth exceeded.*\)"),
+    Case("float anchor offset", _augment_lines(
+        b'{"text": "abc", "anchors": [{"start": 1.5, "end": 2, "target": "X"}]}\n'),
+         r"{tmp}/corpus.jsonl:1: anchor start 1.5 is not a whole number of characters \(0 to 2\^31-1\)"),
+    Case("corpus id beyond 64 bits", _augment_lines(b'{"id": 100000000000000000000, "text": "a"}\n'),
+         r"{tmp}/corpus.jsonl:1: id 100000000000000000000 does not fit in 64 bits"),
+    Case("truncated .gz corpus", _truncated_gz,
+         r"{tmp}/corpus.jsonl.gz: unreadable, truncated or corrupt \(Compressed file ended before the "
+         r"end-of-stream marker was reached\)"),
+    Case("documents shard swapped for another of the same size", _damaged_documents("swapped"),
+         r"{tmp}/docs/shard-00001.arrow: does not match its size and checksum in the manifest \(damaged or "
+         r"replaced\); check the folder with `leia verify`"),
+    Case("truncated documents shard", _damaged_documents("truncated"),
+         r"{tmp}/docs: shard shard-00001.arrow has \d+ bytes, the manifest says \d+ \(truncated or replaced\)"),
+    Case("read-only output folder (extract)", _read_only_output("extract"),
+         r"\S+: cannot write \(not writable \(Permission denied\)\)"),
+    Case("read-only output folder (augment)", _read_only_output("augment"),
+         r"\S+: cannot write \(not writable \(Permission denied\)\)"),
+    Case("entity table without its columns", _entity_table_without_columns,
+         r"{tmp}/old.duckdb: its table entities has no column english, source, via; rebuild the entity table with "
+         r"`leia entities`"),
+    Case("entities -o a folder --overwrite", _entities_into_a_folder,
+         r"{tmp}/dir: is a folder; give the path of the DuckDB file to write"),
+    Case("run -o a file", _run_into_a_file, r"{tmp}/file: exists and is not a folder; give a folder for the three "
+                                            r"outputs"),
+    Case("a FIFO as the dump", _fifo("extract"),
+         r"{tmp}/pipe.xml: not a regular file \(a pipe or a device\?\); give the input as a file"),
+    Case("a FIFO as the langlinks", _fifo("entities"),
+         r"{tmp}/pipe.xml: not a regular file \(a pipe or a device\?\); give the langlinks as a file"),
+]
+
+
+@pytest.fixture(scope="module")
+def fixtures(tmp_path_factory) -> dict:
+    root = tmp_path_factory.mktemp("fixtures")
+    leia.extract(SAMPLE_DUMP, root / "documents", shard_size=4, progress=False)
+    leia.build_entities(root / "entities.duckdb", dump=SAMPLE_DUMP, langlinks=SAMPLE_LANGLINKS, progress=False)
+    return {"documents": root / "documents", "entities": root / "entities.duckdb"}
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_bad_input_gives_one_line_and_leaves_nothing_half_written(case, tmp_path, fixtures, capsys):
+    argv = case.make(tmp_path, fixtures)
+    before = {p: p.stat().st_mtime_ns for p in Path(fixtures["documents"]).iterdir()}
+    status = main(argv)
+    captured = capsys.readouterr()
+    assert status == 1, captured.err
+    assert captured.err.count("\n") == 1, captured.err
+    pattern = f"leia {argv[0]}: error: " + case.error.replace("{tmp}", re.escape(str(tmp_path))) + "\n"
+    assert re.fullmatch(pattern, captured.err), captured.err
+    left = [p for p in tmp_path.rglob("*") if ".tmp" in p.name or p.name.endswith((".wal", ".lock"))]
+    assert left == []
+    for out in (tmp_path / "out", tmp_path / "e.duckdb"):
+        if out.is_dir():  # only finished shards and a manifest that says the run is not complete
+            assert all("incomplete" in line for line in verify_folder(out)), verify_folder(out)
+        else:
+            assert not out.exists()
+    assert {p: p.stat().st_mtime_ns for p in Path(fixtures["documents"]).iterdir()} == before
+
+
+def test_wikidata_lines_skipped_as_bad_are_counted_in_the_table(tmp_path):
+    path = tmp_path / "wikidata.json"
+    good = {"type": "item", "id": "Q1", "sitelinks": {"jawiki": {"title": "東京"}, "enwiki": {"title": "Tokyo"}}}
+    nested = '{"jawiki": 1, "enwiki": ' + "[" * 200_000 + "]" * 200_000 + "},"
+    path.write_text("[\n" + json.dumps(good, ensure_ascii=False) + ",\n" + nested + "\n" + "{\"jawiki\" \"enwiki\"\n]\n",
+                    encoding="utf-8")
+    counters = leia.build_entities(tmp_path / "e.duckdb", dump=SAMPLE_DUMP, wikidata=path, progress=False)
+    assert counters["wikidata_skipped_bad_line"] == 2
+    assert counters["mappings_read_wikidata"] == 1
+
+
+def test_the_block_reader_refuses_what_is_not_a_regular_file(tmp_path):
+    from leia.errors import InputError
+    from leia.wiki.multistream import dump_blocks
+
+    os.mkfifo(tmp_path / "pipe.xml.bz2")
+    with pytest.raises(InputError, match=r"pipe.xml.bz2: not a regular file \(a pipe or a device\?\); give the dump"):
+        dump_blocks(tmp_path / "pipe.xml.bz2")
+    with pytest.raises(InputError, match=r"gone.xml: no such file \(dump\)"):
+        dump_blocks(tmp_path / "gone.xml")

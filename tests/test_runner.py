@@ -1,0 +1,170 @@
+"""Worker processes: a worker that dies fails the run at once with one line naming the shard (finished shards
+kept, the rerun completes them byte for byte); Ctrl-C and SIGTERM end a run within seconds, even with hung
+workers, with one line and no worker tracebacks."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from leia.errors import InputError, WorkerError
+from leia.runner import Batch, run_shards, run_whole_shards
+from leia.shards import Manifest, open_output, read_manifest, shard_name
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE_DUMP = REPO / "data" / "sample-jawiki-pages-articles.xml"
+SCHEMA = pa.schema([pa.field("n", pa.int64(), nullable=False)])
+
+
+def _manifest() -> Manifest:
+    return Manifest(kind="numbers", inputs=[], parameters={}, schema=SCHEMA.to_string())
+
+
+def _batches(n: int) -> list[Batch]:
+    return [Batch(i // 2, i) for i in range(n)]
+
+
+class _Work:
+    """Squares numbers; dies (SIGKILL, as the out-of-memory killer does) on ``die``, raises on ``fail``."""
+
+    def __init__(self, die: int = -1, fail: int = -1):
+        self.die, self.fail = die, fail
+
+    def __call__(self, n: int):
+        if n == self.die:
+            os.kill(os.getpid(), signal.SIGKILL)
+        if n == self.fail:
+            raise InputError(f"bad input at {n}")
+        return [{"n": n * n}], {"numbers": 1}
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def test_a_dead_worker_fails_the_run_naming_its_shard(tmp_path):
+    out, manifest = open_output(tmp_path / "out", _manifest())
+    start = time.monotonic()
+    with pytest.raises(WorkerError, match=r"^a worker process died .* shard (\d+) was being worked on; finished "
+                                          r"shards are kept: rerun the same command to resume$") as caught:
+        run_shards(_batches(40), _Work(die=25), out=out, manifest=manifest, schema=SCHEMA, workers=2)
+    assert time.monotonic() - start < 30
+    lost = int(re.search(r"shard (\d+)", str(caught.value)).group(1))
+    assert lost <= 12  # the shard of the batch that died, or of one in flight before it
+    finished = read_manifest(out)
+    assert not finished.complete
+    assert [s["index"] for s in finished.shards] == list(range(len(finished.shards)))
+    assert len(finished.shards) <= lost
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == \
+        ["README.md", "manifest.json", *(shard_name(i) for i in range(len(finished.shards)))]
+    out, manifest = open_output(tmp_path / "out", _manifest())
+    run_shards(_batches(40), _Work(), out=out, manifest=manifest, schema=SCHEMA, workers=2)
+    ref, manifest = open_output(tmp_path / "ref", _manifest())
+    run_shards(_batches(40), _Work(), out=ref, manifest=manifest, schema=SCHEMA, workers=1)
+    assert _files(tmp_path / "out") == _files(ref)
+
+
+def test_a_dead_whole_shard_worker_fails_the_run_and_leaves_no_temporary(tmp_path):
+    out, manifest = open_output(tmp_path / "out", _manifest())
+    with pytest.raises(WorkerError, match=r"shard 4"):
+        run_whole_shards(range(10), _ShardOf(), _Work(die=9), out=out, manifest=manifest, schema=SCHEMA,
+                         workers=2)
+    assert not [p.name for p in out.iterdir() if ".tmp-" in p.name]
+    assert 4 not in {s["index"] for s in read_manifest(out).shards}
+
+
+class _ShardOf:
+    def __call__(self, index: int):
+        return [Batch(index, 2 * index), Batch(index, 2 * index + 1)]
+
+
+def test_a_worker_error_is_raised_as_itself(tmp_path):
+    out, manifest = open_output(tmp_path / "out", _manifest())
+    with pytest.raises(InputError, match="bad input at 5"):
+        run_shards(_batches(12), _Work(fail=5), out=out, manifest=manifest, schema=SCHEMA, workers=2)
+    assert [s["index"] for s in read_manifest(out).shards] == [0, 1]
+
+
+# --- signals, in a real `leia extract` --------------------------------------------------------------------
+
+_HANG = textwrap.dedent("""
+    import sys, time
+    import leia.extraction as extraction
+    from leia.cli import main
+
+    original = extraction._Converter.__call__
+    def hang(self, pages):
+        if any("<title>{title}</title>".encode() in p.xml for p in pages):
+            time.sleep(3600)
+        return original(self, pages)
+    extraction._Converter.__call__ = hang
+    sys.exit(main(["extract", sys.argv[1], "-o", sys.argv[2], "--shard-size", "2", "--workers", "2", "-q"]))
+""")
+
+
+def _hanging_extract(tmp_path: Path) -> subprocess.Popen:
+    script = tmp_path / "hang.py"
+    script.write_text(_HANG.replace("{title}", "カイロ"), encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.Popen([sys.executable, str(script), str(SAMPLE_DUMP), str(tmp_path / "out")], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+
+
+def _children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(c) for c in path.read_text().split()] if path.exists() else []
+
+
+def _wait_for_workers(proc: subprocess.Popen, folder: Path) -> list[int]:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        workers = _children(proc.pid)
+        if len(workers) >= 2 and (folder / "manifest.json").exists():
+            time.sleep(1.0)  # let the run reach the hung page
+            return workers
+        time.sleep(0.05)
+    proc.kill()
+    pytest.fail("the run did not start its workers")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize("how", ["SIGINT to the process group (Ctrl-C)", "SIGTERM to the parent"])
+def test_an_interrupted_run_with_a_hung_worker_ends_at_once_with_one_line(tmp_path, how):
+    proc = _hanging_extract(tmp_path)
+    workers = _wait_for_workers(proc, tmp_path / "out")
+    sent = time.monotonic()
+    if how.startswith("SIGINT"):
+        os.killpg(proc.pid, signal.SIGINT)
+    else:
+        proc.send_signal(signal.SIGTERM)
+    try:
+        _, err = proc.communicate(timeout=5)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        pytest.fail("the run did not end within 5 s of the signal")
+    assert time.monotonic() - sent < 5
+    assert proc.returncode == 130
+    assert err.decode() == "leia extract: interrupted; rerun the same command to resume\n"
+    time.sleep(0.2)
+    assert not [w for w in workers if Path(f"/proc/{w}").exists() and
+                Path(f"/proc/{w}/stat").read_text().split()[2] != "Z"]
+    assert not [p.name for p in (tmp_path / "out").iterdir() if ".tmp-" in p.name]
+    assert read_manifest(tmp_path / "out").complete is False
+
+
+def test_imap_ordered_gives_results_in_order_and_reports_a_dead_worker():
+    from leia.runner import imap_ordered
+
+    assert [r[0][0]["n"] for r in imap_ordered(_Work(), range(30), 2)] == [n * n for n in range(30)]
+    with pytest.raises(WorkerError, match=r"^a worker process died .* while batch \d+ was being worked on; rerun "
+                                          r"the same command$"):
+        list(imap_ordered(_Work(die=11), range(30), 2))
