@@ -52,6 +52,7 @@ link``/``magic link``/``isbn``/``rfc``/``pmid`` -> external links, ``link`` -> l
 
 from __future__ import annotations
 
+import html
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -287,7 +288,9 @@ def _target(href: str | None, title: str) -> str | None:
 
 class _Reader(HTMLParser):
     def __init__(self, title: str):
-        super().__init__(convert_charrefs=True)
+        # Character references are decoded here, not by the parser, which drops the noncharacters
+        # (U+10FFFE ...) that MediaWiki outputs.
+        super().__init__(convert_charrefs=False)
         self.title = title
         self.out: list[str] = []
         self.links: list[tuple[str, str]] = []
@@ -340,6 +343,14 @@ class _Reader(HTMLParser):
     def handle_data(self, data):
         if not self.hidden:
             self.out.append(data)
+
+    def handle_charref(self, name):
+        code = int(name[1:], 16) if name[:1] in "xX" else int(name)
+        self.handle_data(chr(code) if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF
+                         else html.unescape(f"&#{name};"))
+
+    def handle_entityref(self, name):
+        self.handle_data(html.unescape(f"&{name};"))
 
 
 @dataclass

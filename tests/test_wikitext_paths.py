@@ -43,7 +43,8 @@ _PIECES = st.one_of(
         "http://example.com/x", "[http://example.com label]", "[http://example.com]", "[[http://x y]]",
         "[http://example.com/\u3000ideo]", "[http://example.com/<b>b</b> t]", "<b>", "</b>", "<br>",
         "<span class=\"a\">s</span>", "<boo>x</boo>", "<aside>a</aside>", "<ref>r</ref>", "<!-- c -->",
-        "[", "]", "[[", "]]", "{{", "}}", "__NOTOC__", "~~~~",
+        "[", "]", "[[", "]]", "{{", "}}", "__NOTOC__", "~~~~", "\t", "http://example.com/a|b\tc",
+        "http://example.com/&#x5B;&#x0A;", "e&zwnj;x", "mailto:a@b.c",
     ]),
 )
 _STARTS = st.sampled_from(["", "", "", "* ", "# ", ": ", ";", "; t : ", "*#", " ", "== ", "=", "----"])

@@ -294,6 +294,17 @@ def _fragment(m: re.Match[str]) -> str:
     return m.group(1) + m.group(2).replace("<", "&#60;").replace(">", "&#62;")
 
 
+# A bare URL is shown with brackets and newlines percent-encoded, as MediaWiki shows them; only
+# entities can put them there (a literal one ends the URL), so lines of the fast path never need this.
+_URL_ESCAPED = re.compile(r"[\[\]\n]")
+
+
+def _shown_url(url: str) -> str:
+    if _URL_ESCAPED.search(url):
+        return _URL_ESCAPED.sub(lambda m: f"%{ord(m.group()):02X}", url)
+    return url
+
+
 def _heading(line: str) -> str | None:
     """The title of a heading line (MediaWiki: the longest run of up to six ``=`` that both ends have,
     around at least one character), else None."""
@@ -583,7 +594,7 @@ class _Converter:
                     if node.title is not None:
                         self._nodes(node.title.nodes, out, anchors, links)
                 else:
-                    out.append(html.unescape(str(node.url)[skip:]))
+                    out.append(_shown_url(html.unescape(str(node.url)[skip:])))
                 skip = 0
             elif isinstance(node, n.Tag):
                 self._tag(node, out, anchors, links)
