@@ -44,6 +44,7 @@ class Batch:
 
 
 _WORK: Callable[[Any], Any] | None = None
+_REPORT: int | None = None  # a worker's end of the pipe on which it says what it starts working on
 
 
 def _die_with_parent() -> None:
@@ -58,16 +59,22 @@ def _die_with_parent() -> None:
             pass
 
 
-def _init_worker(work: Callable[[Any], Any]) -> None:
+def _init_worker(work: Callable[[Any], Any], report: int | None) -> None:
     """A worker leaves Ctrl-C to the parent (which stops it) and dies with the parent."""
-    global _WORK
+    global _WORK, _REPORT
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent()
-    _WORK = work
+    _WORK, _REPORT = work, report
 
 
-def _call(payload: Any) -> Any:
+def _call(item: tuple[int, Any]) -> Any:
+    number, payload = item
     assert _WORK is not None
+    if _REPORT is not None:
+        try:  # one short write to a pipe is atomic: no lock that a killed worker could leave held
+            os.write(_REPORT, f"{os.getpid()} {number}\n".encode())
+        except OSError:
+            pass
     return _WORK(payload)
 
 
@@ -83,30 +90,61 @@ class WorkerPool:
     kills the workers rather than waiting for them."""
 
     def __init__(self, work: Callable[[Any], Any], workers: int, unit: str = "shard"):
-        self._executor = ProcessPoolExecutor(workers, mp_context=_context(), initializer=_init_worker,
-                                             initargs=(work,))
+        context = _context()
+        self._pipe = os.pipe() if context.get_start_method() == "fork" else None
+        if self._pipe:
+            os.set_blocking(self._pipe[0], False)
+        self._executor = ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
+                                             initargs=(work, self._pipe[1] if self._pipe else None))
         self._shards: dict[Future, int] = {}
+        self._started: dict[int, int] = {}  # worker pid -> the shard it last started
+        self._pending = b""
+        self._processes: dict = {}
         self.unit = unit
 
     def submit(self, payload: Any, shard: int) -> Future:
         """Start work on ``payload``, part of shard ``shard``; WorkerError when a worker has died meanwhile."""
         try:
-            future = self._executor.submit(_call, payload)
+            future = self._executor.submit(_call, (shard, payload))
         except BrokenProcessPool:
             raise self._lost(self._first_lost()) from None
+        self._processes = getattr(self._executor, "_processes", None) or self._processes
         self._shards[future] = shard
         return future
 
     def result(self, future: Future) -> Any:
-        """The answer of ``future``; WorkerError naming its shard when its worker died."""
+        """The answer of ``future``; WorkerError naming the shard of the worker that died."""
+        self._read_reports()
         try:
             result = future.result()
         except BrokenProcessPool:
-            raise self._lost(self._shards.get(future)) from None
+            raise self._lost(self._first_lost()) from None
         self._shards.pop(future, None)
         return result
 
+    def _read_reports(self) -> None:
+        if not self._pipe:
+            return
+        while True:
+            try:
+                chunk = os.read(self._pipe[0], 1 << 16)
+            except BlockingIOError:
+                break
+            if not chunk:
+                break
+            self._pending += chunk
+        *lines, self._pending = self._pending.split(b"\n")
+        for line in lines:
+            pid, number = line.split()
+            self._started[int(pid)] = int(number)
+
     def _first_lost(self) -> int | None:
+        """The shard the dead worker had started, else the first shard whose work was lost."""
+        self._read_reports()
+        for pid, process in list(self._processes.items()):
+            code = getattr(process, "exitcode", None)
+            if code not in (None, 0, -signal.SIGTERM) and pid in self._started:
+                return self._started[pid]
         for future, shard in self._shards.items():  # in the order they were submitted
             if future.done() and isinstance(future.exception(), BrokenProcessPool):
                 return shard
@@ -124,6 +162,13 @@ class WorkerPool:
         with _no_interrupts():  # a second Ctrl-C must not leave workers behind
             self._executor.shutdown(wait=False, cancel_futures=True)
             _kill(processes)
+        self._close_pipe()
+
+    def _close_pipe(self) -> None:
+        if self._pipe:
+            for fd in self._pipe:
+                os.close(fd)
+            self._pipe = None
 
     def __enter__(self) -> "WorkerPool":
         return self
@@ -131,6 +176,7 @@ class WorkerPool:
     def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is None:
             self._executor.shutdown(wait=True)
+            self._close_pipe()
         else:
             self.kill()
 
@@ -173,6 +219,26 @@ def imap_ordered(work: Callable[[Any], Any], payloads: Iterable[Any], workers: i
                 yield pool.result(pending.popleft())
         while pending:
             yield pool.result(pending.popleft())
+
+
+@contextmanager
+def _interrupts_after() -> Iterator[None]:
+    """Ctrl-C or SIGTERM during the block takes effect at its end: listing a shard and publishing its file
+    happen together or not at all."""
+    got: list[int] = []
+    try:
+        previous = {s: signal.signal(s, lambda signum, frame: got.append(signum))
+                    for s in (signal.SIGINT, signal.SIGTERM)}
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    if got:
+        raise KeyboardInterrupt
 
 
 @contextmanager
@@ -220,9 +286,11 @@ class _ShardSink:
             return
         self.writer.close(publish=False)
         entry = self.writer.entry(self.index, self.counters)
-        self.manifest.add_shard(entry)
-        self.manifest.save(self.out)
-        self.writer.publish()
+        with _interrupts_after():
+            self.manifest.add_shard(entry)
+            self.manifest.save(self.out, card=False)
+            self.writer.publish()
+            self.manifest.save_card(self.out)
         if self.on_shard:
             self.on_shard(entry)
         self.writer = None
@@ -339,9 +407,11 @@ def run_whole_shards(
 
     def publish(entry: dict, tmp: str) -> None:
         """List the shard, then give its file its name (the order of :class:`_ShardSink`)."""
-        manifest.add_shard(entry)
-        manifest.save(Path(out))
-        os.replace(tmp, Path(out) / entry["file"])
+        with _interrupts_after():
+            manifest.add_shard(entry)
+            manifest.save(Path(out), card=False)
+            os.replace(tmp, Path(out) / entry["file"])
+            manifest.save_card(Path(out))
         if on_shard:
             on_shard(entry)
 

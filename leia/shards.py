@@ -225,11 +225,16 @@ class Manifest:
             extra={k: v for k, v in data.items() if k not in known}, version=data.get("leia_version", ""),
         )
 
-    def save(self, folder: Path) -> None:
-        """Write the manifest, then the dataset card that lists the same shards."""
+    def save(self, folder: Path, card: bool = True) -> None:
+        """Write the manifest, then (unless ``card`` is False) the dataset card that lists the same shards. A
+        shard is listed in the manifest before its file is published, and in the card after."""
+        write_json_atomic(Path(folder) / MANIFEST, self.to_dict())
+        if card:
+            self.save_card(folder)
+
+    def save_card(self, folder: Path) -> None:
         from leia.card import write_card
 
-        write_json_atomic(Path(folder) / MANIFEST, self.to_dict())
         write_card(Path(folder), self)
 
 

@@ -96,17 +96,17 @@ def adopt_shards(part_folder: Path, manifest: Manifest, into: Path, *, move: boo
                  verify: bool = True) -> None:
     """Bring the finished shards of ``part_folder`` (files and manifest entries) into folder ``into`` whose
     manifest is ``manifest``; hard links (or copies) unless ``move``. Saves ``manifest``. Each shard is
-    checked against its checksum first unless ``verify`` is False (the caller checked them)."""
+    checked against its checksum first unless ``verify`` is False (the caller checked them). The shards are
+    listed before their files arrive (a listed shard whose file is absent is redone or adopted again)."""
     part = read_manifest(part_folder, manifest.kind)
     if verify:
         check_shards(part_folder, part)
-    known = {s["index"] for s in manifest.shards}
     for shard in part.shards:
-        source = Path(part_folder) / shard["file"]
-        _place(source, Path(into) / shard["file"], move)
-        if shard["index"] not in known:
-            manifest.add_shard(shard)
-    manifest.save(Path(into))
+        manifest.add_shard(shard)
+    manifest.save(Path(into), card=False)
+    for shard in part.shards:
+        _place(Path(part_folder) / shard["file"], Path(into) / shard["file"], move)
+    manifest.save_card(Path(into))
 
 
 def merge_manifests(parts: Sequence[str | os.PathLike], output: str | os.PathLike, *, move: bool = False,
@@ -154,6 +154,7 @@ def merge_manifests(parts: Sequence[str | os.PathLike], output: str | os.PathLik
     out, merged = open_output(output, merged, overwrite=overwrite)
     try:
         merged.shards = []
+        merged.save(out)  # from here on the folder is a merge in progress that a rerun takes up
         for index in sorted(seen):
             adopt_shards(seen[index], merged, out, move=move, verify=False)
         merged.complete = True

@@ -216,11 +216,13 @@ class Faults:
                 status, err = finish(proc, STOP)
                 hung, ok = False, status == 0
             left = [w for w in children(proc.pid) if alive(w)]
-            ok = ok and not left and consistent(out)
+            state = consistent(out)
+            same = status != 0 or files(out) == files(self.ref)
             if status == 0:
-                ok = ok and files(out) == files(self.ref)
                 shutil.rmtree(out)
-            t.record(ok, hung=hung, note=f"trial {trial}: {status} {err.strip()[:160]}")
+            t.record(ok and not left and state and same, hung=hung,
+                     note=f"trial {trial}: {status} {err.strip()[:160]} (workers left {left}, folder consistent "
+                          f"{state}, output as the reference {same})")
         status, err = run(self.extract(out))
         if files(out) != files(self.ref):
             t.notes.append("the final rerun differs from the reference")
