@@ -1,5 +1,5 @@
 """Tokenizers of the two other common styles, trained in a second or two with the ``tokenizers`` library on
-the text given, wrapped as transformers fast tokenizers:
+the text given, wrapped as transformers fast tokenizers, and what checks the ids they give for augmented text:
 
 - ``llama_style``: SentencePiece-like BPE with byte fallback, a Metaspace pre-tokenizer with
   ``prepend_scheme="first"`` (what ``LlamaTokenizerFast(legacy=False)`` builds: no "▁" is prepended to text
@@ -51,3 +51,33 @@ def byte_level(texts: Iterable[str], vocab_size: int = 3000) -> PreTrainedTokeni
     tokenizer.train_from_iterator([ENGLISH, *texts], trainer)
     return PreTrainedTokenizerFast(tokenizer_object=tokenizer, bos_token="<|endoftext|>",
                                    eos_token="<|endoftext|>", pad_token="<|endoftext|>")
+
+
+def running_english(tokenizer, name: str) -> list[int]:
+    """The ids of ``name`` after ``The`` in English text."""
+    context = tokenizer("The", add_special_tokens=False)["input_ids"]
+    ids = tokenizer("The " + name, add_special_tokens=False)["input_ids"]
+    assert ids[:len(context)] == context
+    return ids[len(context):]
+
+
+def split_spans(tokenizer, ids: list[int]) -> tuple[list[int], list[list[int]]]:
+    """(the ids outside the spans, the ids between each pair of markers); asserts the markers pair up."""
+    open_id, close_id = tokenizer.convert_tokens_to_ids(["<translate>", "</translate>"])
+    outside: list[int] = []
+    names: list[list[int]] = []
+    current: list[int] | None = None
+    for i in ids:
+        if i == open_id:
+            assert current is None
+            current = []
+        elif i == close_id:
+            assert current is not None
+            names.append(current)
+            current = None
+        elif current is not None:
+            current.append(i)
+        else:
+            outside.append(i)
+    assert current is None
+    return outside, names

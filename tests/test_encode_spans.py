@@ -18,7 +18,7 @@ pytest.importorskip("torch")
 pytest.importorskip("tokenizers")
 from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
 
-from offline_tokenizers import byte_level, llama_style  # noqa: E402
+from offline_tokenizers import byte_level, llama_style, running_english, split_spans  # noqa: E402
 
 from leia.spans import strip_spans  # noqa: E402
 from leia.training import (  # noqa: E402
@@ -81,34 +81,6 @@ def plain_ids(tokenizer, text, add_special_tokens=False):
     return tokenizer(text, add_special_tokens=add_special_tokens)["input_ids"]
 
 
-def running_english(tokenizer, name):
-    """The tokens of ``name`` after ``The`` in English text."""
-    context = plain_ids(tokenizer, "The")
-    ids = plain_ids(tokenizer, "The " + name)
-    assert ids[:len(context)] == context
-    return ids[len(context):]
-
-
-def split_output(tokenizer, ids):
-    """(the ids outside the spans, the names' ids) of encode_spans' output; asserts the markers pair up."""
-    open_id, close_id = tokenizer.convert_tokens_to_ids([OPEN, CLOSE])
-    outside, names, current = [], [], None
-    for i in ids:
-        if i == open_id:
-            assert current is None
-            current = []
-        elif i == close_id:
-            assert current is not None
-            names.append(current)
-            current = None
-        elif current is not None:
-            current.append(i)
-        else:
-            outside.append(i)
-    assert current is None
-    return outside, names
-
-
 SPAN = re.compile(re.escape(OPEN) + "(.*?)" + re.escape(CLOSE), re.S)
 
 
@@ -121,7 +93,7 @@ def check(tokenizer, texts, add_special_tokens=False) -> tuple[int, int]:
     english = dict(zip(distinct, (running_english(tokenizer, n) for n in distinct)))
     kept_total = 0
     for ids, plain, names in zip(result.input_ids, plains, wanted):
-        outside, spans = split_output(tokenizer, ids)
+        outside, spans = split_spans(tokenizer, ids)
         assert outside == plain
         remaining = iter(names)
         for got in spans:  # the names, in order; the left-out ones are skipped

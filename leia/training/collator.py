@@ -6,6 +6,7 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
+import numpy as np
 import torch
 
 from leia.training.encoding import SpanEncoder
@@ -77,10 +78,12 @@ class LeiaDataCollator:
         else:
             filled = positions < lengths[:, None]
         pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
-        input_ids = torch.full((len(ids), width), pad_id, dtype=torch.long)
-        input_ids[filled] = _flatten(ids)
-        label_ids = torch.full_like(input_ids, self.label_pad_token_id)
-        label_ids[filled] = input_ids[filled] if labels is None else _flatten(labels)
+        full = bool((lengths == width).all())
+        input_ids = _rows(ids, filled, full, pad_id)
+        if labels is None:
+            label_ids = input_ids if full else input_ids.masked_fill(~filled, self.label_pad_token_id)
+        else:
+            label_ids = _rows(labels, filled, full, self.label_pad_token_id)
         is_open = input_ids == self.open_id
         is_close = input_ids == self.close_id
         masked = is_open | is_close
@@ -91,9 +94,10 @@ class LeiaDataCollator:
             return self._flattened(input_ids, label_ids, lengths)
         batch = {"input_ids": input_ids, "attention_mask": filled.to(torch.long), "labels": label_ids}
         if all("position_ids" in f for f in features):
-            position_ids = torch.arange(width).repeat(len(ids), 1)
             given = [self._truncate(f["position_ids"]) for f in features]
-            position_ids[filled] = _flatten(given)
+            position_ids = _rows(given, filled, full, 0)
+            if not full:
+                position_ids = torch.where(filled, position_ids, positions)
             del batch["attention_mask"]
             batch.update(position_ids=position_ids, use_cache=False)
         return batch
@@ -148,5 +152,16 @@ def _inside_spans(is_open: Any, is_close: Any) -> Any:
 
 def _flatten(rows: list[Any]) -> Any:
     if all(isinstance(r, list) for r in rows):
-        return torch.tensor(list(itertools.chain.from_iterable(rows)), dtype=torch.long)
+        count = sum(len(r) for r in rows)
+        return torch.from_numpy(np.fromiter(itertools.chain.from_iterable(rows), dtype=np.int64, count=count))
     return torch.cat([torch.as_tensor(r, dtype=torch.long).reshape(-1) for r in rows])
+
+
+def _rows(rows: list[Any], filled: Any, full: bool, pad: int) -> Any:
+    """The rows as one (rows, width) tensor, ``pad`` where ``filled`` is False."""
+    flat = _flatten(rows)
+    if full:
+        return flat.view(filled.shape)
+    out = torch.full(filled.shape, pad, dtype=torch.long)
+    out[filled] = flat
+    return out
