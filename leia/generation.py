@@ -3,7 +3,7 @@ generated without that guard.
 
 A LEIA model is trained with the loss on the two marker tokens masked, so it never learns when to open a span
 itself. A model that went through ``leia.training.add_leia_tokens(tokenizer, model)`` carries the ban in its
-``generation_config`` (``suppress_tokens``), saved with it, so plain ``generate()`` and ``pipeline()`` keep
+``generation_config`` (``bad_words_ids``), saved with it, so plain ``generate()`` and ``pipeline()`` keep
 ``<translate>`` out; :class:`SuppressTranslateLogitsProcessor` does the same for a model saved without it, and
 :func:`suppressed_token_ids` gives the ids to ban in serving stacks that ignore ``generation_config`` (vLLM's
 ``SamplingParams``). ``</translate>`` is never suppressed, so a span the prompt opened (a prompt ending in

@@ -370,7 +370,7 @@ def saved(tokenizer_path, tmp_path_factory):
     model.save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     unguarded = tmp_path_factory.mktemp("unguarded-model")
-    model.generation_config.suppress_tokens = None
+    model.generation_config.bad_words_ids = None
     model.save_pretrained(unguarded)
     tokenizer.save_pretrained(unguarded)
     return folder, unguarded, open_id
@@ -404,7 +404,7 @@ def test_a_saved_and_reloaded_model_keeps_translate_out_of_plain_generate(saved,
             best = new[::kwargs["num_return_sequences"]] if "num_beams" in kwargs else new
             assert _count(best, open_id) == best.numel()
         else:
-            assert model.generation_config.suppress_tokens == [open_id]
+            assert model.generation_config.bad_words_ids == [[open_id]]
             assert _count(new, open_id) == 0
 
 
@@ -421,15 +421,15 @@ def test_a_reloaded_model_in_a_text_generation_pipeline_needs_no_processor(saved
     assert MARKER_OPEN not in texts[folder] and texts[folder]
 
 
-def test_add_leia_tokens_keeps_other_suppressed_tokens_and_adds_the_marker_once(tokenizer_path):
+def test_add_leia_tokens_keeps_other_bad_words_and_adds_the_marker_once(tokenizer_path):
     from leia.training import add_leia_tokens
 
     tokenizer = _load_tokenizer(tokenizer_path)
     model = _tiny_llama(tokenizer, len(tokenizer))
-    model.generation_config.suppress_tokens = [5]
+    model.generation_config.bad_words_ids = [[5, 6]]
     open_id, _ = add_leia_tokens(tokenizer, model)
     add_leia_tokens(tokenizer, model)
-    assert model.generation_config.suppress_tokens == [5, open_id]
+    assert model.generation_config.bad_words_ids == [[5, 6], [open_id]]
 
 
 def test_suppressed_token_ids(tokenizer, plain_tokenizer, ids):

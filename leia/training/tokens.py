@@ -30,8 +30,8 @@ def add_leia_tokens(tokenizer: Any, model: Any = None) -> tuple[int, int]:
 
     With a model, embeddings too small for the tokenizer are resized (output embeddings as well when they
     are not tied), and every row created here, or belonging to a marker added by this call, is set to the
-    mean of the rows of the vocabulary the tokenizer had before. The id of ``<translate>`` is added to the
-    model's ``generation_config.suppress_tokens``, so that ``generate()`` and ``pipeline()`` on the model,
+    mean of the rows of the vocabulary the tokenizer had before. ``<translate>`` is added to the model's
+    ``generation_config.bad_words_ids``, so that ``generate()`` and ``pipeline()`` on the model,
     saved and reloaded, never open a span without being told. Calling it again changes nothing.
     """
     vocab_before = len(tokenizer)
@@ -56,12 +56,14 @@ def add_leia_tokens(tokenizer: Any, model: Any = None) -> tuple[int, int]:
 
 
 def suppress_in_generation_config(model: Any, token_ids: list[int]) -> None:
-    """Add ``token_ids`` to ``model.generation_config.suppress_tokens`` (kept with the model when saved)."""
+    """Ban ``token_ids`` in ``model.generation_config`` (kept with the model when saved), as one-token
+    ``bad_words_ids``: transformers applies them as a fixed bias built once, where ``suppress_tokens`` rebuilds
+    its mask over the vocabulary at every step."""
     config = getattr(model, "generation_config", None)
     if config is None:
         return
-    current = [int(i) for i in (config.suppress_tokens or [])]
-    config.suppress_tokens = current + [i for i in token_ids if i not in current]
+    current = [list(map(int, ids)) for ids in (config.bad_words_ids or [])]
+    config.bad_words_ids = current + [[i] for i in token_ids if [i] not in current]
 
 
 def _init_new_rows(model: Any, new_ids: list[int], vocab_before: int, vocab_after: int) -> None:
