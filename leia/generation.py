@@ -2,8 +2,12 @@
 generated without that guard.
 
 A LEIA model is trained with the loss on the two marker tokens masked, so it never learns when to open a span
-itself; :class:`SuppressTranslateLogitsProcessor` makes sure it never does. ``</translate>`` is never
-suppressed, so a span the prompt opened (a prompt ending in ``東京<translate>``) can be closed; no new span opens.
+itself. A model that went through ``leia.training.add_leia_tokens(tokenizer, model)`` carries the ban in its
+``generation_config`` (``bad_words_ids``), saved with it, so plain ``generate()`` and ``pipeline()`` keep
+``<translate>`` out; :class:`SuppressTranslateLogitsProcessor` does the same for a model saved without it, and
+:func:`suppressed_token_ids` gives the ids to ban in serving stacks that ignore ``generation_config`` (vLLM's
+``SamplingParams``). ``</translate>`` is never suppressed, so a span the prompt opened (a prompt ending in
+``東京<translate>``) can be closed; no new span opens.
 
 Importing this module imports torch and transformers (``pip install 'leia[train]'``); ``import leia`` does not.
 """
@@ -22,7 +26,9 @@ require("transformers", "train")
 import torch  # noqa: E402
 from transformers import LogitsProcessor, LogitsProcessorList, PreTrainedTokenizerBase  # noqa: E402
 
-__all__ = ["SuppressTranslateLogitsProcessor", "leia_logits_processors", "strip_translate_spans"]
+__all__ = [
+    "SuppressTranslateLogitsProcessor", "leia_logits_processors", "strip_translate_spans", "suppressed_token_ids",
+]
 
 # Texts a marker may follow, to find how the tokenizer spells it in running text when it is not one token.
 _CONTEXTS = ("", "a", "a ", "東京", "。")
@@ -124,6 +130,19 @@ class SuppressTranslateLogitsProcessor(LogitsProcessor):
             tensor = torch.tensor(spelling, dtype=torch.long, device=device)
             self._sequences[key] = tensor
         return tensor
+
+
+def suppressed_token_ids(tokenizer: PreTrainedTokenizerBase) -> list[int]:
+    """The token ids a LEIA model must never generate (``<translate>``), for a serving stack's own ban, e.g.
+    vLLM's ``SamplingParams(logit_bias={i: -100 for i in ids})``. ConfigError unless the tokenizer holds the
+    marker as one token (``leia.training.add_leia_tokens``)."""
+    open_id = _single_token_id(tokenizer, MARKER_OPEN)
+    if open_id is None:
+        raise ConfigError(
+            f"{MARKER_OPEN} is not a single token in this tokenizer: load the tokenizer saved with the LEIA model, "
+            "or apply leia.training.add_leia_tokens(tokenizer) to it"
+        )
+    return [open_id]
 
 
 def leia_logits_processors(tokenizer: PreTrainedTokenizerBase) -> LogitsProcessorList:

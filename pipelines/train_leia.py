@@ -10,8 +10,11 @@ A CPU smoke run with a tiny randomly initialised Llama (the tokenizer still has 
     python pipelines/train_leia.py --tiny-llama --tokenizer PATH --data out/augmented \\
         --output-dir /tmp/leia-smoke --max-steps 5 --block-size 64
 
-The documents are packed into blocks of --block-size tokens (leia.training.PackedDataset); with --prob the
-spans are redrawn for every document each epoch, with that probability, instead of using the stored draw.
+The documents are packed into blocks of --block-size tokens (leia.training.PackedDataset), each document
+attending to itself only (--cross-document-attention lets attention run across the documents of a block, as
+the original implementation did); with --prob the spans are redrawn for every document each epoch, with that
+probability, instead of using the stored draw. Documents are tokenized once; DataLoader workers are kept
+across epochs so that they keep the tokens.
 The loss never covers the marker tokens, nor the English names with --mask-entity-names. The model, the
 tokenizer (with the markers added) and trainer_state.json (the logged losses) end up in --output-dir.
 """
@@ -44,6 +47,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--prob", type=float, default=None,
                         help="redraw spans with this probability each epoch (the paper used 0.5); default: stored text")
     parser.add_argument("--strategy", choices=STRATEGIES, default="right", help="where redrawn spans go")
+    parser.add_argument("--cross-document-attention", action="store_true",
+                        help="let attention run across the documents packed in a block")
     parser.add_argument("--mask-entity-names", action="store_true", help="also keep the English names out of the loss")
     parser.add_argument("--batch-size", type=int, default=8, help="blocks per device and step")
     parser.add_argument("--gradient-accumulation-steps", type=int, default=1)
@@ -91,7 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     add_leia_tokens(tokenizer, model)
 
     train_dataset = PackedDataset(
-        args.data, tokenizer, args.block_size, prob=args.prob, strategy=args.strategy, seed=args.seed
+        args.data, tokenizer, args.block_size, prob=args.prob, strategy=args.strategy, seed=args.seed,
+        cross_document_attention=args.cross_document_attention,
     )
     training_args = transformers.TrainingArguments(
         output_dir=str(args.output_dir),
@@ -102,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         warmup_steps=args.warmup_steps,
         logging_steps=args.logging_steps,
         dataloader_num_workers=args.num_workers,
+        dataloader_persistent_workers=args.num_workers > 0,
         dataloader_pin_memory=torch.cuda.is_available(),
         bf16=args.bf16,
         seed=args.seed,

@@ -28,6 +28,7 @@ from leia.generation import (  # noqa: E402
     SuppressTranslateLogitsProcessor,
     leia_logits_processors,
     strip_translate_spans,
+    suppressed_token_ids,
 )
 from leia.schemas import MARKER_CLOSE, MARKER_OPEN  # noqa: E402
 
@@ -343,3 +344,115 @@ def test_strip_translate_spans(text, expected):
 def test_import_leia_does_not_import_torch():
     code = "import sys, leia; assert 'torch' not in sys.modules and 'leia.generation' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# -- the ban saved with the model (generation_config), serving, the README ------------------------------------
+
+def _eager_for_translate(tokenizer_path):
+    """A tiny model (markers added by add_leia_tokens) whose every next token is <translate> unless banned:
+    a large constant in one hidden dimension, read by <translate>'s output row only."""
+    from leia.training import add_leia_tokens
+
+    tokenizer = _load_tokenizer(tokenizer_path)
+    model = _tiny_llama(tokenizer, len(tokenizer))
+    open_id, _ = add_leia_tokens(tokenizer, model)
+    with torch.no_grad():
+        model.get_input_embeddings().weight[:, 0] = 50.0
+        model.get_output_embeddings().weight[open_id] = 0.0
+        model.get_output_embeddings().weight[open_id, 0] = 5.0
+    return tokenizer, model, open_id
+
+
+@pytest.fixture(scope="module")
+def saved(tokenizer_path, tmp_path_factory):
+    tokenizer, model, open_id = _eager_for_translate(tokenizer_path)
+    folder = tmp_path_factory.mktemp("leia-model")
+    model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    unguarded = tmp_path_factory.mktemp("unguarded-model")
+    model.generation_config.bad_words_ids = None
+    model.save_pretrained(unguarded)
+    tokenizer.save_pretrained(unguarded)
+    return folder, unguarded, open_id
+
+
+def _reload(folder):
+    return AutoTokenizer.from_pretrained(folder), transformers.AutoModelForCausalLM.from_pretrained(folder).eval()
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"do_sample": False},
+        {"do_sample": True, "top_k": 0, "num_return_sequences": 10},
+        {"do_sample": False, "num_beams": 3, "num_return_sequences": 3},
+    ],
+    ids=["greedy", "sampling-10", "beam-3"],
+)
+def test_a_saved_and_reloaded_model_keeps_translate_out_of_plain_generate(saved, kwargs):
+    folder, unguarded, open_id = saved
+    for path, opened in ((unguarded, True), (folder, False)):
+        tokenizer, model = _reload(path)
+        tokenizer.padding_side = "left"
+        batch = tokenizer(PROMPTS, return_tensors="pt", padding=True, add_special_tokens=False)
+        torch.manual_seed(2)
+        with torch.no_grad():
+            out = model.generate(**batch, max_new_tokens=8, min_new_tokens=8, **kwargs)
+        new = out[:, batch["input_ids"].shape[-1]:]
+        assert new.shape == (len(PROMPTS) * kwargs.get("num_return_sequences", 1), 8)
+        if opened:  # every token, or in beam search the best beam of each prompt
+            best = new[::kwargs["num_return_sequences"]] if "num_beams" in kwargs else new
+            assert _count(best, open_id) == best.numel()
+        else:
+            assert model.generation_config.bad_words_ids == [[open_id]]
+            assert _count(new, open_id) == 0
+
+
+def test_a_reloaded_model_in_a_text_generation_pipeline_needs_no_processor(saved):
+    folder, unguarded, _ = saved
+    options = dict(max_new_tokens=6, do_sample=False, return_full_text=False, skip_special_tokens=False,
+                   add_special_tokens=False)
+    texts = {}
+    for path in (unguarded, folder):
+        tokenizer, model = _reload(path)
+        texts[path] = pipeline("text-generation", model=model, tokenizer=tokenizer, device="cpu")(
+            PROMPTS[0], **options)[0]["generated_text"]
+    assert texts[unguarded] == MARKER_OPEN * 6
+    assert MARKER_OPEN not in texts[folder] and texts[folder]
+
+
+def test_add_leia_tokens_keeps_other_bad_words_and_adds_the_marker_once(tokenizer_path):
+    from leia.training import add_leia_tokens
+
+    tokenizer = _load_tokenizer(tokenizer_path)
+    model = _tiny_llama(tokenizer, len(tokenizer))
+    model.generation_config.bad_words_ids = [[5, 6]]
+    open_id, _ = add_leia_tokens(tokenizer, model)
+    add_leia_tokens(tokenizer, model)
+    assert model.generation_config.bad_words_ids == [[5, 6], [open_id]]
+
+
+def test_suppressed_token_ids(tokenizer, plain_tokenizer, ids):
+    assert suppressed_token_ids(tokenizer) == [ids[MARKER_OPEN]]
+    with pytest.raises(ConfigError, match="add_leia_tokens"):
+        suppressed_token_ids(plain_tokenizer)
+
+
+def _readme_snippet() -> str:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Generating with a LEIA model", 1)[1]
+    return section.split("```python\n", 1)[1].split("```", 1)[0]
+
+
+def test_the_readme_generation_snippet_runs_as_written(saved, capsys):
+    folder, _, open_id = saved
+    snippet = _readme_snippet()
+    assert 'model_dir = "runs/leia"' in snippet
+    namespace: dict = {}
+    exec(compile(snippet.replace('"runs/leia"', repr(str(folder))), "README.md", "exec"), namespace)
+    assert namespace["inputs"]["input_ids"][0].tolist() == namespace["tokenizer"]("日本の首都は",
+                                                                                 add_special_tokens=False)["input_ids"]
+    assert namespace["out"].shape[-1] > namespace["inputs"]["input_ids"].shape[-1]
+    assert _count(namespace["out"], open_id) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert printed and all(line.startswith("日本の首都は") for line in printed)

@@ -57,3 +57,4 @@ def test_train_leia_runs_and_saves_the_model(tmp_path, capsys, tokenizer_path):
     tokenizer = transformers.AutoTokenizer.from_pretrained(out)
     assert model.get_input_embeddings().weight.shape[0] == len(tokenizer) == 48588
     assert tokenizer.convert_tokens_to_ids(["<translate>", "</translate>"]) == [48586, 48587]
+    assert transformers.GenerationConfig.from_pretrained(out).bad_words_ids == [[48586]]

@@ -24,6 +24,7 @@ from leia.training import (  # noqa: E402
     LeiaRedrawDataset,
     PackedDataset,
     add_leia_tokens,
+    encode_spans,
     pack,
     redraw_batch,
     redraw_spans,
@@ -234,11 +235,11 @@ def test_text_is_tokenised_and_truncated_on_the_fly(tokenizer):
         [{"text": text, "id": 1, "mentions": []}, {"text": "東京"}]
     )
     assert batch["input_ids"].tolist() == [
-        [31, 28843, 14948, 37575, OPEN, 22672, CLOSE, 31, 5139, 7, PAD, PAD],
+        [31, 28843, 14948, 37575, OPEN, 22672, CLOSE, 5139, 7, PAD, PAD, PAD],
         [31, 25956, 7, PAD, PAD, PAD, PAD, PAD, PAD, PAD, PAD, PAD],
     ]
     assert batch["labels"][0].tolist() == [
-        31, 28843, 14948, 37575, IGNORE, IGNORE, IGNORE, 31, 5139, 7, IGNORE, IGNORE
+        31, 28843, 14948, 37575, IGNORE, IGNORE, IGNORE, 5139, 7, IGNORE, IGNORE, IGNORE
     ]
     cut = LeiaDataCollator(tokenizer, max_length=6, mask_entity_names=True)([{"text": text}])
     assert cut["input_ids"].tolist() == [[31, 28843, 14948, 37575, OPEN, 7]]
@@ -355,23 +356,142 @@ def blocks_of(dataset, num_workers: int) -> list[tuple[int, ...]]:
     return out
 
 
-def unit_blocks(tokenizer, rows: list[dict]) -> list[tuple[int, ...]]:
-    ids = []
-    for row in rows:
-        ids += tokenizer(row["text"], add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id]
-    return [tuple(b) for b in pack(ids, 16, OPEN, CLOSE, PAD).input_ids.tolist()]
+SHARDS = [DOCUMENTS[0:3], DOCUMENTS[3:6]]  # the documents of each shard of shard_folder
 
 
-def test_packed_dataset_blocks_are_each_record_batch_packed_on_its_own(tokenizer, shard_folder):
+def expected_blocks(tokenizer, text=lambda doc: doc["text"]) -> list[tuple[int, ...]]:
+    """Each shard's documents as encode_spans gives them, each followed by eos, one stream per shard."""
+    blocks = []
+    for docs in SHARDS:
+        ids = []
+        for row in encode_spans([text(d) for d in docs], tokenizer):
+            ids += row + [tokenizer.eos_token_id]
+        blocks += [tuple(b) for b in pack(ids, 16, OPEN, CLOSE, PAD).input_ids.tolist()]
+    return blocks
+
+
+def test_packed_dataset_blocks_run_on_across_record_batches(tokenizer, shard_folder):
     dataset = PackedDataset(shard_folder, tokenizer, 16)
     got = blocks_of(dataset, 0)
-    d = DOCUMENTS
-    expected = []
-    for unit in (d[0:2], d[2:3], d[3:4], d[4:6]):
-        expected += unit_blocks(tokenizer, unit)
-    assert got == expected
+    assert got == expected_blocks(tokenizer)
     assert sum(b.count(tokenizer.eos_token_id) for b in got) == len(DOCUMENTS)
+    assert sum(b.count(PAD) for b in got) == dataset.stats["padding"] < 2 * 16
     assert dataset.stats["documents"] == 6 and dataset.stats["blocks"] == len(got)
+    assert 31 not in [b[i + 1] for b in got for i in range(15) if b[i] == CLOSE]  # no bare "▁" after a span
+
+
+def test_documents_are_kept_apart_by_position_ids_and_first_token_labels(tokenizer, shard_folder):
+    eos = tokenizer.eos_token_id
+    previous = eos
+    for item in PackedDataset(shard_folder, tokenizer, 16, prob=1.0):
+        ids, labels, positions = item["input_ids"].tolist(), item["labels"].tolist(), item["position_ids"].tolist()
+        starts = [i == 0 or ids[i - 1] == eos for i in range(16)]
+        first_of_document = [(ids[i - 1] if i else previous) == eos for i in range(16)]
+        expected_positions, expected_labels = [], []
+        for i in range(16):
+            expected_positions.append(0 if starts[i] else expected_positions[-1] + 1)
+            masked = ids[i] in (OPEN, CLOSE, PAD) or first_of_document[i]
+            expected_labels.append(IGNORE if masked else ids[i])
+        assert positions == expected_positions
+        assert labels == expected_labels
+        previous = ids[-1] if ids[-1] != PAD else eos
+
+
+def test_cross_document_attention_leaves_out_position_ids(tokenizer, shard_folder):
+    for item in PackedDataset(shard_folder, tokenizer, 16, prob=1.0, cross_document_attention=True):
+        ids, labels = item["input_ids"], item["labels"]
+        assert set(item) == {"input_ids", "labels"}
+        special = (ids == OPEN) | (ids == CLOSE) | (ids == PAD)
+        assert torch.equal(labels, ids.masked_fill(special, IGNORE))
+
+
+def test_each_document_is_tokenized_once_and_every_epoch_redraws(tokenizer, shard_folder):
+    dataset = PackedDataset(shard_folder, tokenizer, 16, prob=0.5, seed=4)
+    epochs = []
+    for epoch in range(3):
+        dataset.set_epoch(epoch)
+        epochs.append(blocks_of(dataset, 0))
+        assert epochs[-1] == expected_blocks(tokenizer, lambda d: redraw_spans(d, 0.5, "right", 4, epoch)["text"])
+    assert dataset.stats["documents_tokenized"] == 6 and dataset.stats["documents"] == 18
+    assert len({tuple(e) for e in epochs}) == 3
+
+
+def test_set_epoch_reaches_persistent_workers(tokenizer, shard_folder):
+    dataset = PackedDataset(shard_folder, tokenizer, 16, prob=0.5, seed=4)
+    loader = torch.utils.data.DataLoader(dataset, batch_size=None, num_workers=1, persistent_workers=True)
+    seen = []
+    for epoch in (0, 1):
+        dataset.set_epoch(epoch)
+        seen.append([tuple(item["input_ids"].tolist()) for item in loader])
+        assert seen[-1] == expected_blocks(tokenizer, lambda d: redraw_spans(d, 0.5, "right", 4, epoch)["text"])
+    assert seen[0] != seen[1]
+
+
+def sdpa_llama(vocab_size: int):
+    config = transformers.LlamaConfig(
+        vocab_size=vocab_size, hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=2,
+        num_key_value_heads=2, max_position_embeddings=128, attn_implementation="sdpa", torch_dtype="float32",
+    )
+    torch.manual_seed(0)
+    return transformers.LlamaForCausalLM(config).eval()
+
+
+def segments(position_ids: list[int]) -> list[tuple[int, int]]:
+    starts = [i for i, p in enumerate(position_ids) if p == 0] + [len(position_ids)]
+    return list(zip(starts, starts[1:]))
+
+
+def assert_each_document_alone(model, batch):
+    """The logits of every segment of every row (positions restarting at 0) are those of its ids alone."""
+    inputs = {k: v for k, v in batch.items() if k != "labels"}
+    compared = 0
+    with torch.no_grad():
+        logits = model(**inputs).logits
+        for row, ids in enumerate(batch["input_ids"]):
+            for start, end in segments(batch["position_ids"][row].tolist()):
+                alone = model(ids[start:end][None]).logits[0]
+                assert torch.allclose(logits[row, start:end], alone, atol=1e-5, rtol=1e-4), (row, start, end)
+                compared += 1
+    assert compared > 2
+
+
+def test_the_logits_of_each_document_in_a_packed_row_are_those_of_the_document_alone(tokenizer, shard_folder):
+    model = sdpa_llama(len(tokenizer))
+    collator = LeiaDataCollator(tokenizer, mask_entity_names=True)
+    separate = list(PackedDataset(shard_folder, tokenizer, 32, prob=1.0))
+    batch = collator(separate[:3])
+    assert "attention_mask" not in batch and batch["use_cache"] is False
+    assert batch["position_ids"].shape == (3, 32)
+    assert sum(len(segments(row.tolist())) for row in batch["position_ids"]) > 4
+    assert_each_document_alone(model, batch)
+
+    crossing = collator(list(PackedDataset(shard_folder, tokenizer, 32, prob=1.0, cross_document_attention=True))[:3])
+    assert set(crossing) == {"input_ids", "attention_mask", "labels"}
+    assert torch.equal(crossing["input_ids"], batch["input_ids"])
+    with torch.no_grad():
+        logits = model(input_ids=crossing["input_ids"], attention_mask=crossing["attention_mask"]).logits
+    differs = []
+    for row in range(3):
+        for start, end in segments(batch["position_ids"][row].tolist()):
+            with torch.no_grad():
+                alone = model(crossing["input_ids"][row, start:end][None]).logits[0]
+            differs.append(not torch.allclose(logits[row, start:end], alone, atol=1e-5, rtol=1e-4))
+    assert any(differs) and not all(differs)
+
+
+def test_flattened_documents_attend_to_themselves_only(tokenizer):
+    model = sdpa_llama(len(tokenizer))
+    features = [{"text": d["text"]} for d in DOCUMENTS[:4]]
+    batch = LeiaDataCollator(tokenizer, flatten=True, mask_entity_names=True)(features)
+    encoded = encode_spans([f["text"] for f in features], tokenizer, add_special_tokens=True)
+    assert batch["input_ids"].tolist() == [[i for ids in encoded for i in ids]]
+    assert batch["position_ids"].tolist() == [[p for ids in encoded for p in range(len(ids))]]
+    starts = np.cumsum([0] + [len(ids) for ids in encoded[:-1]])
+    labels = batch["labels"][0]
+    assert (labels[starts] == IGNORE).all()
+    open_at = batch["input_ids"][0] == OPEN
+    assert (labels[open_at] == IGNORE).all() and batch["use_cache"] is False
+    assert_each_document_alone(model, batch)
 
 
 def test_packed_dataset_gives_the_same_blocks_with_two_workers(tokenizer, shard_folder):
@@ -396,13 +516,6 @@ def test_packed_dataset_redraws_every_known_name_with_prob_one(tokenizer, shard_
     assert dataset.stats["spans_dropped"] > 0
     none = PackedDataset(shard_folder, tokenizer, 16, prob=0.0)
     assert not any(OPEN in b or CLOSE in b for b in blocks_of(none, 0))
-
-
-def test_packed_dataset_labels_mask_markers_and_padding(tokenizer, shard_folder):
-    for item in PackedDataset(shard_folder, tokenizer, 16, prob=1.0):
-        ids, labels = item["input_ids"], item["labels"]
-        special = (ids == OPEN) | (ids == CLOSE) | (ids == PAD)
-        assert torch.equal(labels, ids.masked_fill(special, IGNORE))
 
 
 def test_packed_dataset_checks_its_folder(tokenizer, tmp_path):
