@@ -79,6 +79,9 @@ def _char_classes() -> np.ndarray:
 
 # Runs whose MeCab tokens a Segmenter keeps.
 CACHE_SIZE = 200_000
+# What stands between two runs in one call of MeCab: a token of its own on both sides of every run, so that
+# the cut of a run depends on the run alone.
+_STOP = "。"
 _DISAMBIGUATOR = re.compile(r"\s*[(（][^()（）]*[)）]\s*$")
 _CLASS_ARRAY = np.append(_char_classes(), np.int8(_OTHER))
 _CLASSES = _CLASS_ARRAY.tobytes()
@@ -169,8 +172,9 @@ class Segmenter:
         undecided = positions[~self.sure[positions]]
         if not len(undecided):
             return
-        runs = np.unique(np.searchsorted(self._bounds, undecided) - 1)
-        todo = [int(k) for k in runs if int(k) not in self._done]
+        runs = np.unique(np.searchsorted(self._bounds, undecided) - 1).tolist()
+        done = self._done
+        todo = [k for k in runs if k not in done]
         if todo:
             self._analyse(todo)
 
@@ -187,32 +191,37 @@ class Segmenter:
     def _analyse(self, runs: list[int]) -> None:
         """Token boundaries of each run, less those a lone kanji token closes: after one at the start of the
         run no mention may start (旧|ソ連), before one inside the run no mention may end (日本|語), unless it
-        is one of :data:`LOOSE_SUFFIXES`. The runs, which hold no spaces, go to MeCab joined by spaces, and
-        its tokens are dealt back to them in order. A run is analysed on its own, so its tokens depend on its
-        text alone: they are kept (up to :data:`CACHE_SIZE` runs) and a run seen before is not analysed
-        again."""
+        is one of :data:`LOOSE_SUFFIXES`. The runs go to MeCab in one call, with a token of its own
+        (:data:`_STOP`) between and around them (joined by spaces they would cut each other: the cost of
+        connecting two tokens crosses a space), so a run's tokens depend on its text alone: they are kept (up
+        to :data:`CACHE_SIZE` runs) and a run seen before is not analysed again."""
         text = self._text
         self.analysed += len(runs)
-        spans = [(int(self._bounds[k]), int(self._bounds[k + 1])) for k in runs]
+        index = np.array(runs, dtype=np.int64)
+        spans = list(zip(self._bounds[index].tolist(), self._bounds[index + 1].tolist()))
         cache = self._cache
+        if len(cache) >= CACHE_SIZE:
+            cache.clear()
         new = [(a, b) for a, b in spans if text[a:b] not in cache]
         if new:
-            if len(cache) + len(new) > CACHE_SIZE:
-                cache.clear()
-            parse = self._tagger.parse
+            tokens = iter(self._tagger.parse(_STOP + _STOP.join(text[a:b] for a, b in new) + _STOP).split())
+            if next(tokens, None) != _STOP:
+                raise RuntimeError("MeCab did not keep the separator of the runs")
             for start, end in new:
-                tokens = iter(parse(text[start:end]).split())
+                run = text[start:end]
                 lengths = []
-                s = start
-                while s < end:
-                    token = next(tokens, None)
-                    if token is None or s + len(token) > end:
-                        raise RuntimeError(f"MeCab's tokens do not cover {text[start:end]!r}")
-                    lengths.append((len(token), len(token) == 1 and _CLASSES[min(ord(token), 0x30000)] == _KANJI
-                                    and token not in LOOSE_SUFFIXES, len(token) == 1
-                                    and _CLASSES[min(ord(token), 0x30000)] == _KANJI))
-                    s += len(token)
-                cache[text[start:end]] = lengths
+                covered = 0
+                for token in tokens:
+                    if token == _STOP and covered == len(run):
+                        break
+                    covered += len(token)
+                    if covered > len(run):
+                        break
+                    lone_kanji = len(token) == 1 and _CLASSES[min(ord(token), 0x30000)] == _KANJI
+                    lengths.append((len(token), lone_kanji and token not in LOOSE_SUFFIXES, lone_kanji))
+                if covered != len(run):
+                    raise RuntimeError(f"MeCab's tokens do not cover {run!r}")
+                cache[run] = lengths
             self.tagged += len(new)
         start_ok, end_ok, sure = self.start_ok, self.end_ok, self.sure
         for k, (start, end) in zip(runs, spans):

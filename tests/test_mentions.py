@@ -212,6 +212,25 @@ def test_segmenter_decides_every_position_it_is_asked_about():
     assert seg.analysed == 3
 
 
+def test_segmenter_cuts_a_run_by_its_text_alone():
+    """A run is cut the same whatever the runs around it, so a process analyses a run it has seen only once."""
+    one, other = Segmenter(), Segmenter()
+    one.reset("旧ソ連と東京湾と日本語")
+    one.prepare(np.arange(12))
+    assert (one.analysed, one.tagged) == (3, 3)
+    other.reset("日本語、東京湾")
+    other.prepare(np.arange(8))
+    for run_one, run_other in ((slice(4, 8), slice(4, 8)), (slice(8, 12), slice(0, 4))):  # 東京|湾, 日本|語
+        assert np.flatnonzero(one.end_ok[run_one]).tolist() == np.flatnonzero(other.end_ok[run_other]).tolist() \
+            == [0, 3]
+        assert np.flatnonzero(one.start_ok[run_one]).tolist() == \
+            np.flatnonzero(other.start_ok[run_other]).tolist() == [0, 2, 3]
+    one.reset("日本語、東京湾")
+    one.prepare(np.arange(8))
+    assert (one.analysed, one.tagged) == (5, 3)  # both runs known: MeCab is not called
+    assert one.end_ok.tolist() == other.end_ok.tolist() and one.start_ok.tolist() == other.start_ok.tolist()
+
+
 def test_count_occurrences_in_hiragana():
     d = detector(min_link_prob=0.0, min_prior=0.0)
     text = "すしとおにぎりとおかし、しかしすし"
