@@ -341,6 +341,32 @@ def test_round_trip_over_dev_articles(dev, strategy, prob):
         assert 0 < spans < counters["mentions_eligible"]
 
 
+def test_round_trip_with_repeats_over_dev_articles(dev):
+    """Propagation over every real dev article: each repeat is an occurrence, outside every anchor, of a text
+    the article links to the same target, after that target's first link; the text comes back."""
+    from leia.mentions import Propagator
+
+    batch, table = dev
+    repeated, counters = Propagator().propagate_batch(batch)
+    out, augmented = augment_batch(repeated, table.lookup_with_source, AugmentConfig(prob=0.5))
+    originals = batch.column("text").to_pylist()
+    assert [strip_spans(t) for t in out.column("text").to_pylist()] == originals
+    assert augmented["mentions_repeat"] == counters["anchors_repeated"] > 10 * batch.num_rows
+    for text, anchors, mentions in zip(originals, batch.column("anchors").to_pylist(),
+                                       out.column("mentions").to_pylist()):
+        linked = {(text[a["start"]:a["end"]].strip(), a["target"]) for a in anchors}
+        first = {}
+        for a in anchors:
+            first[a["target"]] = min(first.get(a["target"], len(text)), a["start"])
+        covered = np.zeros(len(text) + 1, dtype=bool)
+        for a in anchors:
+            covered[a["start"]:a["end"]] = True
+        for m in mentions[len(anchors):]:
+            assert (text[m["start"]:m["end"]], m["target"]) in linked
+            assert not covered[m["start"]:m["end"]].any() and m["start"] > first[m["target"]]
+            assert m["source"] != "repeat" or m["english"] is not None
+
+
 def test_dev_spans_follow_their_mentions(dev):
     batch, table = dev
     out, _ = augment_batch(batch, table.lookup_with_source, AugmentConfig(prob=1.0))

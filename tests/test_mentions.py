@@ -373,6 +373,21 @@ def test_augment_repeat_mentions(sample, tmp_path, capsys):
                                             if k in NO_SPAN_REASONS}
 
 
+def test_cli_options(sample, tmp_path):
+    dictionary = tmp_path / "mentions.duckdb"
+    assert main(["mentions", "build", "--documents", str(sample["documents"]), "--entities", str(sample["entities"]),
+                 "-o", str(dictionary), "--min-doc-link-prob", "off", "-q"]) == 0
+    assert MentionTable(dictionary).config == MentionConfig(min_doc_link_prob=None)
+    out = tmp_path / "augmented"
+    assert main(["augment", str(sample["documents"]), "--entities", str(sample["entities"]), "-o", str(out),
+                 "--nearby", "0", "--max-spans-per-entity", "none", "-q"]) == 0
+    parameters = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["parameters"]
+    assert (parameters["nearby"], parameters["max_spans_per_entity"]) == (0, None)
+    assert "repeat_mentions" not in parameters
+    with pytest.raises(SystemExit):
+        main(["augment", "docs", "--entities", "e.duckdb", "-o", "out", "--max-spans-per-entity", "0"])
+
+
 def test_workers_give_the_same_results(sample, tmp_path):
     one, two = tmp_path / "one.duckdb", tmp_path / "two.duckdb"
     assert build_mentions(sample["documents"], sample["entities"], one, progress=False) == \
