@@ -276,7 +276,27 @@ def _is_mention(entry: _Entry, config: MentionConfig) -> bool:
         config.min_doc_link_prob is not None and entry.doc_link_prob >= config.min_doc_link_prob)
 
 
-class Detector:
+class _Segmenting:
+    """A :class:`Segmenter` loaded on first use and left behind when pickled: each process loads its own."""
+
+    _segmenter: Segmenter | None = None
+
+    def _words(self) -> bool:
+        raise NotImplementedError
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state["_segmenter"] = None
+        return state
+
+    @property
+    def segmenter(self) -> Segmenter:
+        if self._segmenter is None:
+            self._segmenter = Segmenter(self._words())
+        return self._segmenter
+
+
+class Detector(_Segmenting):
     """Finds mentions in plain text with a dictionary of surfaces; picklable, so it can go to workers."""
 
     def __init__(self, entries: dict[str, _Entry], config: MentionConfig = MentionConfig()):
@@ -303,16 +323,8 @@ class Detector:
     def __len__(self) -> int:
         return sum(1 for t in self.targets if t)
 
-    def __getstate__(self) -> dict:
-        state = dict(self.__dict__)
-        state["_segmenter"] = None
-        return state
-
-    @property
-    def segmenter(self) -> Segmenter:
-        if self._segmenter is None:
-            self._segmenter = Segmenter(self.config.segment)
-        return self._segmenter
+    def _words(self) -> bool:
+        return self.config.segment
 
     def matches(self, text: str) -> list[tuple[int, int, int]]:
         """Every occurrence of a surface aligned to word boundaries, overlapping ones included:
@@ -424,7 +436,7 @@ def detect_batch(batch: pa.RecordBatch, detector: Detector) -> tuple[pa.RecordBa
     return pa.RecordBatch.from_arrays(columns, schema=batch.schema), dict(counters)
 
 
-class Propagator:
+class Propagator(_Segmenting):
     """In-document propagation: once a document links a surface to an entity (an anchor, or a detected
     mention), its later occurrences of that surface, and of the other surfaces the document links to the
     same entity, are mentions of it too.
@@ -442,16 +454,8 @@ class Propagator:
         self.segment = segment
         self._segmenter: Segmenter | None = None
 
-    def __getstate__(self) -> dict:
-        state = dict(self.__dict__)
-        state["_segmenter"] = None
-        return state
-
-    @property
-    def segmenter(self) -> Segmenter:
-        if self._segmenter is None:
-            self._segmenter = Segmenter(self.segment)
-        return self._segmenter
+    def _words(self) -> bool:
+        return self.segment
 
     def propagate(self, text: str, anchors: Sequence[dict], title: str = "") -> list[tuple[int, int, str, str | None]]:
         """The added mentions of ``text`` as ``(start, end, target, english)``, sorted by start. The
