@@ -20,15 +20,25 @@ from leia.entities import Cleaning, clean_english
 from leia.schemas import AUGMENTED, MARKER_CLOSE, MARKER_OPEN, MENTION
 from leia.spans import STRATEGIES, draw_mask
 
-__all__ = ["AugmentConfig", "augment_batch", "is_latin", "Names"]
+__all__ = ["AugmentConfig", "augment_batch", "is_latin", "Names", "NAME_SOURCES", "MENTION_SOURCES",
+           "NO_SPAN_REASONS", "UNNAMED", "REPEAT"]
 
 # Names for a batch of normalised targets: a list of (english, source) or None, aligned with the input.
 Names = Callable[[Sequence[str]], Sequence["tuple[str, str] | None"]]
 
 _LATIN_RE = re.compile(r"^[\s\d\u0021-\u007e\u00a0-\u024f\u1e00-\u1eff\u2010-\u2027]*$")
 _SPAN_OVERHEAD = len(MARKER_OPEN) + len(MARKER_CLOSE)
-# Why a mention got no span (code 0 is "eligible"); also the `source` of such mentions in the output.
-_REASONS = ("eligible", "unknown", "invalid", "overlap", "same-as-mention", "marker-text")
+# The vocabulary of a mention's `source`. A mention that may get a span says where its English name came from
+# (NAME_SOURCES), or that it is a later occurrence propagation added (REPEAT); one that may not says why
+# (NO_SPAN_REASONS, in the order they are decided; UNNAMED are those where no English name is known).
+NAME_SOURCES = ("inline", "langlinks", "wikidata", "harvested")
+REPEAT = "repeat"
+MENTION_SOURCES = NAME_SOURCES + (REPEAT,)
+NO_SPAN_REASONS = ("unknown", "invalid", "overlap", "same-as-mention", "marker-text", "english-nearby",
+                   "entity-cap")
+UNNAMED = ("unknown", "invalid", "overlap")
+_REASONS = ("eligible",) + NO_SPAN_REASONS  # code 0 is "eligible"
+_NEARBY, _CAP = _REASONS.index("english-nearby"), _REASONS.index("entity-cap")
 
 
 def is_latin(text: str) -> bool:
@@ -38,17 +48,30 @@ def is_latin(text: str) -> bool:
 
 @dataclass(frozen=True)
 class AugmentConfig:
-    """How spans are drawn and placed. ``prob`` 1.0 puts a span at every eligible mention."""
+    """How spans are drawn and placed. ``prob`` 1.0 puts a span at every eligible mention.
+
+    ``nearby``: a mention gets no span when its English name already stands within this many characters of
+    it on the same line (``ニューヨーク（New York）``), ignoring case, as a word of its own (not inside a longer
+    Latin word); 0 turns the check off.
+    ``max_spans_per_entity``: at most this many mentions of one entity (one English name) per document may
+    get a span, the first ones in the text; the later ones get none, whatever the draw. None: no limit.
+    """
 
     prob: float = 0.5
     strategy: str = "right"
     seed: int = 0
     epoch: int = 0
     cleaning: Cleaning = field(default_factory=Cleaning)
+    nearby: int = 20
+    max_spans_per_entity: int | None = 10
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.prob <= 1.0:
             raise ValueError(f"prob must be between 0 and 1, got {self.prob}")
+        if self.nearby < 0:
+            raise ValueError(f"nearby must be at least 0, got {self.nearby}")
+        if self.max_spans_per_entity is not None and self.max_spans_per_entity < 1:
+            raise ValueError(f"max_spans_per_entity must be at least 1, got {self.max_spans_per_entity}")
         if self.strategy not in STRATEGIES:
             raise ValueError(f"unknown strategy {self.strategy!r}; choose one of {', '.join(STRATEGIES)}")
 
@@ -80,6 +103,8 @@ def augment_batch(batch: pa.RecordBatch, names: Names, config: AugmentConfig) ->
     ends = flat.field("end").fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
     targets = flat.field("target")
     has_inline = "english" in {f.name for f in flat.type}
+    repeat = (pc.equal(flat.field("source"), REPEAT).fill_null(False).to_numpy(zero_copy_only=False)
+              if "source" in {f.name for f in flat.type} else np.zeros(n, dtype=bool))
 
     # Validity: inside the text, non-empty, in order and not overlapping the previous valid anchor.
     text_len = pc.utf8_length(batch.column("text")).to_numpy(zero_copy_only=False).astype(np.int64)
@@ -137,6 +162,10 @@ def augment_batch(batch: pa.RecordBatch, names: Names, config: AugmentConfig) ->
     # A name holding a marker would make the span unremovable.
     marked_name = pc.or_(pc.match_substring(names_arr, MARKER_OPEN), pc.match_substring(names_arr, MARKER_CLOSE))
     reason[(reason == 0) & marked_name.fill_null(False).to_numpy(zero_copy_only=False)[index]] = 5
+    if config.nearby:
+        reason[_english_nearby(texts, parent, starts, ends, names_, index, reason == 0, config.nearby)] = _NEARBY
+    if config.max_spans_per_entity is not None:
+        reason[_over_cap(parent, starts, index, names_arr, reason == 0, config.max_spans_per_entity)] = _CAP
     eligible = reason == 0
     for code, count in zip(*np.unique(reason[reason > 0], return_counts=True)):
         counters[f"mentions_{_REASONS[code].replace('-', '_')}"] += int(count)
@@ -144,6 +173,9 @@ def augment_batch(batch: pa.RecordBatch, names: Names, config: AugmentConfig) ->
         kinds, counts = np.unique(np.array(sources_, dtype=object)[index[eligible]].astype(str), return_counts=True)
         for kind, count in zip(kinds, counts):
             counters[f"mentions_named_{kind}"] += int(count)
+    if repeat.any():
+        counters["mentions_repeat"] += int(repeat.sum())
+        counters["mentions_repeat_eligible"] += int((repeat & eligible).sum())
 
     inserted = eligible & draw_mask(ids[parent], ordinal, config.prob, config.seed, config.epoch)
     picked = np.flatnonzero(inserted)
@@ -152,8 +184,9 @@ def augment_batch(batch: pa.RecordBatch, names: Names, config: AugmentConfig) ->
                         names_arr.take(pa.array(index[picked], pa.int64())), config.strategy)
     english = pc.if_else(pa.array(eligible), names_arr.take(pa.array(index, pa.int64())),
                          pa.scalar(None, pa.string()))
-    source_table = pa.array(sources_ + list(_REASONS), pa.string())
-    source = source_table.take(pa.array(np.where(reason == 0, index, len(sources_) + reason.astype(np.int64)), pa.int64()))
+    source_table = pa.array(sources_ + list(_REASONS) + [REPEAT], pa.string())
+    code = np.where(reason == 0, np.where(repeat, len(source_table) - 1, index), len(sources_) + reason.astype(np.int64))
+    source = source_table.take(pa.array(code, pa.int64()))
 
     counters["documents"] += n_docs
     counters["mentions"] += n
@@ -174,6 +207,86 @@ def augment_batch(batch: pa.RecordBatch, names: Names, config: AugmentConfig) ->
         schema=AUGMENTED,
     )
     return result, dict(counters)
+
+
+def _english_nearby(texts: list[str], parent: np.ndarray, starts: np.ndarray, ends: np.ndarray, names: list,
+                    index: np.ndarray, candidates: np.ndarray, width: int) -> np.ndarray:
+    """Which of the ``candidates`` have their English name within ``width`` characters before or after them,
+    on the same line, ignoring case, as a word of its own. Only the windows that hold a letter of an
+    alphabet are compared (names in other scripts, always)."""
+    out = np.zeros(len(parent), dtype=bool)
+    todo = np.flatnonzero(candidates)
+    if not len(todo):
+        return out
+    # One code-point array of the batch, documents joined by newlines so that no window crosses two.
+    codes = _utf32("\n".join(texts))
+    base = np.concatenate([[0], np.cumsum([len(t) + 1 for t in texts])])[parent[todo]]
+    s, e = starts[todo] + base, ends[todo] + base
+    newlines = np.concatenate([[-1], np.flatnonzero(codes == 10), [len(codes)]])
+    lo = np.maximum(s - width, newlines[np.searchsorted(newlines, s) - 1] + 1)
+    hi = np.minimum(e + width, newlines[np.searchsorted(newlines, e)])
+    letters = np.concatenate([[0], np.cumsum(_is_letter(codes), dtype=np.int32)])
+    with_letter = (letters[s] > letters[lo]) | (letters[hi] > letters[e])
+    first = _is_letter(np.array([ord(n[0]) if n else 0 for n in names], dtype=np.uint32))
+    check = np.flatnonzero(with_letter | ~first[index[todo]])
+    if not len(check):
+        return out
+    rows = todo[check]
+    for i, doc, a, b, c, d, name in zip(rows.tolist(), parent[rows].tolist(), (lo[check] - base[check]).tolist(),
+                                        starts[rows].tolist(), ends[rows].tolist(), (hi[check] - base[check]).tolist(),
+                                        index[rows].tolist()):
+        text = texts[doc]
+        name = names[name].casefold()
+        out[i] = _stands_in(name, text[a:b].casefold()) or _stands_in(name, text[c:d].casefold())
+    return out
+
+
+def _letter_table() -> np.ndarray:
+    table = np.zeros(0x10001, dtype=bool)
+    table[0x41:0x5B] = table[0x61:0x7B] = table[0xC0:0x530] = table[0xFF21:0xFF3B] = table[0xFF41:0xFF5B] = True
+    table[[0xD7, 0xF7]] = False
+    return table
+
+
+_LETTERS = _letter_table()
+
+
+def _is_letter(codes: np.ndarray) -> np.ndarray:
+    """Letters of the alphabets an English name is written in: Latin (with its extensions), Greek, Cyrillic."""
+    return _LETTERS[np.minimum(codes, 0x10000)]
+
+
+def _stands_in(name: str, window: str) -> bool:
+    """Whether ``name`` occurs in ``window`` as a word of its own (not inside a longer Latin word)."""
+    if name not in window:
+        return False
+    at = window.find(name)
+    while at >= 0:
+        before = window[at - 1] if at else " "
+        after = window[at + len(name)] if at + len(name) < len(window) else " "
+        if not (before.isascii() and before.isalnum()) and not (after.isascii() and after.isalnum()):
+            return True
+        at = window.find(name, at + 1)
+    return False
+
+
+def _over_cap(parent: np.ndarray, starts: np.ndarray, index: np.ndarray, names: pa.StringArray,
+              candidates: np.ndarray, cap: int) -> np.ndarray:
+    """Which of the ``candidates`` come after the first ``cap`` candidates of the same English name in the
+    same document, in text order."""
+    out = np.zeros(len(parent), dtype=bool)
+    picked = np.flatnonzero(candidates)
+    if not len(picked):
+        return out
+    name_ids = pc.dictionary_encode(names.take(pa.array(index[picked], pa.int64()))).indices
+    name_ids = name_ids.to_numpy(zero_copy_only=False).astype(np.int64)
+    order = np.lexsort((starts[picked], name_ids, parent[picked]))
+    key_p, key_n = parent[picked][order], name_ids[order]
+    new_group = np.concatenate([[True], (key_p[1:] != key_p[:-1]) | (key_n[1:] != key_n[:-1])])
+    group_start = np.maximum.accumulate(np.where(new_group, np.arange(len(order)), 0))
+    rank = np.arange(len(order)) - group_start
+    out[picked[order[rank >= cap]]] = True
+    return out
 
 
 def _non_overlapping(parent: np.ndarray, starts: np.ndarray, ends: np.ndarray, valid: np.ndarray) -> bool:

@@ -36,6 +36,21 @@ def _prob(value: str) -> float:
     return p
 
 
+def _count(value: str) -> int:
+    n = int(value)
+    if n < 0:
+        raise argparse.ArgumentTypeError("must be at least 0")
+    return n
+
+
+def _cap(value: str) -> int | None:
+    return None if value == "none" else _workers(value)
+
+
+def _prob_or_off(value: str) -> float | None:
+    return None if value == "off" else _prob(value)
+
+
 @command
 def cmd_extract(args: argparse.Namespace) -> None:
     from leia.extraction import extract
@@ -71,7 +86,8 @@ def cmd_augment(args: argparse.Namespace) -> None:
 
     manifest = augment(args.input, args.entities, args.output, prob=args.prob, strategy=args.strategy,
                        seed=args.seed, workers=args.workers, shard_size=args.shard_size, overwrite=args.overwrite,
-                       progress=not args.quiet, mentions=args.mentions, **_scale(args))
+                       progress=not args.quiet, mentions=args.mentions, repeat_mentions=args.repeat_mentions,
+                       nearby=args.nearby, max_spans_per_entity=args.max_spans_per_entity, **_scale(args))
     _summary(f"augmented documents in {args.output}", manifest.counters)
 
 
@@ -79,7 +95,8 @@ def cmd_augment(args: argparse.Namespace) -> None:
 def cmd_mentions(args: argparse.Namespace) -> None:
     from leia.mentions import MentionConfig, build_mentions
 
-    config = MentionConfig(min_link_prob=args.min_link_prob, min_prior=args.min_prior,
+    config = MentionConfig(min_link_prob=args.min_link_prob, min_doc_link_prob=args.min_doc_link_prob,
+                           min_prior=args.min_prior,
                            min_link_count=args.min_link_count, min_length=args.min_length,
                            max_length=args.max_length, block=args.block, context=args.context)
     counters = build_mentions(args.documents, args.entities, args.output, config=config, workers=args.workers,
@@ -272,6 +289,14 @@ def build_parser() -> argparse.ArgumentParser:
                         "documents folder keep their layout")
     p.add_argument("--mentions", help="mention dictionary (`leia mentions build`): find the mentions of "
                                       "documents without anchors in their plain text")
+    p.add_argument("--repeat-mentions", action="store_true",
+                   help="later occurrences of what a document links (or, in plain text, what was detected) are "
+                        "mentions too, source 'repeat' (pip install 'leia[mentions]')")
+    p.add_argument("--nearby", type=_count, default=20, metavar="CHARS",
+                   help="no span where the English name stands within CHARS characters on the same line "
+                        "(default 20; 0: off)")
+    p.add_argument("--max-spans-per-entity", type=_cap, default=10, metavar="K",
+                   help="at most K mentions of one entity per document get a span (default 10; 'none': no limit)")
     augment_options(p)
     scale_options(p)
 
@@ -284,6 +309,9 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("-o", "--output", required=True, help="the DuckDB file to write")
     m.add_argument("--min-link-prob", type=_prob, default=0.2,
                    help="least share of a surface's occurrences that are links (default 0.2)")
+    m.add_argument("--min-doc-link-prob", type=_prob_or_off, default=0.2,
+                   help="or: least share of the documents holding the surface that link it (default 0.2; "
+                        "'off' for the share of occurrences alone)")
     m.add_argument("--min-prior", type=_prob, default=0.01,
                    help="least share of a surface's links that go to a target (default 0.01)")
     m.add_argument("--min-link-count", type=_workers, default=1, help="least links of a surface (default 1)")

@@ -13,7 +13,7 @@ from typing import Container, Iterator
 import pyarrow as pa
 from tqdm.auto import tqdm
 
-from leia.augmenter import AugmentConfig, augment_batch
+from leia.augmenter import NO_SPAN_REASONS, UNNAMED, AugmentConfig, augment_batch
 from leia.entities import EntityTable, build_entities
 from leia.errors import ConfigError, OutputError
 from leia.outputs import write_error
@@ -39,8 +39,9 @@ class _Augmenter:
     """The per-batch work of ``leia augment``: extract pages when the input is a dump, then insert spans."""
 
     def __init__(self, table: EntityTable, config: AugmentConfig, site: SiteInfo | None, detector=None,
-                 dump: str = "dump"):
+                 dump: str = "dump", propagator=None):
         self.table, self.config, self.site, self.detector, self.dump = table, config, site, detector, dump
+        self.propagator = propagator
 
     def __call__(self, payload: tuple[str, object]) -> tuple[pa.RecordBatch, dict]:
         kind, data = payload
@@ -53,6 +54,9 @@ class _Augmenter:
         if self.detector is not None:
             data, detected = self.detector.detect_batch(data)
             counters.update(detected)
+        if self.propagator is not None:
+            data, repeated = self.propagator.propagate_batch(data)
+            counters.update(repeated)
         out, augmented = augment_batch(data, self.table.lookup_with_source, self.config)  # type: ignore[arg-type]
         counters.update(augmented)
         return out, dict(counters)
@@ -76,6 +80,9 @@ def augment(
     num_shards: int = 1,
     shard_index: int = 0,
     mentions: str | os.PathLike | None = None,
+    repeat_mentions: bool = False,
+    nearby: int = AugmentConfig.nearby,
+    max_spans_per_entity: int | None = AugmentConfig.max_spans_per_entity,
 ) -> Manifest:
     """Write augmented shards of ``input`` to ``output`` and return the manifest.
 
@@ -84,20 +91,32 @@ def augment(
     interrupted and resumed. With ``num_shards`` > 1 only part ``shard_index`` of the shards is written;
     :func:`leia.split.merge_manifests` assembles the parts into what one run writes. With ``mentions`` (a
     dictionary built by ``leia mentions build``), documents without anchors get the mentions detected in
-    their text (:mod:`leia.mentions`) before the spans are inserted.
+    their text (:mod:`leia.mentions`) before the spans are inserted. With ``repeat_mentions``, the later
+    occurrences of what each document links (or, in plain text, what was detected) are mentions too
+    (:class:`leia.mentions.Propagator`, source ``repeat``). ``nearby`` and ``max_spans_per_entity`` are the
+    span controls of :class:`leia.augmenter.AugmentConfig`.
     """
     part = Part(num_shards, shard_index)
-    config = AugmentConfig(prob=prob, strategy=strategy, seed=seed)
+    config = _config(prob, strategy, seed, nearby, max_spans_per_entity)
     if check_engine(engine, part) == "ray":
         from leia.engines.ray import augment_on_ray
 
-        if mentions is not None:
-            raise ConfigError("mention detection (--mentions) runs on the local engine only")
+        if mentions is not None or repeat_mentions:
+            raise ConfigError("mention detection (--mentions) and --repeat-mentions run on the local engine only")
 
         return augment_on_ray(input, entities, output, config, workers=workers, address=address,
                               shard_size=shard_size, batch_size=batch_size, overwrite=overwrite, progress=progress)
     return _augment(EntityTable(entities), input, output, config, workers=workers or 1, shard_size=shard_size,
-                    batch_size=batch_size, overwrite=overwrite, progress=progress, part=part, mentions=mentions)
+                    batch_size=batch_size, overwrite=overwrite, progress=progress, part=part, mentions=mentions,
+                    repeat_mentions=repeat_mentions)
+
+
+def _config(prob: float, strategy: str, seed: int, nearby: int, max_spans_per_entity: int | None) -> AugmentConfig:
+    try:
+        return AugmentConfig(prob=prob, strategy=strategy, seed=seed, nearby=nearby,
+                             max_spans_per_entity=max_spans_per_entity)
+    except ValueError as e:
+        raise ConfigError(str(e)) from None
 
 
 def augment_manifest(source: Source, table: EntityTable, config: AugmentConfig, input: str | os.PathLike
@@ -111,6 +130,7 @@ def augment_manifest(source: Source, table: EntityTable, config: AugmentConfig, 
     manifest = Manifest(
         kind="augmented", inputs=source.inputs + [_entities_input(table.path)],
         parameters={"prob": config.prob, "strategy": config.strategy, "seed": config.seed,
+                    "nearby": config.nearby, "max_spans_per_entity": config.max_spans_per_entity,
                     "shard_size": source.shard_size if source.kind != "documents" else None,
                     "entity_table": cleaning},
         schema=AUGMENTED.to_string(), extra={"wiki": source.wiki or table.wiki},
@@ -138,6 +158,7 @@ def _augment(
     part: Part = Part(),
     exclude: Container[int] = frozenset(),
     mentions: str | os.PathLike | None = None,
+    repeat_mentions: bool = False,
 ) -> Manifest:
     """The local engine: part ``part`` of the shards, less those in ``exclude``, with ``workers`` processes."""
     source = open_source(input, shard_size=shard_size, batch_size=batch_size)
@@ -148,6 +169,13 @@ def _augment(
 
         detector, described = mention_detector(mentions, table, source.wiki)
         manifest.parameters["mentions"] = described
+    propagator = None
+    if repeat_mentions:
+        from leia.mentions import Propagator
+
+        propagator = Propagator()
+        propagator.segmenter  # load MeCab once, before workers fork
+        manifest.parameters["repeat_mentions"] = True
     out, manifest = open_output(output, part.mark(manifest), overwrite=overwrite, inputs=tuple(source.paths))
     done = {s["index"] for s in manifest.shards}
     table.lookup([])  # load the names once, before workers fork
@@ -161,7 +189,7 @@ def _augment(
         bar.update(batch.progress)
         bar.set_postfix(docs=seen["documents"], spans=seen["spans"], refresh=False)
 
-    work = _Augmenter(table, config, site, detector, str(source.paths[0]))
+    work = _Augmenter(table, config, site, detector, str(source.paths[0]), propagator)
     try:
         if source.kind == "documents" and workers > 1:
             skip = Skip(part, done, exclude)
@@ -203,10 +231,11 @@ class _Only:
 
 
 def augment_dataset(dataset, entities: str | os.PathLike | EntityTable, *, prob: float = 0.5,
-                    strategy: str = "right", seed: int = 0, **map_kwargs):
+                    strategy: str = "right", seed: int = 0, nearby: int = AugmentConfig.nearby,
+                    max_spans_per_entity: int | None = AugmentConfig.max_spans_per_entity, **map_kwargs):
     """Augment a ``datasets.Dataset`` with ``text`` and ``anchors`` columns in memory (``Dataset.map``)."""
     table = entities if isinstance(entities, EntityTable) else EntityTable(entities)
-    config = AugmentConfig(prob=prob, strategy=strategy, seed=seed)
+    config = _config(prob, strategy, seed, nearby, max_spans_per_entity)
 
     def fn(batch: dict) -> dict:
         n = len(batch["text"])
@@ -297,7 +326,9 @@ def _check_entity_inputs(path: Path, **files: str | os.PathLike | None) -> None:
 
 def stats(folder: str | os.PathLike) -> dict:
     """Documents, mentions, spans and coverage (the share of mentions with an English name, by source) of a
-    folder of augmented shards, computed from the shards themselves."""
+    folder of augmented shards, computed from the shards themselves; ``mentions_by_source`` counts every value
+    of ``source`` (where the name came from, ``repeat``, or why there is no span), ``no_span_by_reason`` the
+    reasons alone (:data:`leia.augmenter.NO_SPAN_REASONS`)."""
     import pyarrow.compute as pc
 
     manifest = read_manifest(folder, "augmented")
@@ -311,12 +342,13 @@ def stats(folder: str | os.PathLike) -> dict:
         spans += pc.sum(flat.field("inserted").cast(pa.int64())).as_py() or 0
         for value, count in zip(*_value_counts(flat.field("source"))):
             by_source[value] += count
-    named = sum(v for k, v in by_source.items() if k not in ("unknown", "invalid", "overlap"))
+    named = sum(v for k, v in by_source.items() if k not in UNNAMED)
     return {
         "documents": docs, "mentions": mentions, "spans": spans,
         "coverage": named / mentions if mentions else 0.0,
         "coverage_by_source": {k: v / mentions for k, v in sorted(by_source.items())} if mentions else {},
         "mentions_by_source": dict(sorted(by_source.items())),
+        "no_span_by_reason": {k: by_source[k] for k in NO_SPAN_REASONS if by_source[k]},
         "parameters": manifest.parameters,
         "complete": manifest.complete,
     }

@@ -8,8 +8,12 @@ import math
 import numpy as np
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from leia.augmenter import AugmentConfig, augment_batch, draw_mask, is_latin
+from leia.augmenter import (
+    MENTION_SOURCES, NO_SPAN_REASONS, AugmentConfig, augment_batch, draw_mask, is_latin,
+)
 from leia.entities import EntityTable, build_entities
 from leia.extraction import extract
 from leia.schemas import AUGMENTED, DOCUMENTS
@@ -24,6 +28,7 @@ TABLE = {
     "宝永大噴火": ("Hōei eruption", "harvested"),
     "アテネ": ("Αθήνα", "langlinks"),
     "寿司": ("寿司", "wikidata"),
+    "ニューヨーク": ("New York", "langlinks"),
 }
 
 
@@ -49,8 +54,9 @@ def docs(*items: tuple[str, list[dict]], first_id: int = 1) -> pa.RecordBatch:
          for k, (text, anchors) in enumerate(items)], schema=DOCUMENTS)
 
 
-def run(batch: pa.RecordBatch, prob: float = 1.0, strategy: str = "right", seed: int = 0, names=None):
-    out, counters = augment_batch(batch, names or Recorder(), AugmentConfig(prob=prob, strategy=strategy, seed=seed))
+def run(batch: pa.RecordBatch, prob: float = 1.0, strategy: str = "right", seed: int = 0, names=None, **options):
+    config = AugmentConfig(prob=prob, strategy=strategy, seed=seed, **options)
+    out, counters = augment_batch(batch, names or Recorder(), config)
     assert out.schema.equals(AUGMENTED)
     return out.to_pylist(), counters
 
@@ -101,7 +107,7 @@ def test_same_as_mention():
                anchor(24, 26, "東京"), anchor(27, 29, "寿司"), anchor(30, 43, "宝永大噴火"), anchor(44, 49, "アテネ")]
     assert [text[a["start"]:a["end"]] for a in anchors] == [
         "Tokyo", "tokyo", "TOKYO", "Ｔｏｋｙｏ", "東京", "寿司", "hōei eruption", "αθήνα"]
-    rows, counters = run(docs((text, anchors)))
+    rows, counters = run(docs((text, anchors)), nearby=0)  # Tokyo stands near 東京: see test_english_nearby
     assert rows[0]["text"] == (
         "Tokyo、tokyo、TOKYO、Ｔｏｋｙｏ<translate>Tokyo</translate>、東京<translate>Tokyo</translate>、寿司、"
         "hōei eruption、αθήνα<translate>Αθήνα</translate>。")
@@ -194,6 +200,102 @@ def test_config_validation():
         AugmentConfig(strategy="middle")
 
 
+def test_english_nearby():
+    text = "ニューヨーク（New York）\nニューヨーク、new york\nニューヨーク州。New Yorkers\nNew York。" + "あ" * 20 + "ニューヨーク"
+    starts = [i for i in range(len(text)) if text.startswith("ニューヨーク", i)]
+    batch = docs((text, [anchor(s, s + 6, "ニューヨーク") for s in starts]))
+    rows, counters = run(batch)
+    # The name stands after the mention on its line, ignoring case; inside "New Yorkers" it does not; on the
+    # line before, or 20 characters before, it is not near.
+    assert [m["source"] for m in rows[0]["mentions"]] == ["english-nearby", "english-nearby", "langlinks",
+                                                          "langlinks"]
+    assert [m["english"] for m in rows[0]["mentions"]] == [None, None, "New York", "New York"]
+    assert counters["mentions_english_nearby"] == 2 and counters["spans"] == 2
+    assert strip_spans(rows[0]["text"]) == text
+    rows, counters = run(batch, nearby=0)
+    assert counters["spans"] == 4 and "mentions_english_nearby" not in counters
+    for width, source in ((28, "langlinks"), (29, "english-nearby")):  # the name, whole, within the width
+        rows, _ = run(batch, nearby=width)
+        assert rows[0]["mentions"][3]["source"] == source
+
+
+def test_max_spans_per_entity():
+    text = "東京、寿司、東京、東京、寿司、東京、東京"
+    starts = [i for i in range(len(text)) if text.startswith("東京", i)]
+    anchors = [anchor(s, s + 2, "東京") for s in reversed(starts)] + [anchor(3, 5, "寿司", "Sushi"),
+                                                                     anchor(12, 14, "寿司", "Sushi")]
+    rows, counters = run(docs((text, anchors)), max_spans_per_entity=2)
+    # The first two mentions of each English name in the text get a span, however the anchors are listed.
+    by_start = sorted(rows[0]["mentions"], key=lambda m: m["start"])
+    assert [(m["start"], m["source"]) for m in by_start] == [
+        (0, "langlinks"), (3, "inline"), (6, "langlinks"), (9, "entity-cap"), (12, "inline"), (15, "entity-cap"),
+        (18, "entity-cap")]
+    assert counters["mentions_entity_cap"] == 3 and counters["spans"] == 4
+    assert rows[0]["text"].count("<translate>Tokyo</translate>") == 2
+    _, counters = run(docs((text, anchors)), max_spans_per_entity=None)
+    assert counters["spans"] == 7
+    with pytest.raises(ValueError, match="max_spans_per_entity"):
+        AugmentConfig(max_spans_per_entity=0)
+    with pytest.raises(ValueError, match="nearby"):
+        AugmentConfig(nearby=-1)
+
+
+def test_repeats_keep_the_draw_of_the_anchors():
+    from leia.mentions import SOURCED_ANCHOR
+
+    text = "カイロとナイル川、カイロとナイル川、カイロ、セト、カイロ"
+    base = [anchor(0, 3, "カイロ"), anchor(4, 8, "ナイル川")]
+    repeats = [anchor(9, 12, "カイロ"), anchor(13, 17, "ナイル川"), anchor(18, 21, "カイロ"), anchor(22, 24, "セト"),
+               anchor(25, 28, "不明")]
+    plain = pa.RecordBatch.from_pylist([{"id": 4, "title": "t", "text": text, "anchors": base}], schema=DOCUMENTS)
+    sourced = pa.RecordBatch.from_pylist([{"id": 4, "title": "t", "text": text, "anchors": [
+        {**a, "source": None} for a in base] + [{**a, "source": "repeat"} for a in repeats]}],
+        schema=pa.schema([*DOCUMENTS][:3] + [pa.field("anchors", pa.list_(SOURCED_ANCHOR))]))
+    for seed in range(20):
+        (without,), _ = run(plain, prob=0.5, seed=seed, max_spans_per_entity=None)
+        (with_,), counters = run(sourced, prob=0.5, seed=seed, max_spans_per_entity=None)
+        assert with_["mentions"][:2] == without["mentions"]
+        assert [m["source"] for m in with_["mentions"][2:]] == ["repeat", "repeat", "repeat", "repeat", "unknown"]
+        assert counters["mentions_repeat"] == 5 and counters["mentions_repeat_eligible"] == 4
+        assert strip_spans(with_["text"]) == text
+    (row,), _ = run(sourced, max_spans_per_entity=1)
+    assert [m["source"] for m in row["mentions"]] == ["langlinks", "langlinks", "entity-cap", "entity-cap",
+                                                      "entity-cap", "repeat", "unknown"]
+
+
+def test_one_vocabulary_of_sources():
+    assert set(MENTION_SOURCES).isdisjoint(NO_SPAN_REASONS)
+    assert MENTION_SOURCES[-1] == "repeat"
+
+
+_TEXT = st.text(st.sampled_from(list("東京都のカイロ市とナイル川、CairoNile ()（）\n<>/translate")), max_size=60)
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=_TEXT, spans=st.lists(st.tuples(st.integers(0, 60), st.integers(1, 8), st.sampled_from(
+    ["カイロ", "ナイル川", "東京", "セト", "なし"])), max_size=8), prob=st.sampled_from([0.0, 0.5, 1.0]),
+    strategy=st.sampled_from(["right", "left"]), nearby=st.sampled_from([0, 5, 20]),
+    cap=st.sampled_from([None, 1, 2]), repeat=st.booleans())
+def test_round_trip_property(text, spans, prob, strategy, nearby, cap, repeat):
+    """Whatever the text, anchors (overlapping, out of range), span controls and propagation: removing the
+    spans gives the text back."""
+    from leia.mentions import Propagator
+
+    anchors = [anchor(s, s + n, t) for s, n, t in spans]
+    batch = docs((text, anchors))
+    if repeat:
+        batch, _ = Propagator().propagate_batch(batch)
+    rows, counters = run(batch, prob=prob, strategy=strategy, nearby=nearby, max_spans_per_entity=cap,
+                         names=Recorder({**TABLE, "東京": ("東京 (Tokyo)", "langlinks"), "カイロ": ("Cairo", "inline")}))
+    if "<translate>" not in text and "</translate>" not in text:
+        assert strip_spans(rows[0]["text"]) == text
+    assert counters["spans"] == sum(m["inserted"] for m in rows[0]["mentions"])
+    assert all(m["source"] in MENTION_SOURCES + NO_SPAN_REASONS for m in rows[0]["mentions"])
+    if cap is not None:
+        per_name = [m["english"] for m in rows[0]["mentions"] if m["english"] is not None]
+        assert all(per_name.count(name) <= cap for name in per_name)
+
+
 def test_draw_mask():
     ids = np.array([5, 5, 5, 9, 9, 1000003], dtype=np.int64)
     ordinals = np.array([0, 1, 2, 0, 1, 7], dtype=np.int64)
@@ -237,6 +339,32 @@ def test_round_trip_over_dev_articles(dev, strategy, prob):
         assert spans == counters["mentions_eligible"] > 2000
     else:
         assert 0 < spans < counters["mentions_eligible"]
+
+
+def test_round_trip_with_repeats_over_dev_articles(dev):
+    """Propagation over every real dev article: each repeat is an occurrence, outside every anchor, of a text
+    the article links to the same target, after that target's first link; the text comes back."""
+    from leia.mentions import Propagator
+
+    batch, table = dev
+    repeated, counters = Propagator().propagate_batch(batch)
+    out, augmented = augment_batch(repeated, table.lookup_with_source, AugmentConfig(prob=0.5))
+    originals = batch.column("text").to_pylist()
+    assert [strip_spans(t) for t in out.column("text").to_pylist()] == originals
+    assert augmented["mentions_repeat"] == counters["anchors_repeated"] > 10 * batch.num_rows
+    for text, anchors, mentions in zip(originals, batch.column("anchors").to_pylist(),
+                                       out.column("mentions").to_pylist()):
+        linked = {(text[a["start"]:a["end"]].strip(), a["target"]) for a in anchors}
+        first = {}
+        for a in anchors:
+            first[a["target"]] = min(first.get(a["target"], len(text)), a["start"])
+        covered = np.zeros(len(text) + 1, dtype=bool)
+        for a in anchors:
+            covered[a["start"]:a["end"]] = True
+        for m in mentions[len(anchors):]:
+            assert (text[m["start"]:m["end"]], m["target"]) in linked
+            assert not covered[m["start"]:m["end"]].any() and m["start"] > first[m["target"]]
+            assert m["source"] != "repeat" or m["english"] is not None
 
 
 def test_dev_spans_follow_their_mentions(dev):

@@ -13,12 +13,14 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
+from leia.augmenter import NO_SPAN_REASONS
 from leia.cli import main
 from leia.entities import build_entities
 from leia.errors import ConfigError, OutputError
 from leia.extraction import extract
 from leia.mentions import (
-    Detector, MentionConfig, MentionTable, Segmenter, build_mentions, count_occurrences, make_entries,
+    REPEAT, SOURCED_ANCHOR, Detector, MentionConfig, MentionTable, Propagator, Segmenter, build_mentions,
+    count_occurrences, make_entries,
 )
 from leia.schemas import DOCUMENTS
 from leia.shards import iter_record_batches
@@ -111,6 +113,87 @@ def test_thresholds_and_options():
         MentionConfig(min_length=3, max_length=2)
 
 
+def test_document_level_link_probability():
+    # 日本 is linked once in each of 6 of the 8 documents that hold it, 40 times unlinked: 6 / 46 of its
+    # occurrences are links, 6 / 8 of its documents link it. 首相: 1 of 10 occurrences, 1 of 5 documents.
+    links = Counter({("日本", "日本"): 6, ("首相", "内閣総理大臣"): 1})
+    entries = make_entries(links, Counter({"日本": 46, "首相": 10}), MentionConfig(),
+                           Counter({"日本": 6, "首相": 1}), Counter({"日本": 8, "首相": 5}))
+    assert (entries["日本"].link_prob, entries["日本"].doc_link_prob) == (6 / 46, 6 / 8)
+    assert (entries["首相"].link_prob, entries["首相"].doc_link_prob) == (1 / 10, 1 / 5)
+    text = "日本の首相"
+    found = lambda **o: [text[s:e] for s, e, _ in Detector(entries, MentionConfig(**o)).detect(text)]
+    assert found() == ["日本", "首相"]  # default: per document at least 0.2, or per occurrence at least 0.2
+    assert found(min_doc_link_prob=0.5) == ["日本"]
+    assert found(min_doc_link_prob=None) == []
+    assert found(min_doc_link_prob=None, min_link_prob=0.1) == ["日本", "首相"]
+    # Without document counts (a dictionary of occurrences only) the document-level probability is 0.
+    assert make_entries(links, Counter({"日本": 46}), MentionConfig())["日本"].doc_link_prob == 0.0
+    with pytest.raises(ConfigError):
+        MentionConfig(min_doc_link_prob=1.5)
+
+
+def _anchor(text: str, word: str, target: str, n: int = 0, english: str | None = None) -> dict:
+    """The anchor of the ``n``-th occurrence of ``word`` in ``text``."""
+    at = -1
+    for _ in range(n + 1):
+        at = text.index(word, at + 1)
+    return {"start": at, "end": at + len(word), "target": target, "english": english}
+
+
+PROPAGATION_TEXT = ("東京の話。日本の首都は東京である。日本語を話す日本人が住む。東京は日本の首都。アメリカ合衆国と日本は"
+                    "同盟国で、米国の首都はワシントン。米国大統領が米国を語る。ジョージアとジョージアの州都。ジョージア")
+
+
+def test_propagate():
+    text = PROPAGATION_TEXT
+    anchors = [_anchor(text, "日本", "日本"), _anchor(text, "東京", "東京", 1, english="Tokyo"),
+               _anchor(text, "アメリカ合衆国", "アメリカ合衆国"), _anchor(text, "米国", "アメリカ合衆国", 1),
+               _anchor(text, "ジョージア", "ジョージア州"), _anchor(text, "ジョージア", "ジョージア (国)", 1)]
+    added = Propagator().propagate(text, anchors)
+    assert [(text[s:e], s, t, en) for s, e, t, en in added] == [
+        ("東京", 30, "東京", "Tokyo"),  # not the 東京 before the first link; the inline English name goes along
+        ("日本", 33, "日本", None),  # not in 日本語 nor 日本人 (語 and 人 glue)
+        ("日本", 47, "日本", None),
+        ("米国", 55, "アメリカ合衆国", None),  # another surface the document links to the same entity, after
+        ("米国", 73, "アメリカ合衆国", None),  # the entity's first link (even before 米国's own link)
+    ]  # ジョージア: linked to two entities, not propagated
+    assert Propagator(min_length=3).propagate(text, anchors) == []
+    assert Propagator().propagate(text, []) == []
+
+
+def test_propagate_around_the_subject():
+    text = "中華人民共和国は中華の国。中華料理と中華人民共和国。メキシコのメキシコ。中華人民共和国語"
+    anchors = [_anchor(text, "中華", "中華", 1), _anchor(text, "メキシコ", "メキシコシティ")]
+    found = lambda title: [(text[s:e], s) for s, e, _, _ in Propagator().propagate(text, anchors, title)]
+    # In the article 中華人民共和国, never inside its own name (which a Wikipedia article never links).
+    assert found("中華人民共和国") == [("中華", 13), ("メキシコ", 31)]
+    # In the article メキシコ, its own name is not propagated to what it links once.
+    assert found("メキシコ (国)") == [("中華", 13), ("中華", 18), ("中華", 36)]
+
+
+def test_propagate_batch():
+    batch = pa.RecordBatch.from_pylist([
+        {"id": 1, "title": "a", "text": "日本の日本語と日本", "anchors": [
+            {"start": 7, "end": 9, "target": "日本", "english": "Japan"},
+            {"start": 0, "end": 2, "target": "日本", "english": None}]},
+        {"id": 2, "title": "b", "text": "東京", "anchors": []},
+    ], schema=DOCUMENTS)
+    out, counters = Propagator().propagate_batch(batch)
+    assert out.schema.field("anchors").type == pa.list_(SOURCED_ANCHOR)
+    assert out.column("anchors").to_pylist() == [[
+        {"start": 7, "end": 9, "target": "日本", "english": "Japan", "source": None},  # order kept
+        {"start": 0, "end": 2, "target": "日本", "english": None, "source": None},
+    ], []]  # 日本 at 7 is an anchor, 日本 at 3 is inside 日本語
+    assert counters == {"anchors_repeated": 0, "documents_with_repeats": 0}
+    batch = pa.RecordBatch.from_pylist([{"id": 1, "title": "a", "text": "日本と日本", "anchors": [
+        {"start": 0, "end": 2, "target": "日本", "english": None}]}], schema=DOCUMENTS)
+    out, counters = Propagator().propagate_batch(batch)
+    assert out.column("anchors").to_pylist()[0][1] == {"start": 3, "end": 5, "target": "日本", "english": None,
+                                                       "source": REPEAT}
+    assert counters == {"anchors_repeated": 1, "documents_with_repeats": 1}
+
+
 def test_segmenter_decides_every_position_it_is_asked_about():
     seg = Segmenter()
     text = "これはさいたまの話"
@@ -127,6 +210,25 @@ def test_segmenter_decides_every_position_it_is_asked_about():
     assert np.flatnonzero(seg.start_ok).tolist() == [0, 3, 4, 5, 7, 9, 10, 11, 12]
     assert np.flatnonzero(seg.end_ok).tolist() == [0, 3, 4, 5, 7, 10, 11, 12]  # 日本|語: 語 glues
     assert seg.analysed == 3
+
+
+def test_segmenter_cuts_a_run_by_its_text_alone():
+    """A run is cut the same whatever the runs around it, so a process analyses a run it has seen only once."""
+    one, other = Segmenter(), Segmenter()
+    one.reset("旧ソ連と東京湾と日本語")
+    one.prepare(np.arange(12))
+    assert (one.analysed, one.tagged) == (3, 3)
+    other.reset("日本語、東京湾")
+    other.prepare(np.arange(8))
+    for run_one, run_other in ((slice(4, 8), slice(4, 8)), (slice(8, 12), slice(0, 4))):  # 東京|湾, 日本|語
+        assert np.flatnonzero(one.end_ok[run_one]).tolist() == np.flatnonzero(other.end_ok[run_other]).tolist() \
+            == [0, 3]
+        assert np.flatnonzero(one.start_ok[run_one]).tolist() == \
+            np.flatnonzero(other.start_ok[run_other]).tolist() == [0, 2, 3]
+    one.reset("日本語、東京湾")
+    one.prepare(np.arange(8))
+    assert (one.analysed, one.tagged) == (5, 3)  # both runs known: MeCab is not called
+    assert one.end_ok.tolist() == other.end_ok.tolist() and one.start_ok.tolist() == other.start_ok.tolist()
 
 
 def test_count_occurrences_in_hiragana():
@@ -166,7 +268,11 @@ def test_build_on_sample(sample):
                   for a in rb.column("anchors").to_pylist())
     assert counters["anchors"] == anchors == 90
     con = duckdb.connect(str(out), read_only=True)
-    surfaces = {s: (links, occ) for s, links, occ, _ in con.execute("SELECT * FROM surfaces").fetchall()}
+    rows = con.execute("SELECT surface, links, occurrences, link_prob, documents_linked, documents, doc_link_prob "
+                       "FROM surfaces").fetchall()
+    surfaces = {s: (links, occ) for s, links, occ, *_ in rows}
+    documents = {s: (linked, docs) for s, _, _, _, linked, docs, _ in rows}
+    assert all(p == links / occ and d == linked / docs for _, links, occ, p, linked, docs, d in rows)
     candidates = {s: (t, n) for s, t, n, _ in con.execute("SELECT * FROM candidates").fetchall()}
     con.close()
     # 日本: linked in 東京, 富士山 and 日本語; also in 日本料理 twice (料理 is a word of its own), never
@@ -183,6 +289,13 @@ def test_build_on_sample(sample):
     assert surfaces["東京"] == (1, 4)
     # ナイル: linked in エジプト; unlinked in ナイルがわ; not in ナイル川 (川 glues) nor 青ナイル (青 glues).
     assert surfaces["ナイル"] == (1, 2)
+    # Documents: 日本 is linked in 3 and occurs in 2 more (寿司 and おにぎり, in 日本料理); 月 is linked in 3
+    # and unlinked only in 月 itself, so its link probability per document is far above that per occurrence;
+    # エジプト is unlinked in the article エジプト; 東京 in the article 東京.
+    assert documents["日本"] == (3, 5)
+    assert documents["月"] == (3, 4)
+    assert documents["エジプト"] == (3, 4)
+    assert documents["東京"] == (1, 2)
     # Targets through the entity table's redirects: Nile River -> ナイル川, 不二山 -> 富士山, 東京都 -> 東京.
     assert candidates["ナイル"] == ("ナイル川", 1)
     assert candidates["フジヤマ"] == ("富士山", 1)
@@ -191,6 +304,7 @@ def test_build_on_sample(sample):
     assert table.config == MentionConfig()
     assert table.dbname == "jawiki"
     assert table.entries()["月"].link_prob == pytest.approx(3 / 7)
+    assert table.entries()["月"].doc_link_prob == pytest.approx(3 / 4)
     with pytest.raises(OutputError):
         build_mentions(sample["documents"], sample["entities"], out, progress=False)
 
@@ -223,6 +337,56 @@ def test_augment_text_only_corpus(sample, tmp_path, capsys):
     assert manifest["parameters"]["mentions"]["path"] == "mentions.duckdb"
     assert manifest["counters"]["documents_detected"] == 4
     assert manifest["counters"]["anchors_detected"] == 6
+
+
+def test_augment_repeat_mentions(sample, tmp_path, capsys):
+    """--repeat-mentions on Wikipedia documents: the anchors keep their draws, the later occurrences follow
+    in text order, the text comes back without the spans, and the counters and stats count them."""
+    outputs = {}
+    for flag in ([], ["--repeat-mentions"]):
+        out = tmp_path / f"augmented{len(flag)}"
+        assert main(["augment", str(sample["documents"]), "--entities", str(sample["entities"]), "-o", str(out),
+                     "-q", *flag]) == 0
+        outputs[bool(flag)] = [row for rb in iter_record_batches(out, "augmented") for row in rb.to_pylist()]
+    documents = [row for rb in iter_record_batches(sample["documents"], "documents") for row in rb.to_pylist()]
+    repeats = []
+    for doc, plain, repeated in zip(documents, outputs[False], outputs[True]):
+        assert strip_spans(repeated["text"]) == doc["text"]
+        n = len(doc["anchors"])
+        assert repeated["mentions"][:n] == plain["mentions"]
+        added = repeated["mentions"][n:]
+        assert all(m["source"] in ("repeat", "unknown", "entity-cap", "english-nearby") for m in added)
+        assert [m["start"] for m in added] == sorted(m["start"] for m in added)
+        repeats += [(doc["title"], doc["text"][m["start"]:m["end"]], m["target"], m["source"]) for m in added]
+    # 月 links 満月 in its list of phases and names it again in the next line but one; 水星 links 惑星 and
+    # says it again later. Neither has an English name in the sample's entity table. (月 itself in 月見 or
+    # 新月 is no repeat: 見 and 新 make one word with it; 月 in the article 月 is its own title.)
+    assert repeats == [("月", "満月", "満月", "unknown"), ("水星", "惑星", "惑星", "unknown")]
+    manifest = json.loads((tmp_path / "augmented1" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["parameters"]["repeat_mentions"] is True
+    assert manifest["counters"]["anchors_repeated"] == manifest["counters"]["mentions_repeat"] == 2
+    assert manifest["counters"]["mentions_unknown"] == 58 == 56 + 2
+    capsys.readouterr()
+    assert main(["stats", "--json", str(tmp_path / "augmented1")]) == 0
+    figures = json.loads(capsys.readouterr().out)
+    assert figures["mentions"] == 92 and figures["mentions_by_source"]["unknown"] == 58
+    assert figures["no_span_by_reason"] == {k: v for k, v in figures["mentions_by_source"].items()
+                                            if k in NO_SPAN_REASONS}
+
+
+def test_cli_options(sample, tmp_path):
+    dictionary = tmp_path / "mentions.duckdb"
+    assert main(["mentions", "build", "--documents", str(sample["documents"]), "--entities", str(sample["entities"]),
+                 "-o", str(dictionary), "--min-doc-link-prob", "off", "-q"]) == 0
+    assert MentionTable(dictionary).config == MentionConfig(min_doc_link_prob=None)
+    out = tmp_path / "augmented"
+    assert main(["augment", str(sample["documents"]), "--entities", str(sample["entities"]), "-o", str(out),
+                 "--nearby", "0", "--max-spans-per-entity", "none", "-q"]) == 0
+    parameters = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["parameters"]
+    assert (parameters["nearby"], parameters["max_spans_per_entity"]) == (0, None)
+    assert "repeat_mentions" not in parameters
+    with pytest.raises(SystemExit):
+        main(["augment", "docs", "--entities", "e.duckdb", "-o", "out", "--max-spans-per-entity", "0"])
 
 
 def test_workers_give_the_same_results(sample, tmp_path):
