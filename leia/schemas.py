@@ -30,9 +30,9 @@ DOCUMENTS = pa.schema(
 )
 
 # One mention of an augmented document. Offsets are into the *un-augmented* text; `english` is the
-# (cleaned) English name, null when none is known; `source` says where it came from ("inline",
-# "langlinks", "wikidata", "harvested") or, when there is no name, why ("unknown", "same-as-mention");
-# `inserted` says whether this draw put a span at the mention.
+# (cleaned) English name, null when none is known or a span control withholds it; `source` says where
+# the name came from or that propagation added the mention (augmenter.MENTION_SOURCES), or why the
+# mention may get no span (augmenter.NO_SPAN_REASONS); `inserted` says whether this draw put a span at it.
 MENTION = pa.struct(
     [
         pa.field("start", pa.int32(), nullable=False),
