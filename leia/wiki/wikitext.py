@@ -157,7 +157,6 @@ _QUOTES_IN_LINK = re.compile(r"\[\[[^\[\]\n]*''")
 _QUOTED_LINK = re.compile(r"\[\[([^\[\]|\n]*)(\|[^\[\]\n]*)?\]\]")
 _MARKERS = re.compile(r"[*#:;]+")
 _SPECIAL_STARTS = frozenset("=*#:;-")
-_SQUEEZE = re.compile(r"[ \t]{2,}|\t")
 
 # A line that still holds a break, a nowiki mark, a tab or a run of spaces needs _finish.
 _needs_finish = re.compile("[\ufdd0\ufdd3\t]|  ").search
