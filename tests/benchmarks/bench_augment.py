@@ -64,7 +64,7 @@ def main() -> None:
             writer.write_batch(batch.set_column(0, DOCUMENTS.field("id"), pa.array([k * 1_000_000 + i for i in ids], pa.int64())))
         writer.close()
         Manifest(kind="documents", inputs=[{"path": "bench"}], parameters={}, schema=DOCUMENTS.to_string(),
-                 shards=[{"index": 0, "file": shard_name(0), "rows": writer.rows, "counters": {}}], complete=True,
+                 shards=[writer.entry(0, {})], complete=True,
                  extra={"wiki": {"dbname": "jawiki", "lang": "ja"}}).save(big)
         total_mb = text_mb * copies
         start_wall, start = time.perf_counter(), time.process_time()

@@ -22,12 +22,11 @@ import tempfile
 import time
 from pathlib import Path
 
-import pyarrow as pa
 import torch
 import transformers
 
 from leia.schemas import AUGMENTED
-from leia.shards import Manifest
+from leia.shards import Manifest, ShardWriter
 from leia.training import LeiaDataCollator, PackedDataset, add_leia_tokens
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
@@ -86,10 +85,11 @@ def bench_packing(tokenizer, docs: list[dict], block_size: int) -> None:
         for s in range(4):
             name = f"shard-{s:05d}.arrow"
             part = docs[s::4]
-            with pa.OSFile(str(folder / name), "wb") as sink, pa.ipc.new_stream(sink, AUGMENTED) as writer:
-                for b in range(0, len(part), 8):
-                    writer.write_batch(pa.RecordBatch.from_pylist(part[b:b + 8], schema=AUGMENTED))
-            shards.append({"index": s, "file": name, "rows": len(part), "counters": {}})
+            writer = ShardWriter(folder / name, AUGMENTED)
+            for b in range(0, len(part), 8):
+                writer.write_rows(part[b:b + 8])
+            writer.close()
+            shards.append(writer.entry(s, {}))
         Manifest(kind="augmented", inputs=[], parameters={"strategy": "right"}, schema=AUGMENTED.to_string(),
                  shards=shards, complete=True).save(folder)
         megabytes = sum(len(d["text"].encode()) for d in docs) / 1e6

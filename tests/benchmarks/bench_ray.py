@@ -59,7 +59,7 @@ def build_inputs(tmp: Path, target_mb: float) -> tuple[Path, Path, float]:
             writer.write_batch(batch.set_column(0, DOCUMENTS.field("id"),
                                                 pa.array([k * 1_000_000 + i for i in ids], pa.int64())))
         writer.close()
-        shards.append({"index": s, "file": shard_name(s), "rows": writer.rows, "counters": {}})
+        shards.append(writer.entry(s, {}))
     Manifest(kind="documents", inputs=[{"path": "bench"}], parameters={}, schema=DOCUMENTS.to_string(),
              shards=shards, complete=True, extra={"wiki": {"dbname": "jawiki", "lang": "ja"}}).save(docs)
     return docs, entities, text_mb * copies

@@ -44,7 +44,7 @@ def write_documents(folder: Path, rows: list[dict]) -> Path:
     writer.write_rows(rows)
     writer.close()
     Manifest(kind="documents", inputs=[], parameters={}, schema=DOCUMENTS.to_string(), complete=True,
-             shards=[{"index": 0, "file": shard_name(0), "rows": len(rows), "counters": {}}]).save(folder)
+             shards=[writer.entry(0, {})]).save(folder)
     return folder
 
 
