@@ -158,10 +158,13 @@ class WorkerPool:
 
     def kill(self) -> None:
         """Stop at once: cancel what has not started and kill the workers, without waiting on them."""
-        processes = list((getattr(self._executor, "_processes", None) or {}).values())
+        executor = self._executor
+        processes = list((getattr(executor, "_processes", None) or {}).values())
+        queues = getattr(executor, "_call_queue", None), getattr(executor, "_result_queue", None)
         with _no_interrupts():  # a second Ctrl-C must not leave workers behind
-            self._executor.shutdown(wait=False, cancel_futures=True)
+            executor.shutdown(wait=False, cancel_futures=True)  # (this forgets the queues and processes)
             _kill(processes)
+            _release_threads(*queues)
         self._close_pipe()
 
     def _close_pipe(self) -> None:
@@ -174,11 +177,29 @@ class WorkerPool:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is None:
-            self._executor.shutdown(wait=True)
-            self._close_pipe()
-        else:
+        if exc_type is not None:
             self.kill()
+            return
+        try:
+            self._executor.shutdown(wait=True)
+        except BaseException:  # Ctrl-C while the workers were finishing
+            self.kill()
+            raise
+        self._close_pipe()
+
+
+def _release_threads(calls: Any, results: Any) -> None:
+    """Let a process pool's threads end although its workers died mid-message: the thread that feeds the
+    workers may be stuck writing to them, and the one that reads their answers may be stuck inside a
+    half-written one. Either would keep the interpreter from exiting."""
+    if calls is not None:
+        calls.cancel_join_thread()
+    writer = getattr(results, "_writer", None)
+    if writer is not None:
+        try:
+            writer.close()  # the workers are dead: the reader now meets the end of the pipe
+        except OSError:
+            pass
 
 
 def _kill(processes: list) -> None:
