@@ -200,6 +200,7 @@ class Faults:
 
     def sigint(self) -> None:
         t = self.tally(f"SIGINT (Ctrl-C) at {self.sigints} random moments")
+        self.early = 0
         out = self.root / "sigint"
         for trial in range(self.sigints):
             proc = start(self.extract(out))
@@ -210,8 +211,12 @@ class Faults:
                 status, err = finish(proc, STOP)
                 took = time.monotonic() - sent
                 hung = status is None
+                # Killed by the signal itself with nothing said: Python had not yet set up its handler, so
+                # not a line of leia had run (and nothing was written).
+                early = status == -signal.SIGINT and err == ""
+                self.early += early
                 ok = (status == 130 and err == "leia extract: interrupted; rerun the same command to resume\n"
-                      and took < STOP) or status == 0
+                      and took < STOP) or status == 0 or early
             else:
                 status, err = finish(proc, STOP)
                 hung, ok = False, status == 0
@@ -227,6 +232,8 @@ class Faults:
         if files(out) != files(self.ref):
             t.notes.append("the final rerun differs from the reference")
             t.survived = max(0, t.survived - 1)
+        if self.early:
+            t.name += f" ({self.early} before Python's handler)"
 
     def kill_parent(self) -> None:
         t = self.tally(f"SIGKILL of the parent at {self.kills} random moments")
