@@ -60,9 +60,11 @@ def _die_with_parent() -> None:
 
 
 def _init_worker(work: Callable[[Any], Any], report: int | None) -> None:
-    """A worker leaves Ctrl-C to the parent (which stops it) and dies with the parent."""
+    """A worker leaves Ctrl-C to the parent (which stops it), ends quietly on SIGTERM (not with the parent's
+    handler, which it inherited) and dies with the parent."""
     global _WORK, _REPORT
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _die_with_parent()
     _WORK, _REPORT = work, report
 

@@ -168,3 +168,33 @@ def test_imap_ordered_gives_results_in_order_and_reports_a_dead_worker():
     with pytest.raises(WorkerError, match=r"^a worker process died .* while batch 11 was being worked on; rerun "
                                           r"the same command$"):
         list(imap_ordered(_Work(die=11), range(30), 2))
+
+
+def test_a_worker_stopped_by_sigterm_says_nothing_and_names_its_shard(tmp_path):
+    """The pool stops the other workers with SIGTERM when one dies; none of them may print a traceback, even
+    under the CLI's SIGTERM handler, which the workers inherit when they are forked."""
+    script = textwrap.dedent(f"""
+        import os, signal, sys
+        sys.path.insert(0, {str(Path(__file__).parent)!r})
+        from test_runner import _Work, _batches, _manifest, SCHEMA
+        from leia.runner import run_shards, stop_on_sigterm
+        from leia.shards import open_output
+
+        class Term(_Work):
+            def __call__(self, n):
+                if n == 9:
+                    os.kill(os.getpid(), signal.SIGTERM)
+                return super().__call__(n)
+
+        out, manifest = open_output(sys.argv[1], _manifest())
+        with stop_on_sigterm():
+            try:
+                run_shards(_batches(30), Term(), out=out, manifest=manifest, schema=SCHEMA, workers=2)
+            except Exception as e:
+                print(e, file=sys.stderr)
+    """)
+    result = subprocess.run([sys.executable, "-c", script, str(tmp_path / "out")], capture_output=True,
+                            env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=60)
+    assert result.stderr.decode() == ("a worker process died (killed by the system: out of memory?) while shard 4 "
+                                      "was being worked on; finished shards are kept: rerun the same command to "
+                                      "resume\n")

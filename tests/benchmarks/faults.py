@@ -179,7 +179,12 @@ class Faults:
             finish(proc, TIMEOUT)
             t.notes.append("finished before a worker could be killed")
             return
-        os.kill(self.rng.choice(workers), signal.SIGKILL)
+        try:
+            os.kill(self.rng.choice(workers), signal.SIGKILL)
+        except ProcessLookupError:  # the run ended in the meantime
+            finish(proc, TIMEOUT)
+            t.notes.append("finished before a worker could be killed")
+            return
         status, err = finish(proc, 30)
         reported = status == 1 and one_line(err) and "worker process died" in err and "rerun" in err
         # A worker may have finished its last task just before the kill: then the run succeeds.
