@@ -116,13 +116,26 @@ class WorkerPool:
 
     def result(self, future: Future) -> Any:
         """The answer of ``future``; WorkerError naming the shard of the worker that died."""
-        self._read_reports()
+        self.wait([future])
         try:
             result = future.result()
         except BrokenProcessPool:
             raise self._lost(self._first_lost()) from None
         self._shards.pop(future, None)
         return result
+
+    def wait(self, futures) -> set[Future]:
+        """The futures among ``futures`` that are done, once one is. A worker that died fails this at once,
+        also when the pool itself would not notice (a worker killed while it sent its answer leaves the pool
+        waiting for the rest of it)."""
+        while True:
+            done, _ = wait(futures, timeout=0.25, return_when=FIRST_COMPLETED)
+            if done:
+                return done
+            self._read_reports()
+            dead = [pid for pid, p in list(self._processes.items()) if getattr(p, "exitcode", None) not in (None, 0)]
+            if dead:
+                raise self._lost(self._started.get(dead[0], self._first_lost()))
 
     def _read_reports(self) -> None:
         if not self._pipe:
@@ -446,7 +459,7 @@ def run_whole_shards(
             with WorkerPool(task, workers) as pool:
                 running = {pool.submit(index, index): index for index in shards}
                 while running:
-                    finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                    finished = pool.wait(running)
                     for future in sorted(finished, key=lambda f: running[f]):
                         running.pop(future)
                         publish(*pool.result(future))

@@ -198,3 +198,31 @@ def test_a_worker_stopped_by_sigterm_says_nothing_and_names_its_shard(tmp_path):
     assert result.stderr.decode() == ("a worker process died (killed by the system: out of memory?) while shard 4 "
                                       "was being worked on; finished shards are kept: rerun the same command to "
                                       "resume\n")
+
+
+_MID_SEND = textwrap.dedent("""
+    import os, signal, sys, threading
+    from leia.errors import WorkerError
+    from leia.runner import imap_ordered
+
+    def work(n):
+        if n == 3:  # killed before, while or after its 600 MB answer goes through the pipe
+            data = b"x" * 600_000_000
+            threading.Timer(float(sys.argv[1]), os.kill, (os.getpid(), signal.SIGKILL)).start()
+            return data
+        return n
+
+    try:
+        list(imap_ordered(work, range(8), 2))
+    except WorkerError as e:
+        print(e, file=sys.stderr)
+""")
+
+
+@pytest.mark.parametrize("delay", [0.1, 0.5, 0.8])
+def test_a_worker_killed_while_it_sends_its_answer_fails_the_run_instead_of_hanging(delay):
+    """The pool's own reader waits forever for the rest of a half-sent answer; the pool must not."""
+    result = subprocess.run([sys.executable, "-c", _MID_SEND, str(delay)], capture_output=True, timeout=60,
+                            env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert result.stderr.decode() == ("a worker process died (killed by the system: out of memory?) while batch 3 "
+                                      "was being worked on; rerun the same command\n")

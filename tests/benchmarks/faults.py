@@ -220,8 +220,10 @@ class Faults:
                 # not a line of leia had run (and nothing was written).
                 early = status == -signal.SIGINT and err == ""
                 self.early += early
-                ok = (status == 130 and err == "leia extract: interrupted; rerun the same command to resume\n"
-                      and took < STOP) or status == 0 or early
+                # A shell shows a process that the signal ended as status 130 too.
+                ok = (status in (130, -signal.SIGINT) and took < STOP
+                      and err == "leia extract: interrupted; rerun the same command to resume\n") or status == 0 \
+                    or early
             else:
                 status, err = finish(proc, STOP)
                 hung, ok = False, status == 0
