@@ -79,9 +79,11 @@ def write_text_atomic(path: Path, text: str) -> None:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except OSError as e:
+    except BaseException as e:  # a refused write, or Ctrl-C: no temporary file left behind either way
         tmp.unlink(missing_ok=True)
-        raise write_error(path, e) from None
+        if isinstance(e, OSError):
+            raise write_error(path, e) from None
+        raise
 
 
 def write_json_atomic(path: Path, data: Any) -> None:

@@ -60,9 +60,11 @@ def _die_with_parent() -> None:
 
 
 def _init_worker(work: Callable[[Any], Any], report: int | None) -> None:
-    """A worker leaves Ctrl-C to the parent (which stops it) and dies with the parent."""
+    """A worker leaves Ctrl-C to the parent (which stops it), ends quietly on SIGTERM (not with the parent's
+    handler, which it inherited) and dies with the parent."""
     global _WORK, _REPORT
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _die_with_parent()
     _WORK, _REPORT = work, report
 
@@ -114,13 +116,26 @@ class WorkerPool:
 
     def result(self, future: Future) -> Any:
         """The answer of ``future``; WorkerError naming the shard of the worker that died."""
-        self._read_reports()
+        self.wait([future])
         try:
             result = future.result()
         except BrokenProcessPool:
             raise self._lost(self._first_lost()) from None
         self._shards.pop(future, None)
         return result
+
+    def wait(self, futures) -> set[Future]:
+        """The futures among ``futures`` that are done, once one is. A worker that died fails this at once,
+        also when the pool itself would not notice (a worker killed while it sent its answer leaves the pool
+        waiting for the rest of it)."""
+        while True:
+            done, _ = wait(futures, timeout=0.25, return_when=FIRST_COMPLETED)
+            if done:
+                return done
+            self._read_reports()
+            dead = [pid for pid, p in list(self._processes.items()) if getattr(p, "exitcode", None) not in (None, 0)]
+            if dead:
+                raise self._lost(self._started.get(dead[0], self._first_lost()))
 
     def _read_reports(self) -> None:
         if not self._pipe:
@@ -158,10 +173,13 @@ class WorkerPool:
 
     def kill(self) -> None:
         """Stop at once: cancel what has not started and kill the workers, without waiting on them."""
-        processes = list((getattr(self._executor, "_processes", None) or {}).values())
+        executor = self._executor
+        processes = list((getattr(executor, "_processes", None) or {}).values())
+        queues = getattr(executor, "_call_queue", None), getattr(executor, "_result_queue", None)
         with _no_interrupts():  # a second Ctrl-C must not leave workers behind
-            self._executor.shutdown(wait=False, cancel_futures=True)
+            executor.shutdown(wait=False, cancel_futures=True)  # (this forgets the queues and processes)
             _kill(processes)
+            _release_threads(*queues)
         self._close_pipe()
 
     def _close_pipe(self) -> None:
@@ -174,11 +192,29 @@ class WorkerPool:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is None:
-            self._executor.shutdown(wait=True)
-            self._close_pipe()
-        else:
+        if exc_type is not None:
             self.kill()
+            return
+        try:
+            self._executor.shutdown(wait=True)
+        except BaseException:  # Ctrl-C while the workers were finishing
+            self.kill()
+            raise
+        self._close_pipe()
+
+
+def _release_threads(calls: Any, results: Any) -> None:
+    """Let a process pool's threads end although its workers died mid-message: the thread that feeds the
+    workers may be stuck writing to them, and the one that reads their answers may be stuck inside a
+    half-written one. Either would keep the interpreter from exiting."""
+    if calls is not None:
+        calls.cancel_join_thread()
+    writer = getattr(results, "_writer", None)
+    if writer is not None:
+        try:
+            writer.close()  # the workers are dead: the reader now meets the end of the pipe
+        except OSError:
+            pass
 
 
 def _kill(processes: list) -> None:
@@ -423,7 +459,7 @@ def run_whole_shards(
             with WorkerPool(task, workers) as pool:
                 running = {pool.submit(index, index): index for index in shards}
                 while running:
-                    finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                    finished = pool.wait(running)
                     for future in sorted(finished, key=lambda f: running[f]):
                         running.pop(future)
                         publish(*pool.result(future))

@@ -416,3 +416,21 @@ def test_a_run_that_fails_before_its_first_shard_leaves_no_folder(tmp_path, enti
     with pytest.raises(InputError):
         leia.augment(bad, entities, tmp_path / "kept", batch_size=2, progress=False)
     assert (tmp_path / "kept").is_dir()
+
+
+def test_an_interrupted_merge_is_taken_up_by_a_rerun(tmp_path, docs):
+    parts = [tmp_path / f"p{i}" for i in range(2)]
+    for i, part in enumerate(parts):
+        leia.extract(SAMPLE_DUMP, part, shard_size=2, progress=False, num_shards=2, shard_index=i)
+    merged = tmp_path / "merged"
+    merged.mkdir()
+    # What a merge killed after adopting the first part leaves: its manifest listing part 0's shards, and
+    # their files.
+    manifest = read_manifest(docs)
+    manifest.shards = [s for s in manifest.shards if s["index"] % 2 == 0]
+    manifest.complete = False
+    manifest.save(merged)
+    for s in manifest.shards:
+        shutil.copyfile(parts[0] / s["file"], merged / s["file"])
+    merge_manifests(parts, merged)
+    assert _files(merged) == _files(docs)

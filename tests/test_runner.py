@@ -168,3 +168,61 @@ def test_imap_ordered_gives_results_in_order_and_reports_a_dead_worker():
     with pytest.raises(WorkerError, match=r"^a worker process died .* while batch 11 was being worked on; rerun "
                                           r"the same command$"):
         list(imap_ordered(_Work(die=11), range(30), 2))
+
+
+def test_a_worker_stopped_by_sigterm_says_nothing_and_names_its_shard(tmp_path):
+    """The pool stops the other workers with SIGTERM when one dies; none of them may print a traceback, even
+    under the CLI's SIGTERM handler, which the workers inherit when they are forked."""
+    script = textwrap.dedent(f"""
+        import os, signal, sys
+        sys.path.insert(0, {str(Path(__file__).parent)!r})
+        from test_runner import _Work, _batches, _manifest, SCHEMA
+        from leia.runner import run_shards, stop_on_sigterm
+        from leia.shards import open_output
+
+        class Term(_Work):
+            def __call__(self, n):
+                if n == 9:
+                    os.kill(os.getpid(), signal.SIGTERM)
+                return super().__call__(n)
+
+        out, manifest = open_output(sys.argv[1], _manifest())
+        with stop_on_sigterm():
+            try:
+                run_shards(_batches(30), Term(), out=out, manifest=manifest, schema=SCHEMA, workers=2)
+            except Exception as e:
+                print(e, file=sys.stderr)
+    """)
+    result = subprocess.run([sys.executable, "-c", script, str(tmp_path / "out")], capture_output=True,
+                            env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=60)
+    assert result.stderr.decode() == ("a worker process died (killed by the system: out of memory?) while shard 4 "
+                                      "was being worked on; finished shards are kept: rerun the same command to "
+                                      "resume\n")
+
+
+_MID_SEND = textwrap.dedent("""
+    import os, signal, sys, threading
+    from leia.errors import WorkerError
+    from leia.runner import imap_ordered
+
+    def work(n):
+        if n == 3:  # killed before, while or after its 600 MB answer goes through the pipe
+            data = b"x" * 600_000_000
+            threading.Timer(float(sys.argv[1]), os.kill, (os.getpid(), signal.SIGKILL)).start()
+            return data
+        return n
+
+    try:
+        list(imap_ordered(work, range(8), 2))
+    except WorkerError as e:
+        print(e, file=sys.stderr)
+""")
+
+
+@pytest.mark.parametrize("delay", [0.1, 0.5, 0.8])
+def test_a_worker_killed_while_it_sends_its_answer_fails_the_run_instead_of_hanging(delay):
+    """The pool's own reader waits forever for the rest of a half-sent answer; the pool must not."""
+    result = subprocess.run([sys.executable, "-c", _MID_SEND, str(delay)], capture_output=True, timeout=60,
+                            env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert result.stderr.decode() == ("a worker process died (killed by the system: out of memory?) while batch 3 "
+                                      "was being worked on; rerun the same command\n")

@@ -179,7 +179,12 @@ class Faults:
             finish(proc, TIMEOUT)
             t.notes.append("finished before a worker could be killed")
             return
-        os.kill(self.rng.choice(workers), signal.SIGKILL)
+        try:
+            os.kill(self.rng.choice(workers), signal.SIGKILL)
+        except ProcessLookupError:  # the run ended in the meantime
+            finish(proc, TIMEOUT)
+            t.notes.append("finished before a worker could be killed")
+            return
         status, err = finish(proc, 30)
         reported = status == 1 and one_line(err) and "worker process died" in err and "rerun" in err
         # A worker may have finished its last task just before the kill: then the run succeeds.
@@ -200,6 +205,7 @@ class Faults:
 
     def sigint(self) -> None:
         t = self.tally(f"SIGINT (Ctrl-C) at {self.sigints} random moments")
+        self.early = 0
         out = self.root / "sigint"
         for trial in range(self.sigints):
             proc = start(self.extract(out))
@@ -210,8 +216,14 @@ class Faults:
                 status, err = finish(proc, STOP)
                 took = time.monotonic() - sent
                 hung = status is None
-                ok = (status == 130 and err == "leia extract: interrupted; rerun the same command to resume\n"
-                      and took < STOP) or status == 0
+                # Killed by the signal itself with nothing said: Python had not yet set up its handler, so
+                # not a line of leia had run (and nothing was written).
+                early = status == -signal.SIGINT and err == ""
+                self.early += early
+                # A shell shows a process that the signal ended as status 130 too.
+                ok = (status in (130, -signal.SIGINT) and took < STOP
+                      and err == "leia extract: interrupted; rerun the same command to resume\n") or status == 0 \
+                    or early
             else:
                 status, err = finish(proc, STOP)
                 hung, ok = False, status == 0
@@ -227,6 +239,8 @@ class Faults:
         if files(out) != files(self.ref):
             t.notes.append("the final rerun differs from the reference")
             t.survived = max(0, t.survived - 1)
+        if self.early:
+            t.name += f" ({self.early} before Python's handler)"
 
     def kill_parent(self) -> None:
         t = self.tally(f"SIGKILL of the parent at {self.kills} random moments")
