@@ -227,8 +227,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"language variant -{{...}}- markup shows on zh wikis (default {DEFAULT_VARIANT}; "
                             f"{', '.join(sorted(VARIANTS))})")
 
-    p = sub.add_parser("extract", help="MediaWiki XML dump -> document shards (text + anchors)")
-    p.add_argument("dump", help="pages-articles .xml, .xml.bz2 (multistream too) or .xml.gz")
+    p = sub.add_parser("extract", help="MediaWiki XML or HTML dump -> document shards (text + anchors)")
+    p.add_argument("dump", help="pages-articles .xml, .xml.bz2 (multistream too) or .xml.gz; or an HTML dump "
+                                "(ENTERPRISE-HTML .json.tar.gz, or one of its .ndjson files)")
     p.add_argument("-o", "--output", required=True, help="output folder of Arrow shards + manifest.json")
     p.add_argument("--workers", type=_workers, default=None,
                    help="parallel parser processes (default 1; with --engine ray, one per CPU of the cluster)")

@@ -19,7 +19,7 @@ from leia.split import Part, Skip
 from leia.wiki.dump import DumpReader, RawPage
 from leia.wiki.siteinfo import SiteInfo
 
-__all__ = ["extract", "convert_pages", "iter_page_batches", "dump_input", "ExtractOptions"]
+__all__ = ["extract", "convert_pages", "iter_page_batches", "dump_input", "open_dump", "ExtractOptions"]
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +50,14 @@ class ExtractOptions:
         if has_converter(site.lang):
             found["variant"] = check_variant(self.variant)
         return found
+
+
+def open_dump(path: str | os.PathLike):
+    """The reader of the dump at ``path``: a MediaWiki XML dump, or an HTML dump (``.json.tar.gz``,
+    ``.ndjson``: leia.wiki.htmldump)."""
+    from leia.wiki.htmldump import HtmlDumpReader, is_html_dump
+
+    return HtmlDumpReader(path) if is_html_dump(path) else DumpReader(path)
 
 
 def dump_input(reader: DumpReader) -> dict:
@@ -209,7 +217,8 @@ def extract_manifest(reader: DumpReader, shard_size: int,
     site = reader.read_siteinfo()
     manifest = Manifest(
         kind="documents", inputs=[dump_input(reader)],
-        parameters={"shard_size": shard_size, "converter": CONVERTER_VERSION, **options.parameters(site)},
+        parameters={"shard_size": shard_size, "converter": getattr(reader, "converter_version", CONVERTER_VERSION),
+                    **options.parameters(site)},
         schema=DOCUMENTS.to_string(), extra={"wiki": site.to_dict()},
     )
     return manifest, site
@@ -232,7 +241,7 @@ def _extract(
 ) -> Manifest:
     """The local engine: part ``part`` of the shards, less those in ``exclude``, with ``workers`` processes;
     ``reader`` may read only a piece of the dump, whose first page follows ``first_article`` articles."""
-    reader = reader or DumpReader(dump)
+    reader = reader or open_dump(dump)
     manifest, site = extract_manifest(reader, shard_size, options)
     out, manifest = open_output(output, part.mark(manifest), overwrite=overwrite, inputs=(dump,))
     done = {s["index"] for s in manifest.shards}
@@ -249,7 +258,7 @@ def _extract(
     try:
         run_shards(
             iter_page_batches(reader, shard_size, batch_size, Skip(part, done, exclude), first_article),
-            _Converter(site, reader.path, options), out=out, manifest=manifest, schema=DOCUMENTS, workers=workers,
+            _Converter(site, reader.path, options, html=not isinstance(reader, DumpReader)), out=out, manifest=manifest, schema=DOCUMENTS, workers=workers,
             on_batch=on_batch,
         )
     finally:
@@ -260,11 +269,18 @@ def _extract(
 class _Converter:
     """The per-batch work of extraction as a picklable callable."""
 
-    def __init__(self, site: SiteInfo, dump: str = "dump", options: ExtractOptions = ExtractOptions()):
+    def __init__(self, site: SiteInfo, dump: str = "dump", options: ExtractOptions = ExtractOptions(),
+                 html: bool = False):
+        self.html = html
         self.site = site
         self.dump = dump
         self.options = options
 
     def __call__(self, pages: list[RawPage]) -> tuple[pa.RecordBatch, dict]:
-        rows, counters = convert_pages(self.site, pages, self.dump, self.options)
+        if self.html:
+            from leia.wiki.htmldump import convert_records
+
+            rows, counters = convert_records(self.site, pages, self.dump, self.options)
+        else:
+            rows, counters = convert_pages(self.site, pages, self.dump, self.options)
         return pa.RecordBatch.from_pylist(rows, schema=DOCUMENTS), counters

@@ -79,6 +79,9 @@ def test_link_target():
     assert link_target("./Help:X", site) is None
     assert link_target("https://example.org/wiki/X", site) is None
     assert link_target(None, site) is None
+    assert link_target("Foo", site) == "Foo"  # older Parsoid, no ./
+    assert link_target("./港#歴史", site, "港") is None and link_target("./港#歴史", site, "川") == "港"
+    assert link_target("./港", site, "港") == "港"
 
 
 _WORDS = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Zs", "Zl", "Zp")).filter(

@@ -132,21 +132,27 @@ def _arguments(part: dict) -> Arguments:
     return Arguments([], named)
 
 
-def link_target(href: str | None, site: SiteInfo) -> str | None:
-    """The article a Parsoid wiki link's href (``./Title``, ``./Title?action=edit&redlink=1``) points to,
-    normalised; None for other namespaces and hrefs that are not page links."""
-    if not href or not href.startswith("./"):
+def link_target(href: str | None, site: SiteInfo, title: str | None = None) -> str | None:
+    """The article a Parsoid wiki link's href (``./Title``, ``./Title?action=edit&redlink=1``; older Parsoid
+    wrote ``Title``) points to, normalised; None for other namespaces, for a ``#section`` of the page
+    ``title`` itself (``[[#section]]``, as on the wikitext route) and for hrefs that are not page links."""
+    if not href or href.startswith(("/", "#")) or "://" in href:
         return None
-    path = href[2:].partition("?")[0]
+    path = (href[2:] if href.startswith("./") else href).partition("?")[0]
     found = normalize_title(path, site)
     if found is None or found[0] != 0:
         return None
+    if "#" in path and title is not None:
+        own = normalize_title(title, site)
+        if own is not None and own[1] == found[1]:
+            return None
     return found[1]
 
 
 class _Walker:
-    def __init__(self, site: SiteInfo, drop_navigation: bool):
+    def __init__(self, site: SiteInfo, drop_navigation: bool, title: str | None = None):
         self.site = site
+        self.title = title
         self.drop_navigation = drop_navigation
         self.ill = {template_key(name).casefold(): parse
                     for name, parse in interlanguage_templates(site.lang).items()}
@@ -226,7 +232,7 @@ class _Walker:
     def link(self, node, attributes: dict) -> None:
         target = None
         if (attributes.get("rel") or "").split() == ["mw:WikiLink"]:
-            target = link_target(attributes.get("href"), self.site)
+            target = link_target(attributes.get("href"), self.site, self.title)
         start = self.length
         self.walk(node)
         if target is not None and self.length > start:
@@ -258,16 +264,19 @@ class _Walker:
         return True
 
 
-def to_text(html: str | Page, site: SiteInfo, *, drop_navigation_sections: bool = False) -> Parsed:
-    """The plain text of one article's Parsoid HTML and its anchors (see the module docstring); navigation
-    sections are cut when ``drop_navigation_sections`` (see :func:`convert` for the count)."""
-    return convert(html, site, drop_navigation_sections=drop_navigation_sections)[0]
+def to_text(html: str | Page, site: SiteInfo, *, title: str | None = None,
+            drop_navigation_sections: bool = False) -> Parsed:
+    """The plain text of one article's Parsoid HTML and its anchors (see the module docstring); ``title`` is
+    the page's (its links to its own sections make no anchor); navigation sections are cut when
+    ``drop_navigation_sections`` (see :func:`convert` for the count)."""
+    return convert(html, site, title=title, drop_navigation_sections=drop_navigation_sections)[0]
 
 
-def convert(html: str | Page, site: SiteInfo, *, drop_navigation_sections: bool = False) -> tuple[Parsed, int]:
+def convert(html: str | Page, site: SiteInfo, *, title: str | None = None,
+            drop_navigation_sections: bool = False) -> tuple[Parsed, int]:
     """:func:`to_text` and the number of navigation sections cut."""
     page = html if isinstance(html, Page) else Page(html)
-    walker = _Walker(site, drop_navigation_sections)
+    walker = _Walker(site, drop_navigation_sections, title)
     if page.root is not None:
         walker.walk(page.root)
     lines: list[str] = []
