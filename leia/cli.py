@@ -51,6 +51,7 @@ def cmd_entities(args: argparse.Namespace) -> None:
 
     cleaning = Cleaning(drop_disambiguator=not args.keep_disambiguators)
     counters = build_entities(args.output, dump=args.dump, langlinks=args.langlinks, wikidata=args.wikidata,
+                              target_dump=args.target_dump,
                               lang=args.lang, wiki=args.wiki, cleaning=cleaning, overwrite=args.overwrite,
                               progress=not args.quiet)
     _summary(f"entity table {args.output}", counters)
@@ -240,7 +241,10 @@ def build_parser() -> argparse.ArgumentParser:
     scale_options(p)
 
     p = sub.add_parser("entities", help="build the DuckDB entity table of English names")
-    p.add_argument("--dump", help="the wiki's XML dump: titles, redirects and inline {{仮リンク}} names")
+    p.add_argument("--dump", help="the wiki's XML dump, or its HTML dump (.json.tar.gz/.ndjson, with each page's "
+                                  "Wikidata item): titles, redirects and inline {{仮リンク}} names")
+    p.add_argument("--target-dump", help="an HTML dump of the target wiki: names through the pages' Wikidata "
+                                         "items (with an HTML --dump)")
     p.add_argument("--langlinks", help="the wiki's langlinks SQL dump (.sql or .sql.gz); needs --dump")
     p.add_argument("--wikidata", help="a Wikidata JSON dump (.json, .json.bz2, .json.gz)")
     p.add_argument("--lang", default="en", help="language of the names (default en)")

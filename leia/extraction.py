@@ -86,11 +86,7 @@ def convert_pages(site: SiteInfo, pages: list[RawPage], dump: str = "dump",
     from leia.wiki.wikitext import UnparsablePage, to_text
 
     rows: list[dict] = []
-    counters: Counter = Counter()
-    if options.skip_disambiguation:
-        counters["skipped_disambiguation"] = 0
-    if options.drop_navigation_sections:
-        counters["sections_dropped"] = 0
+    counters = new_counters(options)
     for raw in pages:
         page = raw.parse(dump)
         page_id, title, wikitext = page.id, page.title, page.text
@@ -108,18 +104,33 @@ def convert_pages(site: SiteInfo, pages: list[RawPage], dump: str = "dump",
             log.warning("page %d %r skipped: %s", page_id, title, e)
             counters["skipped_unparsable"] += 1
             continue
-        if not parsed.text:
-            counters["skipped_empty"] += 1
-            continue
-        rows.append({
-            "id": page_id, "title": title, "text": parsed.text,
-            "anchors": [{"start": a.start, "end": a.end, "target": a.target, "english": a.english}
-                        for a in parsed.anchors],
-        })
-        counters["documents"] += 1
-        counters["anchors"] += len(parsed.anchors)
-        counters["anchors_inline_english"] += sum(a.english is not None for a in parsed.anchors)
+        add_document(rows, counters, page_id, title, parsed)
     return rows, dict(counters)
+
+
+def new_counters(options: ExtractOptions) -> Counter:
+    """The counters of a batch, those of the filters ``options`` switch on present from 0."""
+    counters: Counter = Counter()
+    if options.skip_disambiguation:
+        counters["skipped_disambiguation"] = 0
+    if options.drop_navigation_sections:
+        counters["sections_dropped"] = 0
+    return counters
+
+
+def add_document(rows: list[dict], counters: Counter, page_id: int, title: str, parsed) -> None:
+    """Append a converted page to ``rows`` as a document row (an empty one is counted, not kept)."""
+    if not parsed.text:
+        counters["skipped_empty"] += 1
+        return
+    rows.append({
+        "id": page_id, "title": title, "text": parsed.text,
+        "anchors": [{"start": a.start, "end": a.end, "target": a.target, "english": a.english}
+                    for a in parsed.anchors],
+    })
+    counters["documents"] += 1
+    counters["anchors"] += len(parsed.anchors)
+    counters["anchors_inline_english"] += sum(a.english is not None for a in parsed.anchors)
 
 
 def iter_page_batches(
@@ -204,6 +215,12 @@ def extract(
     part = Part(num_shards, shard_index)
     if check_engine(engine, part) == "ray":
         from leia.engines.ray import extract_on_ray
+        from leia.wiki.htmldump import is_html_dump
+
+        if is_html_dump(dump):
+            from leia.errors import ConfigError
+
+            raise ConfigError(f"{dump}: the ray engine reads XML dumps; extract HTML dumps with --engine local")
 
         return extract_on_ray(dump, output, workers=workers, address=address, shard_size=shard_size,
                               batch_size=batch_size, overwrite=overwrite, progress=progress, options=options)
@@ -258,7 +275,8 @@ def _extract(
     try:
         run_shards(
             iter_page_batches(reader, shard_size, batch_size, Skip(part, done, exclude), first_article),
-            _Converter(site, reader.path, options, html=not isinstance(reader, DumpReader)), out=out, manifest=manifest, schema=DOCUMENTS, workers=workers,
+            _Converter(site, reader.path, options, html=not isinstance(reader, DumpReader)), out=out,
+            manifest=manifest, schema=DOCUMENTS, workers=workers,
             on_batch=on_batch,
         )
     finally:

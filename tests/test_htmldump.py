@@ -129,3 +129,85 @@ def test_no_articles_and_unknown_wiki(tmp_path):
     anonymous.write_text(json.dumps({"name": "x", "identifier": 1, "article_body": {"html": "<p>x</p>"}}) + "\n")
     with pytest.raises(InputError, match=r"anon\.ndjson:1: no in_language nor is_part_of"):
         HtmlDumpReader(anonymous).read_siteinfo()
+
+
+# --- the entity table from HTML dumps ------------------------------------------------------------------------
+
+def _english_dump(path: Path) -> Path:
+    records = [{"name": name, "identifier": i, "in_language": {"identifier": "en"}, "is_part_of": {"identifier": "enwiki"},
+                "main_entity": {"identifier": q}, "redirects": [], "article_body": {"html": "<p>x</p>"}}
+               for i, (name, q) in enumerate([("Fictional Kingdom", "Q9000001"), ("Fictional City (capital)", "Q9000002"),
+                                              ("Unrelated", "Q1")], 1)]
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def _table(db: Path, sql: str) -> list[tuple]:
+    import duckdb
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def test_entities_from_an_html_dump_with_an_english_html_dump(tmp_path):
+    from leia.entities import build_entities
+
+    db = tmp_path / "e.duckdb"
+    counters = build_entities(db, dump=SAMPLE, target_dump=_english_dump(tmp_path / "enwiki.ndjson"), progress=False)
+    assert sorted(_table(db, "SELECT * FROM pages"), key=lambda row: row[2]) == sorted([
+        (104, 0, "架空", None), (103, 0, "架空川", None), (102, 0, "架空市", None), (None, 0, "架空国", "架空王国"),
+        (101, 0, "架空王国", None), (None, 0, "架空都", "架空市")], key=lambda row: row[2])
+    assert _table(db, "SELECT * FROM items ORDER BY item") == [
+        ("架空王国", "Q9000001"), ("架空市", "Q9000002"), ("架空川", "Q9000003"), ("架空", "Q9000004")]
+    found = dict((t, (e, s)) for t, e, s in _table(db, "SELECT title, english, source FROM entities"))
+    assert found == {"架空国": ("Fictional Kingdom", "wikidata"), "架空王国": ("Fictional Kingdom", "wikidata"),
+                     "架空市": ("Fictional City", "wikidata"), "架空都": ("Fictional City", "wikidata"),
+                     "架空王朝": ("Fictional dynasty", "harvested"), "架空鉄道": ("Fictional Railway", "harvested")}
+    assert (counters["items"], counters["mappings_read_target_dump"], counters["redirects"]) == (4, 2, 2)
+
+
+def test_entities_langlinks_win_over_the_items_of_an_english_dump(tmp_path):
+    from leia.entities import build_entities
+
+    langlinks = tmp_path / "langlinks.sql"
+    langlinks.write_text("INSERT INTO `langlinks` VALUES (101,'en','Kingdom of Fiction'),(101,'fr','Royaume');\n",
+                         encoding="utf-8")
+    db = tmp_path / "e.duckdb"
+    build_entities(db, dump=SAMPLE, langlinks=langlinks, target_dump=_english_dump(tmp_path / "enwiki.ndjson"),
+                   progress=False)
+    found = dict((t, (e, s)) for t, e, s in _table(db, "SELECT title, english, source FROM entities"))
+    assert found["架空王国"] == ("Kingdom of Fiction", "langlinks") and found["架空国"] == ("Kingdom of Fiction", "langlinks")
+    assert found["架空市"] == ("Fictional City", "wikidata")
+
+
+def test_target_dump_needs_html_dumps_of_the_right_wikis(tmp_path):
+    from leia.entities import build_entities
+    from leia.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="--target-dump"):
+        build_entities(tmp_path / "e.duckdb", target_dump=_english_dump(tmp_path / "enwiki.ndjson"), progress=False)
+    with pytest.raises(ConfigError, match="is a dump of jawiki, not of the target wiki enwiki"):
+        build_entities(tmp_path / "e.duckdb", dump=SAMPLE, target_dump=SAMPLE, progress=False)
+    assert not (tmp_path / "e.duckdb").exists()
+
+
+def test_ray_engine_refuses_html_dumps_before_any_work(tmp_path):
+    from leia.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="ray engine reads XML dumps"):
+        extract(SAMPLE, tmp_path / "out", progress=False, engine="ray")
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_extract_and_entities_on_the_sample(tmp_path, capsys):
+    from leia.cli import main
+
+    assert main(["extract", str(SAMPLE), "-o", str(tmp_path / "docs"), "-q"]) == 0
+    assert [r["id"] for r in _rows(tmp_path / "docs")] == [101, 102, 103]
+    assert main(["entities", "--dump", str(SAMPLE), "--target-dump", str(_english_dump(tmp_path / "en.ndjson")),
+                 "-o", str(tmp_path / "e.duckdb"), "-q"]) == 0
+    bad = tmp_path / "bad.ndjson"
+    bad.write_bytes(_lines()[0] + b"[1, 2\n")
+    assert main(["extract", str(bad), "-o", str(tmp_path / "bad"), "-q", "--shard-size", "1"]) != 0
+    err = capsys.readouterr().err
+    assert err.startswith("leia extract: error: ") and "bad.ndjson:2: not a JSON line" in err and err.count("\n") == 1

@@ -16,13 +16,14 @@ import json
 import os
 import tarfile
 import zlib
-from collections import Counter
+from dataclasses import dataclass
 from typing import IO, Iterator, NamedTuple
 
 from leia.errors import InputError
+from leia.wiki.dump import Page
 from leia.wiki.siteinfo import SiteInfo
 
-__all__ = ["HtmlDumpReader", "HtmlRecord", "is_html_dump", "convert_records", "CONVERTER_VERSION"]
+__all__ = ["HtmlDumpReader", "HtmlRecord", "ItemPage", "is_html_dump", "convert_records", "CONVERTER_VERSION"]
 
 CONVERTER_VERSION = "parsoid-1"
 _TAR_SUFFIXES = (".json.tar.gz", ".tar.gz", ".tgz")
@@ -114,6 +115,9 @@ class HtmlDumpReader:
         except (tarfile.TarError, EOFError, OSError, zlib.error) as e:
             raise InputError(f"{self.path}: truncated or corrupt tar.gz ({e or type(e).__name__})") from None
 
+    def __iter__(self) -> Iterator[ItemPage]:
+        return iter_item_pages(self)
+
     def read_siteinfo(self) -> SiteInfo:
         """The wiki of the dump, from its first record's ``is_part_of`` (``jawiki``) and ``in_language``
         (``ja``); InputError for a dump with no record."""
@@ -134,6 +138,36 @@ class HtmlDumpReader:
         raise InputError(f"{self.path}: no articles in this HTML dump")
 
 
+@dataclass(frozen=True)
+class ItemPage(Page):
+    """A page of an HTML dump for the entity table: an article with its Wikidata item (``main_entity``) and
+    its HTML (for the {{仮リンク}} harvest when the record carries no wikitext), or one of its redirects
+    (no id: the dump does not give redirects' page ids)."""
+
+    item: str | None = None
+    html: str = ""
+
+
+def iter_item_pages(reader: "HtmlDumpReader") -> Iterator[ItemPage]:
+    """Each article of the dump, then its redirects (``redirects[].name`` -> the article's title)."""
+    for record in reader.raw_pages():
+        data = record.parse(reader.path)
+        title = data.get("name")
+        if not isinstance(title, str) or not title:
+            raise InputError(f"{reader.path}: {record.member}:{record.line}: a record without a name")
+        page_id = data.get("identifier")
+        page_id = page_id if isinstance(page_id, int) and not isinstance(page_id, bool) else None
+        body = data.get("article_body") if isinstance(data.get("article_body"), dict) else {}
+        wikitext = body.get("wikitext") if isinstance(body.get("wikitext"), str) else ""
+        html = body.get("html") if isinstance(body.get("html"), str) else ""
+        yield ItemPage(page_id, 0, title, wikitext, None, data.get("date_modified"),
+                       _identifier(data.get("main_entity")), html)
+        for redirect in data.get("redirects") or ():
+            name = redirect.get("name") if isinstance(redirect, dict) else None
+            if isinstance(name, str) and name:
+                yield ItemPage(None, 0, name, "", title)
+
+
 def _identifier(value) -> str | None:
     if isinstance(value, dict):
         value = value.get("identifier")
@@ -151,16 +185,12 @@ def convert_records(site: SiteInfo, records: list[HtmlRecord], dump: str = "dump
     """Document rows of a batch of records (leia.extraction.convert_pages for HTML): disambiguation pages and
     navigation sections as ``options`` say, a record without ``article_body.html`` or in another namespace
     counted and skipped."""
-    from leia.extraction import ExtractOptions
+    from leia.extraction import ExtractOptions, add_document, new_counters
     from leia.wiki.parsoid import Page, convert, is_disambiguation
 
     options = options or ExtractOptions()
     rows: list[dict] = []
-    counters: Counter = Counter()
-    if options.skip_disambiguation:
-        counters["skipped_disambiguation"] = 0
-    if options.drop_navigation_sections:
-        counters["sections_dropped"] = 0
+    counters = new_counters(options)
     for record in records:
         data = record.parse(dump)
         body = data.get("article_body")
@@ -181,18 +211,9 @@ def convert_records(site: SiteInfo, records: list[HtmlRecord], dump: str = "dump
         if options.skip_disambiguation and is_disambiguation(page, site, title):
             counters["skipped_disambiguation"] += 1
             continue
-        parsed, dropped = convert(page, site, title=title or None, drop_navigation_sections=options.drop_navigation_sections)
+        parsed, dropped = convert(page, site, title=title or None,
+                                  drop_navigation_sections=options.drop_navigation_sections)
         if options.drop_navigation_sections:
             counters["sections_dropped"] += dropped
-        if not parsed.text:
-            counters["skipped_empty"] += 1
-            continue
-        rows.append({
-            "id": page_id, "title": title, "text": parsed.text,
-            "anchors": [{"start": a.start, "end": a.end, "target": a.target, "english": a.english}
-                        for a in parsed.anchors],
-        })
-        counters["documents"] += 1
-        counters["anchors"] += len(parsed.anchors)
-        counters["anchors_inline_english"] += sum(a.english is not None for a in parsed.anchors)
+        add_document(rows, counters, page_id, title, parsed)
     return rows, dict(counters)

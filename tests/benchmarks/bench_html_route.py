@@ -16,7 +16,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import resource
 import subprocess
 import sys
 import tarfile
@@ -30,7 +29,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from htmlroute import SITE, as_record, both_handle  # noqa: E402
 from leia.extraction import ExtractOptions  # noqa: E402
 from leia.wiki.filters import drop_navigation_sections, is_disambiguation  # noqa: E402
-from leia.wiki.htmldump import HtmlRecord, convert_records  # noqa: E402
+from leia.wiki.htmldump import convert_records  # noqa: E402
 from leia.wiki.wikitext import to_text  # noqa: E402
 
 
