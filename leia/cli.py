@@ -66,6 +66,7 @@ def cmd_entities(args: argparse.Namespace) -> None:
 
     cleaning = Cleaning(drop_disambiguator=not args.keep_disambiguators)
     counters = build_entities(args.output, dump=args.dump, langlinks=args.langlinks, wikidata=args.wikidata,
+                              target_dump=args.target_dump,
                               lang=args.lang, wiki=args.wiki, cleaning=cleaning, overwrite=args.overwrite,
                               progress=not args.quiet)
     _summary(f"entity table {args.output}", counters)
@@ -244,8 +245,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"language variant -{{...}}- markup shows on zh wikis (default {DEFAULT_VARIANT}; "
                             f"{', '.join(sorted(VARIANTS))})")
 
-    p = sub.add_parser("extract", help="MediaWiki XML dump -> document shards (text + anchors)")
-    p.add_argument("dump", help="pages-articles .xml, .xml.bz2 (multistream too) or .xml.gz")
+    p = sub.add_parser("extract", help="MediaWiki XML or HTML dump -> document shards (text + anchors)")
+    p.add_argument("dump", help="pages-articles .xml, .xml.bz2 (multistream too) or .xml.gz; or an HTML dump "
+                                "(ENTERPRISE-HTML .json.tar.gz, or one of its .ndjson files)")
     p.add_argument("-o", "--output", required=True, help="output folder of Arrow shards + manifest.json")
     p.add_argument("--workers", type=_workers, default=None,
                    help="parallel parser processes (default 1; with --engine ray, one per CPU of the cluster)")
@@ -256,7 +258,10 @@ def build_parser() -> argparse.ArgumentParser:
     scale_options(p)
 
     p = sub.add_parser("entities", help="build the DuckDB entity table of English names")
-    p.add_argument("--dump", help="the wiki's XML dump: titles, redirects and inline {{仮リンク}} names")
+    p.add_argument("--dump", help="the wiki's XML dump, or its HTML dump (.json.tar.gz/.ndjson, with each page's "
+                                  "Wikidata item): titles, redirects and inline {{仮リンク}} names")
+    p.add_argument("--target-dump", help="an HTML dump of the target wiki: names through the pages' Wikidata "
+                                         "items (with an HTML --dump)")
     p.add_argument("--langlinks", help="the wiki's langlinks SQL dump (.sql or .sql.gz); needs --dump")
     p.add_argument("--wikidata", help="a Wikidata JSON dump (.json, .json.bz2, .json.gz)")
     p.add_argument("--lang", default="en", help="language of the names (default en)")

@@ -3,7 +3,8 @@ dump (titles, redirects, inline {{仮リンク}} names), the langlinks SQL dump 
 
 Tables: ``meta`` (what it was built from), ``pages`` (id, ns, title, redirect), ``mappings`` (every raw
 title -> English row with its source and origin), ``redirects`` (each redirect resolved to its final
-article) and ``entities`` (the answer for every title, redirects included: cleaned English name, source).
+article), ``items`` (each article's Wikidata item, when the dump is an HTML dump, whose records name it) and
+``entities`` (the answer for every title, redirects included: cleaned English name, source).
 """
 
 from __future__ import annotations
@@ -105,9 +106,11 @@ CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR);
 CREATE TABLE pages (id BIGINT, ns INTEGER, title VARCHAR, redirect VARCHAR);
 CREATE TABLE mappings (title VARCHAR, english VARCHAR, source VARCHAR, origin VARCHAR);
 CREATE TABLE redirects (title VARCHAR, target VARCHAR);
+CREATE TABLE items (title VARCHAR, item VARCHAR);
 """
 
 _PAGES = pa.schema([("id", pa.int64()), ("ns", pa.int32()), ("title", pa.string()), ("redirect", pa.string())])
+_ITEMS = pa.schema([("title", pa.string()), ("item", pa.string())])
 _MAPPINGS = pa.schema([("title", pa.string()), ("english", pa.string()), ("source", pa.string()),
                        ("origin", pa.string())])
 
@@ -149,6 +152,7 @@ def build_entities(
     dump: str | os.PathLike | None = None,
     langlinks: str | os.PathLike | None = None,
     wikidata: str | os.PathLike | None = None,
+    target_dump: str | os.PathLike | None = None,
     lang: str = "en",
     wiki: str | None = None,
     cleaning: Cleaning = Cleaning(),
@@ -161,16 +165,22 @@ def build_entities(
     ``dump`` gives titles, redirects and {{仮リンク}} names (English ones: harvested only when ``lang`` is
     "en"); ``langlinks`` needs ``dump`` to turn page ids
     into titles; ``wikidata`` needs the source wiki's name (``wiki``, e.g. "jawiki"; taken from the dump when
-    given). The file appears only when complete.
+    given). ``target_dump`` is an HTML dump of the ``lang`` wiki: with an HTML ``dump`` (whose records name
+    each page's Wikidata item), a page's English name is the title of the page of the same item there, a
+    name of Wikidata's rank (source ``wikidata``). The file appears only when complete.
     """
     from leia.wiki.dump import DumpReader
+    from leia.wiki.htmldump import HtmlDumpReader, is_html_dump
 
+    if target_dump and not (dump and is_html_dump(dump) and is_html_dump(target_dump)):
+        raise ConfigError("--target-dump (an HTML dump of the target wiki) needs --dump, an HTML dump of the "
+                          "source wiki: pages are matched by their Wikidata items")
     if not (dump or langlinks or wikidata):
         raise ConfigError("nothing to build from: give --dump, --langlinks and/or --wikidata")
     if langlinks and not dump:
         raise ConfigError("--langlinks needs --dump: the langlinks rows name pages by id, the dump maps ids to titles")
     out = Path(output)
-    for given in (dump, langlinks, wikidata):
+    for given in (dump, langlinks, wikidata, target_dump):
         if given is not None and out.resolve() == Path(given).resolve():
             raise OutputError(f"{out}: is an input; write the entity table to another file")
     if out.is_dir():
@@ -182,7 +192,7 @@ def build_entities(
     site = None
     if dump:
         # The only process reading this dump: let the bz2 decoder use the other cores.
-        reader = DumpReader(dump, threads=min(4, os.cpu_count() or 1))
+        reader = HtmlDumpReader(dump) if is_html_dump(dump) else DumpReader(dump, threads=min(4, os.cpu_count() or 1))
         site = reader.read_siteinfo()
         inputs.append({**_file_input(dump, "dump"), "dbname": site.dbname})
         if wiki and wiki != site.dbname:
@@ -190,6 +200,8 @@ def build_entities(
         wiki = site.dbname
     if langlinks:
         inputs.append(_file_input(langlinks, "langlinks"))
+    if target_dump:
+        inputs.append(_file_input(target_dump, "target_dump"))
     if wikidata:
         inputs.append(_file_input(wikidata, "wikidata"))
         if not wiki:
@@ -209,6 +221,9 @@ def build_entities(
             _read_langlinks(con, langlinks, lang, mappings, counters, progress)
         if wikidata:
             _read_wikidata(wikidata, wiki, target_wiki, mappings, counters, progress)
+        if target_dump:
+            mappings.flush()
+            _read_target_dump(con, target_dump, target_wiki, counters)
         mappings.flush()
         _resolve(con, cleaning, counters)
         if counters["entities"] == 0:
@@ -232,6 +247,7 @@ def _read_dump(con, reader, site, mappings: _Appender, counters: Counter, harves
     if harvest:
         from leia.wiki.wikitext import harvest_interlanguage_links
     pages = _Appender(con, "pages", _PAGES)
+    items = _Appender(con, "items", _ITEMS)
     bar = tqdm(total=reader.size, unit="B", unit_scale=True, desc=f"entities: {reader.name}",
                disable=not progress, dynamic_ncols=True)
     last = 0
@@ -246,8 +262,16 @@ def _read_dump(con, reader, site, mappings: _Appender, counters: Counter, harves
                 counters["redirects"] += 1
             pages.add((page.id, page.ns, page.title, redirect))
             counters["pages"] += 1
+            item = getattr(page, "item", None)
+            if item:
+                items.add((page.title, item))
+                counters["items"] += 1
             if harvest and page.ns == 0 and page.redirect is None and page.text:
                 for target, english in harvest_interlanguage_links(page.text, site):
+                    mappings.add((target, english, "harvested", str(page.id)))
+                    counters["mappings_read_harvested"] += 1
+            elif harvest and page.redirect is None and getattr(page, "html", ""):
+                for target, english in _harvest_html(page.html, site):
                     mappings.add((target, english, "harvested", str(page.id)))
                     counters["mappings_read_harvested"] += 1
             if reader.bytes_read - last > (1 << 20):
@@ -257,6 +281,35 @@ def _read_dump(con, reader, site, mappings: _Appender, counters: Counter, harves
         bar.update(reader.bytes_read - last)
         bar.close()
     pages.flush()
+    items.flush()
+
+
+def _read_target_dump(con, path, target_wiki: str, counters: Counter) -> None:
+    """Names through Wikidata items: the title of each item's page in the target wiki's HTML dump."""
+    from leia.wiki.htmldump import HtmlDumpReader
+
+    reader = HtmlDumpReader(path)
+    site = reader.read_siteinfo()
+    if site.dbname != target_wiki:
+        raise ConfigError(f"{path}: is a dump of {site.dbname}, not of the target wiki {target_wiki}")
+    rows = _Appender(con, "target_items", _ITEMS)
+    con.execute("CREATE TEMP TABLE target_items (title VARCHAR, item VARCHAR)")
+    for page in reader:
+        if page.redirect is None and page.item:
+            rows.add((page.title, page.item))
+    rows.flush()
+    found = con.execute("""
+        INSERT INTO mappings SELECT i.title, t.title, 'wikidata', i.item
+        FROM items i JOIN target_items t ON t.item = i.item""").fetchone()[0]
+    con.execute("DROP TABLE target_items")
+    counters["mappings_read_target_dump"] += found
+
+
+def _harvest_html(html: str, site) -> list[tuple[str, str]]:
+    """(local title, English title) of the interlanguage-link templates of a page's Parsoid HTML."""
+    from leia.wiki.parsoid import to_text
+
+    return [(a.target, a.english) for a in to_text(html, site).anchors if a.english]
 
 
 def _read_langlinks(con, path, lang: str, mappings: _Appender, counters: Counter, progress: bool) -> None:

@@ -19,7 +19,7 @@ from leia.split import Part, Skip
 from leia.wiki.dump import DumpReader, RawPage
 from leia.wiki.siteinfo import SiteInfo
 
-__all__ = ["extract", "convert_pages", "iter_page_batches", "dump_input", "ExtractOptions"]
+__all__ = ["extract", "convert_pages", "iter_page_batches", "dump_input", "open_dump", "ExtractOptions"]
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +52,14 @@ class ExtractOptions:
         return found
 
 
+def open_dump(path: str | os.PathLike):
+    """The reader of the dump at ``path``: a MediaWiki XML dump, or an HTML dump (``.json.tar.gz``,
+    ``.ndjson``: leia.wiki.htmldump)."""
+    from leia.wiki.htmldump import HtmlDumpReader, is_html_dump
+
+    return HtmlDumpReader(path) if is_html_dump(path) else DumpReader(path)
+
+
 def dump_input(reader: DumpReader) -> dict:
     """How a manifest names a dump: enough to tell two dumps apart and to refuse a mismatched partner."""
     from leia.integrity import file_identity
@@ -78,11 +86,7 @@ def convert_pages(site: SiteInfo, pages: list[RawPage], dump: str = "dump",
     from leia.wiki.wikitext import UnparsablePage, to_text
 
     rows: list[dict] = []
-    counters: Counter = Counter()
-    if options.skip_disambiguation:
-        counters["skipped_disambiguation"] = 0
-    if options.drop_navigation_sections:
-        counters["sections_dropped"] = 0
+    counters = new_counters(options)
     for raw in pages:
         page = raw.parse(dump)
         page_id, title, wikitext = page.id, page.title, page.text
@@ -100,18 +104,33 @@ def convert_pages(site: SiteInfo, pages: list[RawPage], dump: str = "dump",
             log.warning("page %d %r skipped: %s", page_id, title, e)
             counters["skipped_unparsable"] += 1
             continue
-        if not parsed.text:
-            counters["skipped_empty"] += 1
-            continue
-        rows.append({
-            "id": page_id, "title": title, "text": parsed.text,
-            "anchors": [{"start": a.start, "end": a.end, "target": a.target, "english": a.english}
-                        for a in parsed.anchors],
-        })
-        counters["documents"] += 1
-        counters["anchors"] += len(parsed.anchors)
-        counters["anchors_inline_english"] += sum(a.english is not None for a in parsed.anchors)
+        add_document(rows, counters, page_id, title, parsed)
     return rows, dict(counters)
+
+
+def new_counters(options: ExtractOptions) -> Counter:
+    """The counters of a batch, those of the filters ``options`` switch on present from 0."""
+    counters: Counter = Counter()
+    if options.skip_disambiguation:
+        counters["skipped_disambiguation"] = 0
+    if options.drop_navigation_sections:
+        counters["sections_dropped"] = 0
+    return counters
+
+
+def add_document(rows: list[dict], counters: Counter, page_id: int, title: str, parsed) -> None:
+    """Append a converted page to ``rows`` as a document row (an empty one is counted, not kept)."""
+    if not parsed.text:
+        counters["skipped_empty"] += 1
+        return
+    rows.append({
+        "id": page_id, "title": title, "text": parsed.text,
+        "anchors": [{"start": a.start, "end": a.end, "target": a.target, "english": a.english}
+                    for a in parsed.anchors],
+    })
+    counters["documents"] += 1
+    counters["anchors"] += len(parsed.anchors)
+    counters["anchors_inline_english"] += sum(a.english is not None for a in parsed.anchors)
 
 
 def iter_page_batches(
@@ -196,6 +215,12 @@ def extract(
     part = Part(num_shards, shard_index)
     if check_engine(engine, part) == "ray":
         from leia.engines.ray import extract_on_ray
+        from leia.wiki.htmldump import is_html_dump
+
+        if is_html_dump(dump):
+            from leia.errors import ConfigError
+
+            raise ConfigError(f"{dump}: the ray engine reads XML dumps; extract HTML dumps with --engine local")
 
         return extract_on_ray(dump, output, workers=workers, address=address, shard_size=shard_size,
                               batch_size=batch_size, overwrite=overwrite, progress=progress, options=options)
@@ -209,7 +234,8 @@ def extract_manifest(reader: DumpReader, shard_size: int,
     site = reader.read_siteinfo()
     manifest = Manifest(
         kind="documents", inputs=[dump_input(reader)],
-        parameters={"shard_size": shard_size, "converter": CONVERTER_VERSION, **options.parameters(site)},
+        parameters={"shard_size": shard_size, "converter": getattr(reader, "converter_version", CONVERTER_VERSION),
+                    **options.parameters(site)},
         schema=DOCUMENTS.to_string(), extra={"wiki": site.to_dict()},
     )
     return manifest, site
@@ -232,7 +258,7 @@ def _extract(
 ) -> Manifest:
     """The local engine: part ``part`` of the shards, less those in ``exclude``, with ``workers`` processes;
     ``reader`` may read only a piece of the dump, whose first page follows ``first_article`` articles."""
-    reader = reader or DumpReader(dump)
+    reader = reader or open_dump(dump)
     manifest, site = extract_manifest(reader, shard_size, options)
     out, manifest = open_output(output, part.mark(manifest), overwrite=overwrite, inputs=(dump,))
     done = {s["index"] for s in manifest.shards}
@@ -249,7 +275,8 @@ def _extract(
     try:
         run_shards(
             iter_page_batches(reader, shard_size, batch_size, Skip(part, done, exclude), first_article),
-            _Converter(site, reader.path, options), out=out, manifest=manifest, schema=DOCUMENTS, workers=workers,
+            _Converter(site, reader.path, options, html=not isinstance(reader, DumpReader)), out=out,
+            manifest=manifest, schema=DOCUMENTS, workers=workers,
             on_batch=on_batch,
         )
     finally:
@@ -260,11 +287,18 @@ def _extract(
 class _Converter:
     """The per-batch work of extraction as a picklable callable."""
 
-    def __init__(self, site: SiteInfo, dump: str = "dump", options: ExtractOptions = ExtractOptions()):
+    def __init__(self, site: SiteInfo, dump: str = "dump", options: ExtractOptions = ExtractOptions(),
+                 html: bool = False):
+        self.html = html
         self.site = site
         self.dump = dump
         self.options = options
 
     def __call__(self, pages: list[RawPage]) -> tuple[pa.RecordBatch, dict]:
-        rows, counters = convert_pages(self.site, pages, self.dump, self.options)
+        if self.html:
+            from leia.wiki.htmldump import convert_records
+
+            rows, counters = convert_records(self.site, pages, self.dump, self.options)
+        else:
+            rows, counters = convert_pages(self.site, pages, self.dump, self.options)
         return pa.RecordBatch.from_pylist(rows, schema=DOCUMENTS), counters

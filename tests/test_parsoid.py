@@ -1,0 +1,101 @@
+"""``leia.wiki.parsoid.to_text`` on hand-written Parsoid HTML: the data-driven cases of tests/cases/html/*.case
+(format in their README), then offsets and the disambiguation filter."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from leia.wiki.parsoid import convert, is_disambiguation, link_target, to_text
+from leia.wiki.siteinfo import SiteInfo
+from leia.wiki.wikitext import Anchor, Parsed
+
+CASES = Path(__file__).resolve().parent / "cases" / "html"
+_KEYS = ("name: ", "site: ", "title: ", "disambiguation: ")
+
+
+def _read_cases() -> list[dict]:
+    cases = []
+    for path in sorted(CASES.glob("*.case")):
+        for block in path.read_text(encoding="utf-8").split("\n---\n"):
+            case: dict = {"site": "ja"}
+            section = None
+            sections: dict[str, list[str]] = {"input": [], "text": [], "anchors": []}
+            for line in block.strip("\n").split("\n"):
+                if section is None and line.startswith(_KEYS):
+                    key, _, value = line.partition(": ")
+                    case[key] = value.strip()
+                elif line in ("input:", "text:", "anchors:"):
+                    section = line[:-1]
+                else:
+                    sections[section].append(line)
+            case.update({key: "\n".join(lines) for key, lines in sections.items() if key != "anchors"})
+            case["anchors"] = []
+            for line in filter(str.strip, sections["anchors"]):
+                surface, _, rest = line.partition(" => ")
+                target, _, english = rest.partition(" @ ")
+                case["anchors"].append((surface, target, english or None))
+            cases.append(case)
+    return cases
+
+
+_CASES = _read_cases()
+
+
+def test_case_names_are_unique():
+    names = [case["name"] for case in _CASES]
+    assert len(names) == len(set(names)) and len(names) >= 25
+
+
+@pytest.mark.parametrize("case", _CASES, ids=[case["name"] for case in _CASES])
+def test_case(case):
+    site = SiteInfo.for_language(case["site"])
+    parsed = to_text(case["input"], site, drop_navigation_sections=True)
+    assert isinstance(parsed, Parsed)
+    assert parsed.text == case["text"]
+    assert [(parsed.text[a.start:a.end], a.target, a.english) for a in parsed.anchors] == case["anchors"]
+    assert is_disambiguation(case["input"], site, case.get("title")) == (case.get("disambiguation") == "yes")
+
+
+def test_navigation_sections_counted_and_kept_when_asked():
+    html = ('<section data-mw-section-id="0"><p>本文。</p></section><section data-mw-section-id="1">'
+            '<h2>脚注・出典</h2><p>注。</p></section><section data-mw-section-id="2"><h2>外部リンク</h2><p>外。</p></section>')
+    site = SiteInfo.for_language("ja")
+    assert convert(html, site, drop_navigation_sections=True) == (Parsed("本文。", []), 2)
+    assert convert(html, site)[0].text == "本文。\n脚注・出典\n注。\n外部リンク\n外。"
+
+
+def test_disambiguation_by_title_suffix():
+    assert is_disambiguation("<p>x</p>", SiteInfo.for_language("ja"), "港 (曖昧さ回避)")
+    assert not is_disambiguation("<p>x</p>", SiteInfo.for_language("ja"), "港")
+
+
+def test_link_target():
+    site = SiteInfo.for_language("ja")
+    assert link_target("./Foo_bar?action=edit&redlink=1", site) == "Foo bar"
+    assert link_target("./%E6%B8%AF#x", site) == "港"
+    assert link_target("./Help:X", site) is None
+    assert link_target("https://example.org/wiki/X", site) is None
+    assert link_target(None, site) is None
+    assert link_target("Foo", site) == "Foo"  # older Parsoid, no ./
+    assert link_target("./港#歴史", site, "港") is None and link_target("./港#歴史", site, "川") == "港"
+    assert link_target("./港", site, "港") == "港"
+
+
+_WORDS = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Zs", "Zl", "Zp")).filter(
+    lambda c: c not in "<>&\"'\ufdd0\ufdd1\ufdd2\ufdd3\ufdd4" and not c.isspace()), min_size=1, max_size=6)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(_WORDS, _WORDS, st.booleans()), min_size=1, max_size=6))
+def test_anchor_offsets_cover_the_link_text(pieces):
+    """Whatever the text around them, each anchor spans exactly its link's text, in code points."""
+    html = "<p>" + "".join(f'{before}<a rel="mw:WikiLink" href="./T{i}">{label}</a>' if link else before + label
+                           for i, (before, label, link) in enumerate(pieces)) + "</p>"
+    parsed = to_text(html, SiteInfo.for_language("ja"))
+    assert parsed.text == "".join(before + label for before, label, _ in pieces)
+    expected = [(label, f"T{i}") for i, (_, label, link) in enumerate(pieces) if link]
+    assert [(parsed.text[a.start:a.end], a.target) for a in parsed.anchors] == expected
+    assert all(isinstance(a, Anchor) for a in parsed.anchors)
