@@ -26,6 +26,7 @@ SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--mb", type=float, default=100, help="MB of document text to augment")
+    parser.add_argument("--nearby", type=int, default=20, help="the augmenter's --nearby window (0: off)")
     parser.add_argument("--prob", type=float, default=0.5)
     args = parser.parse_args()
     dump = SHARED / "jawiki-country-dev.xml.bz2"
@@ -68,7 +69,8 @@ def main() -> None:
                  extra={"wiki": {"dbname": "jawiki", "lang": "ja"}}).save(big)
         total_mb = text_mb * copies
         start_wall, start = time.perf_counter(), time.process_time()
-        manifest = leia.augment(big, tmp / "e.duckdb", tmp / "aug", prob=args.prob, progress=False)
+        manifest = leia.augment(big, tmp / "e.duckdb", tmp / "aug", prob=args.prob, nearby=args.nearby,
+                                progress=False)
         cpu = time.process_time() - start
         wall = time.perf_counter() - start_wall
         c = manifest.counters
