@@ -79,12 +79,16 @@ def revision_date(timestamp: str | None) -> datetime.date | None:
 
 def convert_pages(site: SiteInfo, pages: list[RawPage], dump: str = "dump",
                   options: ExtractOptions = ExtractOptions()) -> tuple[list[dict], dict]:
-    """Parse and convert a batch of articles to document rows; a page the converter cannot handle is counted
+    """Parse and convert a batch of articles to document rows (records of an HTML dump: see
+    leia.wiki.htmldump.convert_records); a page the converter cannot handle is counted
     and skipped with a warning, a page whose XML is broken stops the run (InputError naming ``dump``).
     ``options`` say which pages and sections are left out (each counted) and the language variant."""
     from leia.wiki.filters import drop_navigation_sections, is_disambiguation
+    from leia.wiki.htmldump import HtmlRecord, convert_records
     from leia.wiki.wikitext import UnparsablePage, to_text
 
+    if pages and isinstance(pages[0], HtmlRecord):
+        return convert_records(site, pages, dump, options)  # type: ignore[arg-type]
     rows: list[dict] = []
     counters = new_counters(options)
     for raw in pages:
@@ -275,8 +279,7 @@ def _extract(
     try:
         run_shards(
             iter_page_batches(reader, shard_size, batch_size, Skip(part, done, exclude), first_article),
-            _Converter(site, reader.path, options, html=not isinstance(reader, DumpReader)), out=out,
-            manifest=manifest, schema=DOCUMENTS, workers=workers,
+            _Converter(site, reader.path, options), out=out, manifest=manifest, schema=DOCUMENTS, workers=workers,
             on_batch=on_batch,
         )
     finally:
@@ -287,18 +290,11 @@ def _extract(
 class _Converter:
     """The per-batch work of extraction as a picklable callable."""
 
-    def __init__(self, site: SiteInfo, dump: str = "dump", options: ExtractOptions = ExtractOptions(),
-                 html: bool = False):
-        self.html = html
+    def __init__(self, site: SiteInfo, dump: str = "dump", options: ExtractOptions = ExtractOptions()):
         self.site = site
         self.dump = dump
         self.options = options
 
     def __call__(self, pages: list[RawPage]) -> tuple[pa.RecordBatch, dict]:
-        if self.html:
-            from leia.wiki.htmldump import convert_records
-
-            rows, counters = convert_records(self.site, pages, self.dump, self.options)
-        else:
-            rows, counters = convert_pages(self.site, pages, self.dump, self.options)
+        rows, counters = convert_pages(self.site, pages, self.dump, self.options)
         return pa.RecordBatch.from_pylist(rows, schema=DOCUMENTS), counters

@@ -44,10 +44,9 @@ class Source:
         if self.kind == "documents":
             yield from self._documents(done)
         elif self.kind == "dump":
-            from leia.extraction import iter_page_batches
-            from leia.wiki.dump import DumpReader
+            from leia.extraction import iter_page_batches, open_dump
 
-            reader = DumpReader(self.paths[0])
+            reader = open_dump(self.paths[0])
             for batch in iter_page_batches(reader, self.shard_size, self.batch_size, done):
                 batch.payload = ("pages", batch.payload)
                 yield batch
@@ -258,9 +257,9 @@ def open_source(input: str | os.PathLike, *, shard_size: int, batch_size: int) -
     for p in matches:
         regular_file(p)
     if len(matches) == 1 and _looks_like_dump(matches[0]):
-        from leia.wiki.dump import DumpReader
+        from leia.extraction import open_dump
 
-        reader = DumpReader(matches[0])
+        reader = open_dump(matches[0])
         site = reader.read_siteinfo()
         return Source("dump", [{"kind": "dump", **_file_entry(matches[0]), "dbname": site.dbname}],
                       site.to_dict(), shard_size, batch_size, matches, reader.size)
@@ -290,7 +289,10 @@ def _digest(checksums) -> str:
 
 def _looks_like_dump(path: Path) -> bool:
     from leia.wiki.dump import open_binary
+    from leia.wiki.htmldump import is_html_dump
 
+    if is_html_dump(path):
+        return True
     stream, raw = open_binary(path)
     try:
         head = stream.read(4096)

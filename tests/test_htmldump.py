@@ -21,9 +21,9 @@ from leia.wiki.htmldump import HtmlDumpReader, is_html_dump
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample-jawiki-NS0-ENTERPRISE-HTML.ndjson"
 
 
-def _rows(folder: Path) -> list[dict]:
+def _rows(folder: Path, kind: str | None = "documents") -> list[dict]:
     rows = []
-    for shard in read_manifest(folder, "documents").shards:
+    for shard in read_manifest(folder, kind).shards:
         with pa.memory_map(str(folder / shard["file"])) as f:
             rows.extend(pa.ipc.open_stream(f).read_all().to_pylist())
     return rows
@@ -211,3 +211,18 @@ def test_cli_extract_and_entities_on_the_sample(tmp_path, capsys):
     assert main(["extract", str(bad), "-o", str(tmp_path / "bad"), "-q", "--shard-size", "1"]) != 0
     err = capsys.readouterr().err
     assert err.startswith("leia extract: error: ") and "bad.ndjson:2: not a JSON line" in err and err.count("\n") == 1
+
+
+def test_augment_reads_an_html_dump_on_the_fly(tmp_path):
+    import leia
+    from leia.entities import build_entities
+
+    db = tmp_path / "e.duckdb"
+    build_entities(db, dump=SAMPLE, target_dump=_english_dump(tmp_path / "en.ndjson"), progress=False)
+    extract(SAMPLE, tmp_path / "docs", progress=False)
+    leia.augment(SAMPLE, db, tmp_path / "from-dump", prob=1.0, progress=False)
+    leia.augment(tmp_path / "docs", db, tmp_path / "from-docs", prob=1.0, progress=False)
+    texts = [r["text"] for r in _rows(tmp_path / "from-dump", None)]
+    assert texts == [r["text"] for r in _rows(tmp_path / "from-docs", None)]
+    assert "架空王国<translate>Fictional Kingdom</translate>" in texts[1]
+

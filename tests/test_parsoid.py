@@ -99,3 +99,23 @@ def test_anchor_offsets_cover_the_link_text(pieces):
     expected = [(label, f"T{i}") for i, (_, label, link) in enumerate(pieces) if link]
     assert [(parsed.text[a.start:a.end], a.target) for a in parsed.anchors] == expected
     assert all(isinstance(a, Anchor) for a in parsed.anchors)
+
+
+_PIECES = st.lists(st.one_of(st.sampled_from([" ", "  ", "\t", "\u3000", "\u00a0", "\n", "<br>", "x", "語", "𠮷"]),
+                             _WORDS), min_size=1, max_size=8)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(_PIECES, _PIECES, st.booleans()), min_size=1, max_size=5))
+def test_lines_taken_as_they_are_equal_the_finished_ones(pieces):
+    """The lines that need no squeezing skip it; the result is the same as squeezing every line."""
+    html = "<p>" + "".join(
+        "".join(before) + (f'<a rel="mw:WikiLink" href="./T{i}">{"".join(label)}</a>' if link else "".join(label))
+        for i, (before, label, link) in enumerate(pieces)) + "</p>"
+    site = SiteInfo.for_language("ja")
+    fast = to_text(html, site)
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr("leia.wiki.parsoid._CLEAN", lambda piece: None)
+        assert to_text(html, site) == fast
+    for a in fast.anchors:
+        assert fast.text[a.start:a.end] == fast.text[a.start:a.end].strip() and "\n" not in fast.text[a.start:a.end]

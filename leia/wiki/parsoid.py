@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 
 from leia.errors import require
 from leia.wiki.filters import is_disambiguation as _is_disambiguation_wikitext
@@ -36,7 +37,7 @@ from leia.wiki.interlanguage import interlanguage_templates
 from leia.wiki.siteinfo import SiteInfo
 from leia.wiki.templates import Arguments, template_key
 from leia.wiki.titles import normalize_title
-from leia.wiki.wikitext import _BREAK, Anchor, Parsed, _finish
+from leia.wiki.wikitext import _BREAK, Anchor, Parsed, _finish, _trimmed
 
 __all__ = ["to_text", "is_disambiguation", "Page"]
 
@@ -57,6 +58,8 @@ _SKIPPED_CLASSES = frozenset(
 _SENTINELS = re.compile("[\ufdd0-\ufdd4]")
 _NEWLINES = re.compile(r"\r\n?|\n")
 _HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
+# A line that needs no squeezing: no run of spaces, no tab, nothing the wikitext route's finishing removes.
+_CLEAN = re.compile("(?:(?! {2})[^\t\ufdd0-\ufdd4])*\\Z").match
 
 
 def _parser():
@@ -149,13 +152,17 @@ def link_target(href: str | None, site: SiteInfo, title: str | None = None) -> s
     return found[1]
 
 
+@lru_cache(maxsize=32)
+def _interlanguage(lang: str) -> dict:
+    return {template_key(name).casefold(): parse for name, parse in interlanguage_templates(lang).items()}
+
+
 class _Walker:
     def __init__(self, site: SiteInfo, drop_navigation: bool, title: str | None = None):
         self.site = site
         self.title = title
         self.drop_navigation = drop_navigation
-        self.ill = {template_key(name).casefold(): parse
-                    for name, parse in interlanguage_templates(site.lang).items()}
+        self.ill = _interlanguage(site.lang)
         self.out: list[str] = []
         self.length = 0
         self.anchors: list[Anchor] = []
@@ -282,12 +289,30 @@ def convert(html: str | Page, site: SiteInfo, *, title: str | None = None,
     lines: list[str] = []
     anchors: list[Anchor] = []
     offset = 0
-    for line, found in _finish("".join(walker.out), _sorted(walker.anchors)):
-        if lines:
-            offset += 1
-        anchors.extend(Anchor(a.start + offset, a.end + offset, a.target, a.english) for a in found)
-        lines.append(line)
-        offset += len(line)
+    pending = _sorted(walker.anchors)
+    index = 0
+    base = 0
+    for piece in "".join(walker.out).split(_BREAK):
+        end = base + len(piece)
+        inside: list[Anchor] = []
+        while index < len(pending) and pending[index].start < end:
+            a = pending[index]
+            if a.start >= base and a.end <= end:
+                inside.append(Anchor(a.start - base, a.end - base, a.target, a.english))
+            index += 1
+        base = end + 1
+        if not piece or piece.isspace():
+            continue
+        if _CLEAN(piece) and piece == piece.strip():
+            found = [(piece, _trimmed(piece, inside))]
+        else:
+            found = _finish(piece, inside)
+        for line, kept in found:
+            if lines:
+                offset += 1
+            anchors.extend(Anchor(a.start + offset, a.end + offset, a.target, a.english) for a in kept)
+            lines.append(line)
+            offset += len(line)
     return Parsed("\n".join(lines), anchors), walker.sections_dropped
 
 
