@@ -19,7 +19,8 @@ from leia.split import Part, Skip
 from leia.wiki.dump import DumpReader, RawPage
 from leia.wiki.siteinfo import SiteInfo
 
-__all__ = ["extract", "convert_pages", "iter_page_batches", "dump_input", "open_dump", "ExtractOptions"]
+__all__ = ["extract", "convert_pages", "iter_page_batches", "dump_input", "open_dump", "ExtractOptions",
+           "extract_locally"]
 
 log = logging.getLogger(__name__)
 
@@ -228,7 +229,7 @@ def extract(
 
         return extract_on_ray(dump, output, workers=workers, address=address, shard_size=shard_size,
                               batch_size=batch_size, overwrite=overwrite, progress=progress, options=options)
-    return _extract(dump, output, workers=workers or 1, shard_size=shard_size, batch_size=batch_size,
+    return extract_locally(dump, output, workers=workers or 1, shard_size=shard_size, batch_size=batch_size,
                     overwrite=overwrite, progress=progress, part=part, options=options)
 
 
@@ -245,7 +246,7 @@ def extract_manifest(reader: DumpReader, shard_size: int,
     return manifest, site
 
 
-def _extract(
+def extract_locally(
     dump: str | os.PathLike,
     output: str | os.PathLike,
     *,

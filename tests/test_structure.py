@@ -29,17 +29,6 @@ ALLOWED_CYCLES: set[tuple[str, ...]] = {
 
 # Private names read from another module, not yet made public; exact as ALLOWED_CYCLES is.
 ALLOWED_PRIVATE: set[str] = {
-    "leia/engines/ray.py: leia.extraction._extract",
-    "leia/engines/ray.py: leia.pipeline._augment",
-    "leia/pipeline.py: leia.entities._file_input",
-    "leia/wiki/multistream.py: leia.wiki.dump._NS_RE",
-    "leia/wiki/parsoid.py: leia.wiki.wikitext._BREAK",
-    "leia/wiki/parsoid.py: leia.wiki.wikitext._finish",
-    "leia/wiki/parsoid.py: leia.wiki.wikitext._trimmed",
-    "tests/benchmarks/bench_multistream.py: leia.engines.ray._ExtractJob",
-    "tests/test_dump.py: leia.wiki.dump._FastBz2",
-    "tests/test_multistream.py: leia.engines.ray._BlockUnit",
-    "tests/test_multistream.py: leia.engines.ray._ExtractJob",
     # a property test turns the fast path for clean lines off to check that it changes nothing.
     "tests/test_parsoid.py: leia.wiki.parsoid._CLEAN",
 }

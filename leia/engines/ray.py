@@ -36,7 +36,7 @@ from leia.split import Part, adopt_shards
 if TYPE_CHECKING:
     from leia.wiki.multistream import BlockCount, DumpBlocks, ShardRange
 
-__all__ = ["augment_on_ray", "extract_on_ray", "names_table"]
+__all__ = ["augment_on_ray", "extract_on_ray", "names_table", "ExtractJob", "BlockUnit"]
 
 SCRATCH = ".ray"
 
@@ -65,22 +65,24 @@ class _AugmentJob:
         return [Part(count, i) for i in indices if i not in done]
 
     def __call__(self, names: dict | None, folder: str, part: Part, exclude: Container[int]) -> None:
-        from leia.pipeline import _augment
+        from leia.pipeline import augment_locally
 
         assert names is not None
-        _augment(EntityTable(self.entities, names), self.input, folder, self.config, workers=1,
+        augment_locally(EntityTable(self.entities, names), self.input, folder, self.config, workers=1,
                  shard_size=self.shard_size, batch_size=self.batch_size, overwrite=False, progress=False,
                  part=part, exclude=exclude)
 
 
 @dataclass(frozen=True)
-class _ExtractJob:
+class ExtractJob:
+    """An extraction as Ray tasks: the units it is cut into and the work on one unit."""
+
     dump: str
     shard_size: int
     batch_size: int
     options: ExtractOptions = ExtractOptions()
 
-    def units(self, workers: int, done: set[int]) -> list[Part] | list[_BlockUnit]:
+    def units(self, workers: int, done: set[int]) -> list[Part] | list[BlockUnit]:
         """Shard ranges with the blocks they read when the dump can be read in pieces; otherwise one part
         per worker, each reading the whole dump."""
         from leia.wiki.multistream import dump_blocks, plan_shards
@@ -89,25 +91,25 @@ class _ExtractJob:
         if len(blocks) < 2 * workers:  # too few pieces to share out: each worker reads the whole dump
             return [Part(workers, i) for i in range(workers)]
         counts = _count_blocks(blocks, 2 * workers)
-        return [_BlockUnit(blocks, r) for r in plan_shards(counts, self.shard_size, done, 4 * workers)]
+        return [BlockUnit(blocks, r) for r in plan_shards(counts, self.shard_size, done, 4 * workers)]
 
-    def __call__(self, names: dict | None, folder: str, part: Part | _BlockUnit, exclude: Container[int]) -> None:
-        from leia.extraction import _extract
+    def __call__(self, names: dict | None, folder: str, part: Part | BlockUnit, exclude: Container[int]) -> None:
+        from leia.extraction import extract_locally
         from leia.wiki.multistream import RangeReader
 
         if isinstance(part, Part):
-            _extract(self.dump, folder, workers=1, shard_size=self.shard_size, batch_size=self.batch_size,
+            extract_locally(self.dump, folder, workers=1, shard_size=self.shard_size, batch_size=self.batch_size,
                      overwrite=False, progress=False, part=part, exclude=exclude, options=self.options)
             return
         shards = part.shards
         reader = RangeReader(part.blocks, shards.first_block, shards.end_block, shards.first_page)
-        _extract(self.dump, folder, workers=1, shard_size=self.shard_size, batch_size=self.batch_size,
+        extract_locally(self.dump, folder, workers=1, shard_size=self.shard_size, batch_size=self.batch_size,
                  overwrite=False, progress=False, exclude=_Outside(shards, exclude), reader=reader,
                  first_article=shards.first_article, options=self.options)
 
 
 @dataclass(frozen=True)
-class _BlockUnit:
+class BlockUnit:
     """A run of shards of an extraction and the blocks of the dump that hold their pages."""
 
     blocks: DumpBlocks
@@ -243,7 +245,7 @@ def extract_on_ray(dump: str | os.PathLike, output: str | os.PathLike, *, worker
 
     require("ray", "ray")
     manifest, _ = extract_manifest(DumpReader(dump), shard_size, options)
-    job = _ExtractJob(_absolute(dump), shard_size, batch_size, options)
+    job = ExtractJob(_absolute(dump), shard_size, batch_size, options)
     return _run(job, manifest, output, names=None, workers=workers, address=address, overwrite=overwrite,
                 progress=progress, desc=f"extract {Path(dump).name} on ray", inputs=(dump,))
 
