@@ -20,8 +20,6 @@ ALLOWED_CYCLES: set[tuple[str, ...]] = {
     # extraction and pipeline pick the Ray engine, which calls back into them.
     ("leia.augmenter", "leia.engines.ray", "leia.entities", "leia.extraction", "leia.inputs", "leia.mentions",
      "leia.pipeline", "leia.wiki.htmldump"),
-    # the dataset card reads shards, and shards write the card.
-    ("leia.card", "leia.outputs", "leia.shards"),
     # the template registry and the expanders that use it.
     ("leia.wiki.interlanguage", "leia.wiki.parserfunctions", "leia.wiki.registry", "leia.wiki.templates",
      "leia.wiki.wikitext"),
