@@ -266,10 +266,11 @@ def extract(
 
             raise ConfigError(f"{dump}: the ray engine reads XML dumps; extract HTML dumps with --engine local")
 
-        return extract_on_ray(dump, output, workers=workers, address=address, shard_size=shard_size,
-                              batch_size=batch_size, overwrite=overwrite, progress=progress, options=options)
+        return extract_on_ray(dump, output, extract=extract_locally, plan=extract_manifest, workers=workers,
+                              address=address, shard_size=shard_size, batch_size=batch_size, overwrite=overwrite,
+                              progress=progress, options=options)
     return extract_locally(dump, output, workers=workers or 1, shard_size=shard_size, batch_size=batch_size,
-                    overwrite=overwrite, progress=progress, part=part, options=options)
+                           overwrite=overwrite, progress=progress, part=part, options=options)
 
 
 def extract_manifest(reader: DumpReader, shard_size: int,

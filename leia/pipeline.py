@@ -105,11 +105,12 @@ def augment(
         if mentions is not None or repeat_mentions:
             raise ConfigError("mention detection (--mentions) and --repeat-mentions run on the local engine only")
 
-        return augment_on_ray(input, entities, output, config, workers=workers, address=address,
+        return augment_on_ray(input, entities, output, config, augment=augment_locally, plan=augment_manifest,
+                              open_source=open_source, workers=workers, address=address,
                               shard_size=shard_size, batch_size=batch_size, overwrite=overwrite, progress=progress)
-    return augment_locally(EntityTable(entities), input, output, config, workers=workers or 1, shard_size=shard_size,
-                    batch_size=batch_size, overwrite=overwrite, progress=progress, part=part, mentions=mentions,
-                    repeat_mentions=repeat_mentions)
+    return augment_locally(EntityTable(entities), input, output, config, workers=workers or 1,
+                           shard_size=shard_size, batch_size=batch_size, overwrite=overwrite, progress=progress,
+                           part=part, mentions=mentions, repeat_mentions=repeat_mentions)
 
 
 def _config(prob: float, strategy: str, seed: int, nearby: int, max_spans_per_entity: int | None) -> AugmentConfig:

@@ -16,7 +16,7 @@ import pytest
 import leia
 from leia.engines.ray import BlockUnit, ExtractJob
 from leia.errors import InputError
-from leia.extraction import extract_manifest
+from leia.extraction import ExtractOptions, extract_locally, extract_manifest
 from leia.shards import finish_output, open_output, read_manifest
 from leia.split import adopt_shards
 from leia.wiki.dump import DumpReader, open_binary
@@ -210,7 +210,7 @@ def run_units(dump: Path, out: Path, blocks: DumpBlocks, units: int, shard_size:
     manifest, _ = extract_manifest(reader, shard_size)
     out, manifest = open_output(out, manifest)
     counts = [c for i, j in split_ranges(blocks, 3) for c in count_pages(blocks, i, j)]
-    job = ExtractJob(str(dump), shard_size, batch_size)
+    job = ExtractJob(str(dump), shard_size, batch_size, ExtractOptions(), extract_locally)
     reads = []
     for r in plan_shards(counts, shard_size, done, units):
         folder = out.parent / f"{out.name}-{r.name}"
@@ -295,7 +295,7 @@ def ray_session():
 def test_extract_on_ray_reads_pieces_and_equals_local(name, dumps, local_runs, tmp_path, ray_session):
     path, _ = dumps[name]
     local = read_manifest(local_runs[name])
-    units = ExtractJob(str(path), SHARD_SIZE, 2).units(2, set())
+    units = ExtractJob(str(path), SHARD_SIZE, 2, ExtractOptions(), extract_locally).units(2, set())
     assert len(units) == 8 and all(isinstance(u, BlockUnit) for u in units)
     assert [s for u in units for s in range(u.shards.first_shard, u.shards.last_shard + 1)] == \
         [s["index"] for s in local.shards]
