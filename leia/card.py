@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 __all__ = ["card_text", "write_card", "is_leia_card", "features_yaml", "source_dump"]
 
+CARD = "README.md"  # the dataset card's file name in an output folder
 MARKER = "<!-- dataset card written by leia with manifest.json; rewritten with it -->"
 _DATE_RE = re.compile(r"(?<!\d)(20\d{2})(\d{2})(\d{2})(?!\d)")
 
@@ -165,8 +166,6 @@ def card_text(manifest: "Manifest") -> str:
 
 
 def write_card(folder: Path, manifest: "Manifest") -> None:
-    from leia.shards import CARD
-
     write_text_atomic(Path(folder) / CARD, card_text(manifest))
 
 

@@ -26,7 +26,7 @@ from leia.errors import ConfigError, InputError, OutputError
 from leia.outputs import atomic_duckdb
 
 __all__ = [
-    "Cleaning", "clean_english", "build_entities", "EntityTable", "SOURCES", "resolve_redirects",
+    "Cleaning", "clean_english", "build_entities", "EntityTable", "SOURCES", "resolve_redirects", "file_input",
 ]
 
 # Where a name comes from, in order of precedence: a page's own langlink wins over Wikidata, and both over
@@ -138,7 +138,8 @@ class _Appender:
         self.rows = []
 
 
-def _file_input(path: str | os.PathLike, kind: str) -> dict:
+def file_input(path: str | os.PathLike, kind: str) -> dict:
+    """The manifest record of an input file of kind ``kind``: its name and identity."""
     from leia.integrity import file_identity, regular_file
 
     p = Path(path)
@@ -194,16 +195,16 @@ def build_entities(
         # The only process reading this dump: let the bz2 decoder use the other cores.
         reader = HtmlDumpReader(dump) if is_html_dump(dump) else DumpReader(dump, threads=min(4, os.cpu_count() or 1))
         site = reader.read_siteinfo()
-        inputs.append({**_file_input(dump, "dump"), "dbname": site.dbname})
+        inputs.append({**file_input(dump, "dump"), "dbname": site.dbname})
         if wiki and wiki != site.dbname:
             raise ConfigError(f"--wiki {wiki} does not match the dump's wiki {site.dbname}")
         wiki = site.dbname
     if langlinks:
-        inputs.append(_file_input(langlinks, "langlinks"))
+        inputs.append(file_input(langlinks, "langlinks"))
     if target_dump:
-        inputs.append(_file_input(target_dump, "target_dump"))
+        inputs.append(file_input(target_dump, "target_dump"))
     if wikidata:
-        inputs.append(_file_input(wikidata, "wikidata"))
+        inputs.append(file_input(wikidata, "wikidata"))
         if not wiki:
             raise ConfigError("--wikidata without --dump needs --wiki (the source wiki's database name, e.g. jawiki)")
     target_wiki = f"{lang}wiki"

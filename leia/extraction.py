@@ -19,7 +19,8 @@ from leia.split import Part, Skip
 from leia.wiki.dump import DumpReader, RawPage
 from leia.wiki.siteinfo import SiteInfo
 
-__all__ = ["extract", "convert_pages", "iter_page_batches", "dump_input", "open_dump", "ExtractOptions"]
+__all__ = ["extract", "convert_pages", "iter_page_batches", "dump_input", "open_dump", "ExtractOptions",
+           "extract_locally", "convert_records"]
 
 log = logging.getLogger(__name__)
 
@@ -80,11 +81,11 @@ def revision_date(timestamp: str | None) -> datetime.date | None:
 def convert_pages(site: SiteInfo, pages: list[RawPage], dump: str = "dump",
                   options: ExtractOptions = ExtractOptions()) -> tuple[list[dict], dict]:
     """Parse and convert a batch of articles to document rows (records of an HTML dump: see
-    leia.wiki.htmldump.convert_records); a page the converter cannot handle is counted
+    convert_records); a page the converter cannot handle is counted
     and skipped with a warning, a page whose XML is broken stops the run (InputError naming ``dump``).
     ``options`` say which pages and sections are left out (each counted) and the language variant."""
     from leia.wiki.filters import drop_navigation_sections, is_disambiguation
-    from leia.wiki.htmldump import HtmlRecord, convert_records
+    from leia.wiki.htmldump import HtmlRecord
     from leia.wiki.wikitext import UnparsablePage, to_text
 
     if pages and isinstance(pages[0], HtmlRecord):
@@ -108,6 +109,45 @@ def convert_pages(site: SiteInfo, pages: list[RawPage], dump: str = "dump",
             log.warning("page %d %r skipped: %s", page_id, title, e)
             counters["skipped_unparsable"] += 1
             continue
+        add_document(rows, counters, page_id, title, parsed)
+    return rows, dict(counters)
+
+
+def convert_records(site: SiteInfo, records: list[HtmlRecord], dump: str = "dump",
+                    options: ExtractOptions | None = None) -> tuple[list[dict], dict]:
+    """Document rows of a batch of records (convert_pages for leia.wiki.htmldump): disambiguation pages and
+    navigation sections as ``options`` say, a record without ``article_body.html`` or in another namespace
+    counted and skipped."""
+    from leia.errors import InputError
+    from leia.wiki.parsoid import Page, convert, is_disambiguation
+
+    options = options or ExtractOptions()
+    rows: list[dict] = []
+    counters = new_counters(options)
+    for record in records:
+        data = record.parse(dump)
+        body = data.get("article_body")
+        html = body.get("html") if isinstance(body, dict) else None
+        if not isinstance(html, str):
+            counters["skipped_no_body"] += 1
+            continue
+        namespace = data.get("namespace")
+        if isinstance(namespace, dict) and namespace.get("identifier", 0) != 0:
+            counters["skipped_other_namespace"] += 1
+            continue
+        title = data.get("name") if isinstance(data.get("name"), str) else ""
+        page_id = data.get("identifier")
+        if not (isinstance(page_id, int) and not isinstance(page_id, bool) and 0 <= page_id < 2**63):
+            raise InputError(f"{dump}: {record.member}:{record.line}: identifier {page_id!r} is not a page id")
+        counters["html_bytes"] += len(html.encode("utf-8"))
+        page = Page(html)
+        if options.skip_disambiguation and is_disambiguation(page, site, title):
+            counters["skipped_disambiguation"] += 1
+            continue
+        parsed, dropped = convert(page, site, title=title or None,
+                                  drop_navigation_sections=options.drop_navigation_sections)
+        if options.drop_navigation_sections:
+            counters["sections_dropped"] += dropped
         add_document(rows, counters, page_id, title, parsed)
     return rows, dict(counters)
 
@@ -226,10 +266,11 @@ def extract(
 
             raise ConfigError(f"{dump}: the ray engine reads XML dumps; extract HTML dumps with --engine local")
 
-        return extract_on_ray(dump, output, workers=workers, address=address, shard_size=shard_size,
-                              batch_size=batch_size, overwrite=overwrite, progress=progress, options=options)
-    return _extract(dump, output, workers=workers or 1, shard_size=shard_size, batch_size=batch_size,
-                    overwrite=overwrite, progress=progress, part=part, options=options)
+        return extract_on_ray(dump, output, extract=extract_locally, plan=extract_manifest, workers=workers,
+                              address=address, shard_size=shard_size, batch_size=batch_size, overwrite=overwrite,
+                              progress=progress, options=options)
+    return extract_locally(dump, output, workers=workers or 1, shard_size=shard_size, batch_size=batch_size,
+                           overwrite=overwrite, progress=progress, part=part, options=options)
 
 
 def extract_manifest(reader: DumpReader, shard_size: int,
@@ -245,7 +286,7 @@ def extract_manifest(reader: DumpReader, shard_size: int,
     return manifest, site
 
 
-def _extract(
+def extract_locally(
     dump: str | os.PathLike,
     output: str | os.PathLike,
     *,

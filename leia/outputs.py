@@ -21,7 +21,7 @@ import re
 import socket
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from leia.errors import OutputError
 
@@ -187,9 +187,10 @@ def hold(output: str | os.PathLike, folder: bool = True) -> Path:
     return out
 
 
-def release(output: str | os.PathLike, failed: bool = False) -> None:
-    """Undo one :func:`hold`. When the last one ends a failed run in a folder it created, and no shard was
-    finished there, the folder is removed again."""
+def release(output: str | os.PathLike, failed: bool = False,
+            clean_up: Callable[[Path], None] | None = None) -> None:
+    """Undo one :func:`hold`. When the last one ends a failed run in a folder it created, ``clean_up`` is
+    called on the folder (before the lock is let go) to remove it again if nothing is worth keeping."""
     out = Path(output)
     key = str(out.resolve())
     lock = _HELD.get(key)
@@ -199,32 +200,9 @@ def release(output: str | os.PathLike, failed: bool = False) -> None:
     if lock.count > 0:
         return
     del _HELD[key]
-    if failed and lock.created:
-        _remove_empty(out)
+    if failed and lock.created and clean_up is not None:
+        clean_up(out)
     lock.close()
-
-
-def _remove_empty(out: Path) -> None:
-    """Remove a folder that holds nothing but what a run writes before its first shard."""
-    from leia.shards import MANIFEST, read_manifest_file
-
-    if not out.is_dir():
-        return
-    names = {p.name for p in out.iterdir()}
-    if not names <= {LOCK, MANIFEST, "README.md"} | {n for n in names if is_temporary(n)}:
-        return
-    if MANIFEST in names:
-        try:
-            if read_manifest_file(out / MANIFEST).shards:
-                return
-        except Exception:
-            return
-    for name in names:
-        (out / name).unlink(missing_ok=True)
-    try:
-        out.rmdir()
-    except OSError:
-        pass
 
 
 @contextmanager

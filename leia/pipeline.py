@@ -26,7 +26,8 @@ from leia.shards import Manifest, iter_record_batches, open_output, read_manifes
 from leia.split import Part, Skip
 from leia.wiki.siteinfo import SiteInfo
 
-__all__ = ["augment", "augment_dataset", "run", "stats", "preview", "SAMPLE_DUMP", "SAMPLE_LANGLINKS"]
+__all__ = ["augment", "augment_dataset", "run", "stats", "preview", "SAMPLE_DUMP", "SAMPLE_LANGLINKS",
+           "augment_locally"]
 
 log = logging.getLogger(__name__)
 
@@ -104,11 +105,12 @@ def augment(
         if mentions is not None or repeat_mentions:
             raise ConfigError("mention detection (--mentions) and --repeat-mentions run on the local engine only")
 
-        return augment_on_ray(input, entities, output, config, workers=workers, address=address,
+        return augment_on_ray(input, entities, output, config, augment=augment_locally, plan=augment_manifest,
+                              open_source=open_source, workers=workers, address=address,
                               shard_size=shard_size, batch_size=batch_size, overwrite=overwrite, progress=progress)
-    return _augment(EntityTable(entities), input, output, config, workers=workers or 1, shard_size=shard_size,
-                    batch_size=batch_size, overwrite=overwrite, progress=progress, part=part, mentions=mentions,
-                    repeat_mentions=repeat_mentions)
+    return augment_locally(EntityTable(entities), input, output, config, workers=workers or 1,
+                           shard_size=shard_size, batch_size=batch_size, overwrite=overwrite, progress=progress,
+                           part=part, mentions=mentions, repeat_mentions=repeat_mentions)
 
 
 def _config(prob: float, strategy: str, seed: int, nearby: int, max_spans_per_entity: int | None) -> AugmentConfig:
@@ -144,7 +146,7 @@ def _entities_input(path: Path) -> dict:
     return {"kind": "entities", "path": path.name, **file_identity(path)}
 
 
-def _augment(
+def augment_locally(
     table: EntityTable,
     input: str | os.PathLike,
     output: str | os.PathLike,
@@ -309,11 +311,11 @@ def _check_entity_inputs(path: Path, **files: str | os.PathLike | None) -> None:
     """Refuse to reuse an entity table that was built from other files than this run's."""
     import json
 
-    from leia.entities import _file_input
+    from leia.entities import file_input
 
     from leia.integrity import identity_change
 
-    wanted = {(i["kind"], i["path"]): i for i in (_file_input(f, kind) for kind, f in files.items() if f is not None)}
+    wanted = {(i["kind"], i["path"]): i for i in (file_input(f, kind) for kind, f in files.items() if f is not None)}
     recorded = {(i.get("kind"), i.get("path")): i for i in json.loads(EntityTable(path).meta.get("inputs", "[]"))}
     if set(wanted) != set(recorded):
         raise OutputError(f"{path}: an entity table built from other inputs; choose another folder or pass "

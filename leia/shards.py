@@ -22,6 +22,7 @@ from typing import Any, Iterator, Mapping
 import pyarrow as pa
 
 from leia import __version__
+from leia.card import CARD
 from leia.errors import InputError, OutputError
 from leia.integrity import buffer_sha256, file_sha256, identity_change
 from leia.outputs import (
@@ -37,7 +38,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
-CARD = "README.md"
 _SHARD_RE = re.compile(r"^shard-\d{5,}\.(?:arrow|parquet)$")
 _SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 # Written while --overwrite removes the shards of the run it replaces: the files still to remove.
@@ -367,13 +367,34 @@ def open_output(folder: str | os.PathLike, new: Manifest, overwrite: bool = Fals
     try:
         return out, _prepare(out, new, overwrite)
     except BaseException:
-        release(out, failed=True)
+        release(out, failed=True, clean_up=_remove_empty)
         raise
 
 
 def finish_output(folder: str | os.PathLike, failed: bool = False) -> None:
     """End the run :func:`open_output` started in ``folder``: release its lock."""
-    release(folder, failed=failed)
+    release(folder, failed=failed, clean_up=_remove_empty)
+
+
+def _remove_empty(out: Path) -> None:
+    """Remove a folder that holds nothing but what a run writes before its first shard."""
+    if not out.is_dir():
+        return
+    names = {p.name for p in out.iterdir()}
+    if not names <= {LOCK, MANIFEST, CARD} | {n for n in names if is_temporary(n)}:
+        return
+    if MANIFEST in names:
+        try:
+            if read_manifest_file(out / MANIFEST).shards:
+                return
+        except Exception:
+            return
+    for name in names:
+        (out / name).unlink(missing_ok=True)
+    try:
+        out.rmdir()
+    except OSError:
+        pass
 
 
 def _prepare(out: Path, new: Manifest, overwrite: bool) -> Manifest:

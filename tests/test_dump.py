@@ -212,12 +212,12 @@ def test_no_siteinfo(tmp_path):
 def test_bz2_is_decoded_by_indexed_bzip2_with_the_same_bytes_as_pythons_bz2(jawiki_dev_dump):
     import bz2
 
-    from leia.wiki.dump import _FastBz2, open_binary
+    from leia.wiki.dump import FastBz2, open_binary
 
     stream, counter = open_binary(jawiki_dev_dump)
     with stream:
         data = stream.read()
-    assert isinstance(counter, _FastBz2)
+    assert isinstance(counter, FastBz2)
     assert data == bz2.open(jawiki_dev_dump).read()
     assert counter.consumed == jawiki_dev_dump.stat().st_size
 

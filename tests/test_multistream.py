@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 import leia
-from leia.engines.ray import _BlockUnit, _ExtractJob
+from leia.engines.ray import BlockUnit, ExtractJob
 from leia.errors import InputError
-from leia.extraction import extract_manifest
+from leia.extraction import ExtractOptions, extract_locally, extract_manifest
 from leia.shards import finish_output, open_output, read_manifest
 from leia.split import adopt_shards
 from leia.wiki.dump import DumpReader, open_binary
@@ -210,11 +210,11 @@ def run_units(dump: Path, out: Path, blocks: DumpBlocks, units: int, shard_size:
     manifest, _ = extract_manifest(reader, shard_size)
     out, manifest = open_output(out, manifest)
     counts = [c for i, j in split_ranges(blocks, 3) for c in count_pages(blocks, i, j)]
-    job = _ExtractJob(str(dump), shard_size, batch_size)
+    job = ExtractJob(str(dump), shard_size, batch_size, ExtractOptions(), extract_locally)
     reads = []
     for r in plan_shards(counts, shard_size, done, units):
         folder = out.parent / f"{out.name}-{r.name}"
-        job(None, str(folder), _BlockUnit(blocks, r), done)
+        job(None, str(folder), BlockUnit(blocks, r), done)
         ranged = RangeReader(blocks, r.first_block, r.end_block, r.first_page)
         pages = sum(1 for _ in ranged.raw_pages())
         reads.append((ranged.bytes_read, pages))
@@ -295,8 +295,8 @@ def ray_session():
 def test_extract_on_ray_reads_pieces_and_equals_local(name, dumps, local_runs, tmp_path, ray_session):
     path, _ = dumps[name]
     local = read_manifest(local_runs[name])
-    units = _ExtractJob(str(path), SHARD_SIZE, 2).units(2, set())
-    assert len(units) == 8 and all(isinstance(u, _BlockUnit) for u in units)
+    units = ExtractJob(str(path), SHARD_SIZE, 2, ExtractOptions(), extract_locally).units(2, set())
+    assert len(units) == 8 and all(isinstance(u, BlockUnit) for u in units)
     assert [s for u in units for s in range(u.shards.first_shard, u.shards.last_shard + 1)] == \
         [s["index"] for s in local.shards]
     blocks = units[0].blocks

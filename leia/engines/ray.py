@@ -6,7 +6,7 @@ over the shards of the others). Extraction from a dump that can be read in piece
 multistream ``.xml.bz2``, slices of a plain ``.xml``; :mod:`leia.wiki.multistream`) goes in two passes: the
 pieces are first counted in parallel (pages, articles), then each unit writes a run of consecutive shards
 reading only the pieces that hold their pages. A pool of Ray actors runs the parts with the local engine's
-own code, each writing its shards on the shared file system under ``OUTPUT/.ray/``; the driver moves every
+own code (passed in by leia.extraction and leia.pipeline, so that this module imports neither), each writing its shards on the shared file system under ``OUTPUT/.ray/``; the driver moves every
 finished part's shards into ``OUTPUT`` and updates the manifest, so an interrupted run resumes like a local one.
 
 The entity table is read from DuckDB once, by the driver, as an Arrow table of (title, english, source) put
@@ -29,14 +29,14 @@ from tqdm.auto import tqdm
 from leia.augmenter import AugmentConfig
 from leia.entities import EntityTable
 from leia.errors import LeiaError, require
-from leia.extraction import ExtractOptions
 from leia.shards import Manifest, finish_output, open_output, read_manifest
 from leia.split import Part, adopt_shards
 
 if TYPE_CHECKING:
+    from leia.extraction import ExtractOptions
     from leia.wiki.multistream import BlockCount, DumpBlocks, ShardRange
 
-__all__ = ["augment_on_ray", "extract_on_ray", "names_table"]
+__all__ = ["augment_on_ray", "extract_on_ray", "names_table", "ExtractJob", "BlockUnit"]
 
 SCRATCH = ".ray"
 
@@ -53,11 +53,11 @@ class _AugmentJob:
     config: AugmentConfig
     shard_size: int
     batch_size: int
+    augment: Callable[..., Manifest]  # the local engine (leia.pipeline.augment_locally)
+    open_source: Callable[..., Any]  # leia.inputs.open_source
 
     def units(self, workers: int, done: set[int]) -> list[Part]:
-        from leia.inputs import open_source
-
-        source = open_source(self.input, shard_size=self.shard_size, batch_size=self.batch_size)
+        source = self.open_source(self.input, shard_size=self.shard_size, batch_size=self.batch_size)
         if source.kind != "documents":
             return [Part(workers, i) for i in range(workers)]
         indices = [s["index"] for s in read_manifest(source.paths[0]).shards]
@@ -65,22 +65,23 @@ class _AugmentJob:
         return [Part(count, i) for i in indices if i not in done]
 
     def __call__(self, names: dict | None, folder: str, part: Part, exclude: Container[int]) -> None:
-        from leia.pipeline import _augment
-
         assert names is not None
-        _augment(EntityTable(self.entities, names), self.input, folder, self.config, workers=1,
-                 shard_size=self.shard_size, batch_size=self.batch_size, overwrite=False, progress=False,
-                 part=part, exclude=exclude)
+        self.augment(EntityTable(self.entities, names), self.input, folder, self.config, workers=1,
+                     shard_size=self.shard_size, batch_size=self.batch_size, overwrite=False, progress=False,
+                     part=part, exclude=exclude)
 
 
 @dataclass(frozen=True)
-class _ExtractJob:
+class ExtractJob:
+    """An extraction as Ray tasks: the units it is cut into and the work on one unit."""
+
     dump: str
     shard_size: int
     batch_size: int
-    options: ExtractOptions = ExtractOptions()
+    options: ExtractOptions
+    extract: Callable[..., Manifest]  # the local engine (leia.extraction.extract_locally)
 
-    def units(self, workers: int, done: set[int]) -> list[Part] | list[_BlockUnit]:
+    def units(self, workers: int, done: set[int]) -> list[Part] | list[BlockUnit]:
         """Shard ranges with the blocks they read when the dump can be read in pieces; otherwise one part
         per worker, each reading the whole dump."""
         from leia.wiki.multistream import dump_blocks, plan_shards
@@ -89,25 +90,24 @@ class _ExtractJob:
         if len(blocks) < 2 * workers:  # too few pieces to share out: each worker reads the whole dump
             return [Part(workers, i) for i in range(workers)]
         counts = _count_blocks(blocks, 2 * workers)
-        return [_BlockUnit(blocks, r) for r in plan_shards(counts, self.shard_size, done, 4 * workers)]
+        return [BlockUnit(blocks, r) for r in plan_shards(counts, self.shard_size, done, 4 * workers)]
 
-    def __call__(self, names: dict | None, folder: str, part: Part | _BlockUnit, exclude: Container[int]) -> None:
-        from leia.extraction import _extract
+    def __call__(self, names: dict | None, folder: str, part: Part | BlockUnit, exclude: Container[int]) -> None:
         from leia.wiki.multistream import RangeReader
 
         if isinstance(part, Part):
-            _extract(self.dump, folder, workers=1, shard_size=self.shard_size, batch_size=self.batch_size,
-                     overwrite=False, progress=False, part=part, exclude=exclude, options=self.options)
+            self.extract(self.dump, folder, workers=1, shard_size=self.shard_size, batch_size=self.batch_size,
+                         overwrite=False, progress=False, part=part, exclude=exclude, options=self.options)
             return
         shards = part.shards
         reader = RangeReader(part.blocks, shards.first_block, shards.end_block, shards.first_page)
-        _extract(self.dump, folder, workers=1, shard_size=self.shard_size, batch_size=self.batch_size,
-                 overwrite=False, progress=False, exclude=_Outside(shards, exclude), reader=reader,
-                 first_article=shards.first_article, options=self.options)
+        self.extract(self.dump, folder, workers=1, shard_size=self.shard_size, batch_size=self.batch_size,
+                     overwrite=False, progress=False, exclude=_Outside(shards, exclude), reader=reader,
+                     first_article=shards.first_article, options=self.options)
 
 
 @dataclass(frozen=True)
-class _BlockUnit:
+class BlockUnit:
     """A run of shards of an extraction and the blocks of the dump that hold their pages."""
 
     blocks: DumpBlocks
@@ -213,37 +213,39 @@ def _unwrap(ray: Any, results: Any) -> Any:
 
 
 def augment_on_ray(input: str | os.PathLike, entities: str | os.PathLike, output: str | os.PathLike,
-                   config: AugmentConfig, *, workers: int | None = None, address: str | None = None,
+                   config: AugmentConfig, *, augment: Callable[..., Manifest], plan: Callable[..., Any],
+                   open_source: Callable[..., Any], workers: int | None = None, address: str | None = None,
                    shard_size: int = 20_000, batch_size: int = 256, overwrite: bool = False,
                    progress: bool = True) -> Manifest:
     """``leia augment`` on Ray: the shards and manifest :func:`leia.augment` writes, computed by ``workers``
-    actors (default: one per CPU of the cluster)."""
-    from leia.inputs import open_source
-    from leia.pipeline import augment_manifest
-
+    actors (default: one per CPU of the cluster). The caller passes the step's pieces: ``augment`` (the local
+    engine, run by each actor on its part), ``plan`` (the manifest, leia.pipeline.augment_manifest) and
+    ``open_source`` (leia.inputs.open_source)."""
     require("ray", "ray")
     table = EntityTable(entities)
     source = open_source(input, shard_size=shard_size, batch_size=batch_size)
-    manifest, _ = augment_manifest(source, table, config, input)
-    job = _AugmentJob(_absolute(input), str(table.path.resolve()), config, shard_size, batch_size)
+    manifest, _ = plan(source, table, config, input)
+    job = _AugmentJob(_absolute(input), str(table.path.resolve()), config, shard_size, batch_size, augment,
+                      open_source)
     return _run(job, manifest, output, names=names_table(table.path), workers=workers, address=address,
                 overwrite=overwrite, progress=progress, desc=f"augment {Path(input).name} on ray",
                 inputs=tuple(source.paths))
 
 
-def extract_on_ray(dump: str | os.PathLike, output: str | os.PathLike, *, workers: int | None = None,
+def extract_on_ray(dump: str | os.PathLike, output: str | os.PathLike, *, extract: Callable[..., Manifest],
+                   plan: Callable[..., Any], options: ExtractOptions, workers: int | None = None,
                    address: str | None = None, shard_size: int = 20_000, batch_size: int = 64,
-                   overwrite: bool = False, progress: bool = True,
-                   options: ExtractOptions = ExtractOptions()) -> Manifest:
+                   overwrite: bool = False, progress: bool = True) -> Manifest:
     """``leia extract`` on Ray: ``workers`` actors convert runs of shards, each reading only the streams of a
     multistream dump (or slices of a plain one) that hold their pages; a dump that cannot be read in pieces
-    (a single bz2 stream, gzip) is read whole by every actor, each converting its own shards."""
-    from leia.extraction import extract_manifest
+    (a single bz2 stream, gzip) is read whole by every actor, each converting its own shards. The caller passes
+    the step's pieces: ``extract`` (the local engine, run by each actor on its unit) and ``plan`` (the
+    manifest, leia.extraction.extract_manifest)."""
     from leia.wiki.dump import DumpReader
 
     require("ray", "ray")
-    manifest, _ = extract_manifest(DumpReader(dump), shard_size, options)
-    job = _ExtractJob(_absolute(dump), shard_size, batch_size, options)
+    manifest, _ = plan(DumpReader(dump), shard_size, options)
+    job = ExtractJob(_absolute(dump), shard_size, batch_size, options, extract)
     return _run(job, manifest, output, names=None, workers=workers, address=address, overwrite=overwrite,
                 progress=progress, desc=f"extract {Path(dump).name} on ray", inputs=(dump,))
 

@@ -19,7 +19,7 @@ from typing import BinaryIO, Iterator, NamedTuple
 from leia.errors import InputError
 from leia.wiki.siteinfo import SiteInfo
 
-__all__ = ["Page", "RawPage", "DumpReader", "open_binary"]
+__all__ = ["Page", "RawPage", "DumpReader", "open_binary", "FastBz2", "NS_RE"]
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ class _CountingReader(io.RawIOBase):
         super().close()
 
 
-class _FastBz2(io.RawIOBase):
+class FastBz2(io.RawIOBase):
     """bz2 through indexed_bzip2, which decodes blocks in C++ (about 1.6x Python's bz2 on one thread, and
     on several threads when asked). It reads ahead and fails on the first damaged block it meets, so on a
     fault the rest is read again with Python's bz2, which yields every intact byte before the damage and
@@ -104,7 +104,7 @@ class _FastBz2(io.RawIOBase):
         super().close()
 
 
-def open_binary(path: str | os.PathLike, threads: int = 1) -> tuple[BinaryIO, "_CountingReader | _FastBz2"]:
+def open_binary(path: str | os.PathLike, threads: int = 1) -> tuple[BinaryIO, "_CountingReader | FastBz2"]:
     """Open a possibly compressed file by its magic bytes; returns (decompressed stream, an object whose
     ``consumed`` is the compressed bytes read so far). bz2 (multistream too) is decoded with
     ``threads`` threads when indexed_bzip2 is installed."""
@@ -116,7 +116,7 @@ def open_binary(path: str | os.PathLike, threads: int = 1) -> tuple[BinaryIO, "_
         magic = f.read(3)
     if magic == b"BZh":
         try:
-            fast = _FastBz2(path, threads)
+            fast = FastBz2(path, threads)
         except ImportError:
             pass
         else:
@@ -146,7 +146,7 @@ class DumpReader:
         self.size = os.path.getsize(self.path) if os.path.exists(self.path) else 0
         self.siteinfo: SiteInfo | None = None
         self.pages_read = 0
-        self._counter: _CountingReader | _FastBz2 | None = None
+        self._counter: _CountingReader | FastBz2 | None = None
 
     @property
     def bytes_read(self) -> int:
@@ -264,7 +264,7 @@ class DumpReader:
                     end += len(b"</page>")
                     xml = buffer[begin:end]
                     head = xml[: xml.find(b"<revision")]
-                    ns = _NS_RE.search(head)
+                    ns = NS_RE.search(head)
                     self.pages_read += 1
                     yield RawPage(self.pages_read, int(ns.group(1)) if ns else 0, b"<redirect" in head, xml)
                     start = end
@@ -281,7 +281,7 @@ class DumpReader:
             raise self._fail(f"malformed XML: the dump {what}; the file looks truncated")
 
 
-_NS_RE = re.compile(rb"<ns>(-?\d+)</ns>")
+NS_RE = re.compile(rb"<ns>(-?\d+)</ns>")  # a page's namespace, read from its raw bytes
 
 
 class RawPage(NamedTuple):

@@ -23,7 +23,7 @@ from leia.errors import InputError
 from leia.wiki.dump import Page
 from leia.wiki.siteinfo import SiteInfo
 
-__all__ = ["HtmlDumpReader", "HtmlRecord", "ItemPage", "is_html_dump", "convert_records", "CONVERTER_VERSION"]
+__all__ = ["HtmlDumpReader", "HtmlRecord", "ItemPage", "is_html_dump", "CONVERTER_VERSION"]
 
 CONVERTER_VERSION = "parsoid-1"
 _TAR_SUFFIXES = (".json.tar.gz", ".tar.gz", ".tgz")
@@ -178,42 +178,3 @@ def _lines(member: str, stream: IO[bytes]) -> Iterator[HtmlRecord]:
     for number, line in enumerate(stream, 1):
         if line.strip():
             yield HtmlRecord(member, number, line)
-
-
-def convert_records(site: SiteInfo, records: list[HtmlRecord], dump: str = "dump",
-                    options=None) -> tuple[list[dict], dict]:
-    """Document rows of a batch of records (leia.extraction.convert_pages for HTML): disambiguation pages and
-    navigation sections as ``options`` say, a record without ``article_body.html`` or in another namespace
-    counted and skipped."""
-    from leia.extraction import ExtractOptions, add_document, new_counters
-    from leia.wiki.parsoid import Page, convert, is_disambiguation
-
-    options = options or ExtractOptions()
-    rows: list[dict] = []
-    counters = new_counters(options)
-    for record in records:
-        data = record.parse(dump)
-        body = data.get("article_body")
-        html = body.get("html") if isinstance(body, dict) else None
-        if not isinstance(html, str):
-            counters["skipped_no_body"] += 1
-            continue
-        namespace = data.get("namespace")
-        if isinstance(namespace, dict) and namespace.get("identifier", 0) != 0:
-            counters["skipped_other_namespace"] += 1
-            continue
-        title = data.get("name") if isinstance(data.get("name"), str) else ""
-        page_id = data.get("identifier")
-        if not (isinstance(page_id, int) and not isinstance(page_id, bool) and 0 <= page_id < 2**63):
-            raise InputError(f"{dump}: {record.member}:{record.line}: identifier {page_id!r} is not a page id")
-        counters["html_bytes"] += len(html.encode("utf-8"))
-        page = Page(html)
-        if options.skip_disambiguation and is_disambiguation(page, site, title):
-            counters["skipped_disambiguation"] += 1
-            continue
-        parsed, dropped = convert(page, site, title=title or None,
-                                  drop_navigation_sections=options.drop_navigation_sections)
-        if options.drop_navigation_sections:
-            counters["sections_dropped"] += dropped
-        add_document(rows, counters, page_id, title, parsed)
-    return rows, dict(counters)

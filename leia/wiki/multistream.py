@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import BinaryIO, Callable, Container, Iterator, NamedTuple
 
 from leia.errors import InputError
-from leia.wiki.dump import _NS_RE, DumpReader, RawPage
+from leia.wiki.dump import NS_RE, DumpReader, RawPage
 
 __all__ = ["DumpBlocks", "BlockCount", "RangeReader", "ShardRange", "count_pages", "dump_blocks", "find_streams",
            "is_stream_start", "iter_range", "plan_shards", "split_ranges"]
@@ -219,7 +219,7 @@ def _pages(blocks: DumpBlocks, i: int, j: int, decoded: _Decoded) -> Iterator[_P
             end += len(_END)
             xml = buffer[begin:end]
             head = xml[: xml.find(b"<revision")]
-            ns = _NS_RE.search(head)
+            ns = NS_RE.search(head)
             yield _Page(block_at(begin), int(ns.group(1)) if ns else 0, b"<redirect" in head, xml)
             pos = end
         if not incomplete:

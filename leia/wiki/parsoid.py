@@ -37,7 +37,7 @@ from leia.wiki.interlanguage import interlanguage_templates
 from leia.wiki.siteinfo import SiteInfo
 from leia.wiki.templates import Arguments, template_key
 from leia.wiki.titles import normalize_title
-from leia.wiki.wikitext import _BREAK, Anchor, Parsed, _finish, _trimmed
+from leia.wiki.wikitext import BREAK, Anchor, Parsed, finish_line, trim_anchors
 
 __all__ = ["to_text", "is_disambiguation", "Page"]
 
@@ -170,12 +170,12 @@ class _Walker:
         self.sections_dropped = 0
 
     def text(self, value: str) -> None:
-        value = _NEWLINES.sub(_BREAK, _SENTINELS.sub("", value))
+        value = _NEWLINES.sub(BREAK, _SENTINELS.sub("", value))
         self.out.append(value)
         self.length += len(value)
 
     def brk(self) -> None:
-        self.out.append(_BREAK)
+        self.out.append(BREAK)
         self.length += 1
 
     def walk(self, node) -> None:
@@ -292,7 +292,7 @@ def convert(html: str | Page, site: SiteInfo, *, title: str | None = None,
     pending = _sorted(walker.anchors)
     index = 0
     base = 0
-    for piece in "".join(walker.out).split(_BREAK):
+    for piece in "".join(walker.out).split(BREAK):
         end = base + len(piece)
         inside: list[Anchor] = []
         while index < len(pending) and pending[index].start < end:
@@ -304,9 +304,9 @@ def convert(html: str | Page, site: SiteInfo, *, title: str | None = None,
         if not piece or piece.isspace():
             continue
         if _CLEAN(piece) and piece == piece.strip():
-            found = [(piece, _trimmed(piece, inside))]
+            found = [(piece, trim_anchors(piece, inside))]
         else:
-            found = _finish(piece, inside)
+            found = finish_line(piece, inside)
         for line, kept in found:
             if lines:
                 offset += 1

@@ -61,13 +61,16 @@ __all__ = [
     "Parsed",
     "UnparsablePage",
     "MAX_PAGE_CHARS",
+    "BREAK",
+    "finish_line",
+    "trim_anchors",
     "to_text",
     "harvest_interlanguage_links",
 ]
 
 MAX_PAGE_CHARS = 4_000_000
 
-_BREAK = "\ufdd0"
+BREAK = "\ufdd0"  # a line break the text keeps; finish_line splits there
 _MARK = "\ufdd3"
 _HOLD = "\ufdd4"
 _HOLDS = re.compile(_HOLD)
@@ -158,7 +161,7 @@ _QUOTED_LINK = re.compile(r"\[\[([^\[\]|\n]*)(\|[^\[\]\n]*)?\]\]")
 _MARKERS = re.compile(r"[*#:;]+")
 _SPECIAL_STARTS = frozenset("=*#:;-")
 
-# A line that still holds a break, a nowiki mark, a tab or a run of spaces needs _finish.
+# A line that still holds a break, a nowiki mark, a tab or a run of spaces needs finish_line.
 _needs_finish = re.compile("[\ufdd0\ufdd3\t]|  ").search
 # First characters of a label-less link's title that shows otherwise than as written.
 _SHOWN_AS_IS_NOT = frozenset(" \t:" + ILL_OPEN)
@@ -193,13 +196,13 @@ def _block(m: re.Match[str]) -> str:
     if m.group(1) is not None:
         if m.group(1).lower() == "nowiki":
             return _MARK + _protect(m.group(2)) + _MARK
-        return _BREAK + _protect(_NOWIKI_IN_PRE.sub(r"\1", m.group(2))) + _BREAK
+        return BREAK + _protect(_NOWIKI_IN_PRE.sub(r"\1", m.group(2))) + BREAK
     if m.group(3) is not None:
         return _MARK
     if m.group(4) is not None:
         source = _protect(" ".join(m.group(6).split()))
         block = m.group(5) and _DISPLAY_BLOCK.search(m.group(5))
-        return _BREAK + source + _BREAK if block else source
+        return BREAK + source + BREAK if block else source
     if m.group().lstrip("</").lower().startswith("nowiki"):
         return _protect(m.group())
     return ""
@@ -388,7 +391,7 @@ class _Converter:
             text = _SWITCH.sub("", text)
         if "<" in text:
             text = _INLINE_TAG.sub("", text)
-            text = _BLOCK_TAG.sub(_BREAK, text)
+            text = _BLOCK_TAG.sub(BREAK, text)
         if "&" in text:
             text = _ENTITY.sub(self._entity, text)
         return text
@@ -497,7 +500,7 @@ class _Converter:
         self, content: str, links: list[tuple[str, str | None]], offset: int
     ) -> tuple[str, list[Anchor], bool] | None:
         """Text and anchors (offsets from ``offset``) of content made of plain text and simple links, and
-        whether it still needs ``_finish`` (a label with surrounding spaces, a break, a run of spaces);
+        whether it still needs ``finish_line`` (a label with surrounding spaces, a break, a run of spaces);
         None when a link's target is a URL (``[[http://x y]]`` holds an external link: the parser's job)."""
         out: list[str] = []
         anchors: list[Anchor] = []
@@ -671,7 +674,7 @@ class _Converter:
             return
         name = str(node.tag).strip().lower()
         if name in ("br", "hr"):
-            out.append(_BREAK)
+            out.append(BREAK)
             return
         if name in _DROPPED_NAMES:
             return
@@ -737,7 +740,7 @@ class _Converter:
                     converted, found = self.slow(content, links)
                 if ILL_OPEN in converted:
                     converted, found = _unplaced(converted, links), []
-                for piece, piece_anchors in _finish(converted, found):
+                for piece, piece_anchors in finish_line(converted, found):
                     lines.append(piece)
                     anchors.extend(Anchor(a.start + offset, a.end + offset, a.target, a.english)
                                    for a in piece_anchors)
@@ -801,26 +804,27 @@ def _split_definition(content: str) -> list[str]:
     return [content]
 
 
-def _finish(line: str, anchors: list[Anchor]) -> list[tuple[str, list[Anchor]]]:
+def finish_line(line: str, anchors: list[Anchor]) -> list[tuple[str, list[Anchor]]]:
     """Split at line breaks, strip, squeeze runs of spaces and tabs, drop nowiki marks; anchors are trimmed
     of surrounding whitespace, and dropped when they cross a break or show nothing."""
     if not _needs_finish(line) and line == line.strip():
         if not line:
             return []
-        return [(line, _trimmed(line, anchors))]
+        return [(line, trim_anchors(line, anchors))]
     result: list[tuple[str, list[Anchor]]] = []
     base = 0
-    for piece in line.split(_BREAK):
+    for piece in line.split(BREAK):
         end = base + len(piece)
         inside = [a for a in anchors if a.start >= base and a.end <= end]
         squeezed, mapped = _squeeze(piece, base, inside)
         if squeezed:
-            result.append((squeezed, _trimmed(squeezed, mapped)))
+            result.append((squeezed, trim_anchors(squeezed, mapped)))
         base = end + 1
     return result
 
 
-def _trimmed(line: str, anchors: list[Anchor]) -> list[Anchor]:
+def trim_anchors(line: str, anchors: list[Anchor]) -> list[Anchor]:
+    """``anchors`` in ``line`` without surrounding whitespace; those that show nothing are dropped."""
     result: list[Anchor] = []
     for a in anchors:
         start, end = a.start, a.end

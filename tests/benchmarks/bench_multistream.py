@@ -20,7 +20,8 @@ from pathlib import Path
 from _dumps import repeated_dump
 
 import leia
-from leia.engines.ray import _ExtractJob
+from leia.engines.ray import ExtractJob
+from leia.extraction import ExtractOptions, extract_locally
 
 
 def folder_bytes(folder: Path) -> dict[str, bytes]:
@@ -91,7 +92,8 @@ def main() -> None:
             single, tmp / "rw", engine="ray", workers=args.workers, **common))
         pieces = timed(f"ray, {args.workers} actors, multistream", mb, lambda: leia.extract(
             multi, tmp / "rm", engine="ray", workers=args.workers, **common))
-        units = _ExtractJob(str(multi), args.shard_size, 64).units(args.workers, set())
+        job = ExtractJob(str(multi), args.shard_size, 64, ExtractOptions(), extract_locally)
+        units = job.units(args.workers, set())
         spans = [u.blocks.span(u.shards.first_block, u.shards.end_block) for u in units]
         size = multi.stat().st_size
         print(f"{len(units)} ray units read {min(spans) / size:.0%}..{max(spans) / size:.0%} of the file each, "

@@ -1,0 +1,220 @@
+"""The package's shape: no import cycle inside ``leia/`` and no private name used outside its module.
+
+Both rules are read from the source (the AST of every module), not from importing it, so an import
+written inside a function counts as much as one at the top of a module.  Imports under
+``if TYPE_CHECKING:`` are left out: they never run.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "leia"
+
+# Import cycles known and not yet broken, each written as its modules in sorted order.  The list is
+# exact: a cycle that is gone must be removed from it, so that it cannot come back unnoticed.
+ALLOWED_CYCLES: set[tuple[str, ...]] = {
+    # the template registry and the expanders that use it.
+    ("leia.wiki.interlanguage", "leia.wiki.parserfunctions", "leia.wiki.registry", "leia.wiki.templates",
+     "leia.wiki.wikitext"),
+}
+
+# Private names read from another module, not yet made public; exact as ALLOWED_CYCLES is.
+ALLOWED_PRIVATE: set[str] = {
+    # a property test turns the fast path for clean lines off to check that it changes nothing.
+    "tests/test_parsoid.py: leia.wiki.parsoid._CLEAN",
+}
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def package_modules() -> dict[str, Path]:
+    return {module_name(path): path for path in sorted(PACKAGE.rglob("*.py"))}
+
+
+MODULES = package_modules()
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def runtime_nodes(tree: ast.AST):
+    """Every node of ``tree`` except those under ``if TYPE_CHECKING:``."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, ast.If) and _is_type_checking(node.test):
+            stack.extend(node.orelse)
+            continue
+        stack.extend(ast.iter_child_nodes(node))
+
+
+def resolve_from(module: str, path: Path, node: ast.ImportFrom) -> str:
+    """The absolute module name that ``from X import ...`` reads in ``module``."""
+    if not node.level:
+        return node.module or ""
+    package = module.split(".") if path.name == "__init__.py" else module.split(".")[:-1]
+    base = package[: len(package) - (node.level - 1)]
+    return ".".join(base + ([node.module] if node.module else []))
+
+
+def imported_modules(module: str, path: Path, tree: ast.AST) -> set[str]:
+    """The ``leia`` modules that ``module`` imports, anywhere in its body."""
+    found: set[str] = set()
+    for node in runtime_nodes(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names if alias.name in MODULES)
+        elif isinstance(node, ast.ImportFrom):
+            source = resolve_from(module, path, node)
+            for alias in node.names:
+                submodule = f"{source}.{alias.name}"
+                if submodule in MODULES:
+                    found.add(submodule)
+                elif source in MODULES:
+                    found.add(source)
+    found.discard(module)
+    return found
+
+
+def import_graph() -> dict[str, set[str]]:
+    return {
+        module: imported_modules(module, path, ast.parse(path.read_text(encoding="utf-8")))
+        for module, path in MODULES.items()
+    }
+
+
+def cycles(graph: dict[str, set[str]]) -> set[tuple[str, ...]]:
+    """Every strongly connected group of two or more modules (Tarjan), as sorted tuples."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    groups: set[tuple[str, ...]] = set()
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for target in sorted(graph.get(node, ())):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                group.append(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                groups.add(tuple(sorted(group)))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return groups
+
+
+def describe(graph: dict[str, set[str]], group: tuple[str, ...]) -> str:
+    """The imports that tie ``group`` together, e.g. ``a -> b; b -> a``."""
+    members = set(group)
+    return "; ".join(f"{module} -> {', '.join(sorted(graph[module] & members))}" for module in group)
+
+
+def _private(name: str) -> bool:
+    return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
+
+
+def private_uses(path: Path, owner: str | None, tree: ast.AST | None = None) -> list[tuple[str, int]]:
+    """``("file: module._name", line)`` for each private name of another ``leia`` module that ``path`` reads."""
+    tree = tree or ast.parse(path.read_text(encoding="utf-8"))
+    where = path.relative_to(ROOT)
+    found: list[tuple[str, int]] = []
+    aliases: dict[str, str] = {}  # local name -> leia module it is bound to
+    for node in runtime_nodes(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name in MODULES:
+                    aliases[alias.asname or alias.name.split(".")[0]] = (
+                        alias.name if alias.asname else alias.name.split(".")[0]
+                    )
+        elif isinstance(node, ast.ImportFrom):
+            source = resolve_from(owner or "tests.x", path, node) if node.level else node.module or ""
+            if source not in MODULES:
+                continue
+            for alias in node.names:
+                if f"{source}.{alias.name}" in MODULES:
+                    aliases[alias.asname or alias.name] = f"{source}.{alias.name}"
+                elif _private(alias.name) and source != owner:
+                    found.append((f"{where}: {source}.{alias.name}", node.lineno))
+    for node in runtime_nodes(tree):
+        if isinstance(node, ast.Attribute) and _private(node.attr):
+            dotted = _dotted(node.value, aliases)
+            if dotted in MODULES and dotted != owner:
+                found.append((f"{where}: {dotted}.{node.attr}", node.lineno))
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):  # monkeypatch.setattr("leia.x._y")
+            named = _NAMED.match(node.value)
+            if named and named[1] in MODULES and named[1] != owner and _private(named[2]):
+                found.append((f"{where}: {node.value}", node.lineno))
+    return found
+
+
+_NAMED = re.compile(r"(leia(?:\.\w+)*)\.(\w+)\Z")
+
+
+def _dotted(node: ast.expr, aliases: dict[str, str]) -> str | None:
+    """The ``leia`` module an expression such as ``leia.wiki.dump`` or a bound alias names, if any."""
+    if isinstance(node, ast.Name):
+        return aliases.get(node.id)
+    if isinstance(node, ast.Attribute):
+        base = _dotted(node.value, aliases)
+        return f"{base}.{node.attr}" if base else None
+    return None
+
+
+def test_no_import_cycle_inside_the_package():
+    graph = import_graph()
+    found = cycles(graph)
+    unexpected = sorted(describe(graph, group) for group in found - ALLOWED_CYCLES)
+    assert not unexpected, "import cycles:\n" + "\n".join(unexpected)
+    assert not ALLOWED_CYCLES - found, f"cycles now broken, remove them from ALLOWED_CYCLES: {ALLOWED_CYCLES - found}"
+
+
+def test_no_private_name_used_outside_its_module():
+    uses = [use for module, path in MODULES.items() for use in private_uses(path, module)]
+    uses += [use for path in sorted((ROOT / "tests").rglob("*.py")) for use in private_uses(path, None)]
+    unexpected = [f"{use} (line {line})" for use, line in uses if use not in ALLOWED_PRIVATE]
+    assert not unexpected, "private names used outside their module:\n" + "\n".join(unexpected)
+    gone = ALLOWED_PRIVATE - {use for use, _ in uses}
+    assert not gone, f"no longer used, remove them from ALLOWED_PRIVATE: {sorted(gone)}"
+
+
+def test_the_checks_see_a_cycle_and_a_private_import():
+    """The rules themselves: a two-module cycle through a function-level import, and a private import."""
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == {("a", "b", "c")}
+    assert describe({"a": {"b", "x"}, "b": {"a"}}, ("a", "b")) == "a -> b; b -> a"
+    source = ("def f():\n    from leia.wiki.dump import _hidden\n    import leia.wiki.dump as d\n    return d._other\n"
+              "patch('leia.wiki.dump._third')\n")
+    tree = ast.parse(source)
+    assert imported_modules("leia.x", PACKAGE / "x.py", tree) == {"leia.wiki.dump"}
+    assert sorted(private_uses(ROOT / "tests" / "probe.py", None, tree)) == [
+        ("tests/probe.py: leia.wiki.dump._hidden", 2),
+        ("tests/probe.py: leia.wiki.dump._other", 4),
+        ("tests/probe.py: leia.wiki.dump._third", 5),
+    ]
+    assert private_uses(PACKAGE / "wiki" / "dump.py", "leia.wiki.dump", tree) == []
