@@ -7,8 +7,11 @@ Problems confined to one page or one row are not errors: they are counted and sk
 
 from __future__ import annotations
 
+import json
+
 __all__ = [
     "LeiaError", "InputError", "ConfigError", "OutputError", "WorkerError", "MissingDependencyError", "require",
+    "json_object_line",
 ]
 
 
@@ -55,3 +58,17 @@ def require(module: str, extra: str):
         return importlib.import_module(module)
     except ImportError:
         raise MissingDependencyError(module, extra) from None
+
+
+def json_object_line(raw: bytes, where: str, what: str) -> dict:
+    """One line of a JSON-lines file as its object; InputError at ``where`` (file and line) when it is not UTF-8,
+    not JSON, or not an object (``what`` says what each line should hold)."""
+    try:
+        value = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as e:
+        raise InputError(f"{where}: not UTF-8 ({e.reason} at byte {e.start} of the line)") from None
+    except (ValueError, RecursionError) as e:
+        raise InputError(f"{where}: not a JSON line ({e})") from None
+    if not isinstance(value, dict):
+        raise InputError(f"{where}: not a JSON object ({what})")
+    return value

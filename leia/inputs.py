@@ -5,7 +5,6 @@ Arrow files with ``text`` and ``anchors`` columns."""
 from __future__ import annotations
 
 import glob
-import json
 import os
 import zlib
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from leia.errors import InputError
+from leia.errors import InputError, json_object_line
 from leia.runner import Batch
 from leia.schemas import ANCHOR, DOCUMENTS
 from leia.integrity import file_identity, regular_file
@@ -116,14 +115,7 @@ def _read_jsonl(path: Path, batch_size: int) -> Iterator[pa.RecordBatch]:
         for lineno, raw in enumerate(f, 1):
             if not raw.strip():
                 continue
-            try:
-                row = json.loads(raw.decode("utf-8"))
-            except UnicodeDecodeError as e:
-                raise InputError(f"{path}:{lineno}: not UTF-8 ({e.reason} at byte {e.start} of the line)") from None
-            except (ValueError, RecursionError) as e:
-                raise InputError(f"{path}:{lineno}: not a JSON line ({e})") from None
-            if not isinstance(row, dict):
-                raise InputError(f"{path}:{lineno}: not a JSON object (one document per line, with a 'text')")
+            row = json_object_line(raw, f"{path}:{lineno}", "one document per line, with a 'text'")
             _check_row(row, path, lineno)
             if not rows:
                 first = lineno

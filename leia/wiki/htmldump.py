@@ -12,14 +12,13 @@ stops the run naming the dump.
 
 from __future__ import annotations
 
-import json
 import os
 import tarfile
 import zlib
 from dataclasses import dataclass
 from typing import IO, Iterator, NamedTuple
 
-from leia.errors import InputError
+from leia.errors import InputError, json_object_line
 from leia.wiki.dump import Page
 from leia.wiki.siteinfo import SiteInfo
 
@@ -50,16 +49,7 @@ class HtmlRecord(NamedTuple):
 
     def parse(self, dump: str = "dump") -> dict:
         """The record's JSON object; InputError naming the dump, file and line when it is not one."""
-        where = f"{dump}: {self.member}:{self.line}"
-        try:
-            record = json.loads(self.raw)
-        except UnicodeDecodeError as e:
-            raise InputError(f"{where}: not UTF-8 ({e.reason} at byte {e.start} of the line)") from None
-        except (ValueError, RecursionError) as e:
-            raise InputError(f"{where}: not a JSON line ({e})") from None
-        if not isinstance(record, dict):
-            raise InputError(f"{where}: not a JSON object (one article per line)")
-        return record
+        return json_object_line(self.raw, f"{dump}: {self.member}:{self.line}", "one article per line")
 
 
 class HtmlDumpReader:
