@@ -27,7 +27,7 @@ from leia.errors import OutputError
 
 __all__ = [
     "LOCK", "temp_name", "is_temporary", "hold", "release", "held", "write_text_atomic", "write_json_atomic",
-    "write_error", "atomic_duckdb", "fsync_folder",
+    "write_error", "atomic_duckdb", "fsync_folder", "make_folder",
 ]
 
 log = logging.getLogger(__name__)
@@ -149,18 +149,25 @@ def _lock_file(output: Path, folder: bool) -> Path:
     return output / LOCK if folder else output.parent / f".{output.name}.lock"
 
 
+def make_folder(out: Path, hint: str = "") -> bool:
+    """Create the folder ``out`` (and its parents) unless it is there; whether this call created it. A file of
+    that name is refused (``hint`` says what to give instead)."""
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"{out}: exists and is not a folder{hint}")
+    created = not out.exists()
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise write_error(out, e) from None
+    return created
+
+
 def hold(output: str | os.PathLike, folder: bool = True) -> Path:
     """Lock ``output`` (a folder, created when missing, or a file) for this process, or raise OutputError
     naming the run that holds it. Re-entrant: each :func:`hold` is undone by one :func:`release`."""
     out = Path(output)
     if folder:
-        if out.exists() and not out.is_dir():
-            raise OutputError(f"{out}: exists and is not a folder")
-        created = not out.exists()
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-        except OSError as e:
-            raise write_error(out, e) from None
+        created = make_folder(out)
     else:
         if out.is_dir():
             raise OutputError(f"{out}: is a folder; give the path of the file to write")

@@ -16,7 +16,7 @@ from tqdm.auto import tqdm
 from leia.augmenter import NO_SPAN_REASONS, UNNAMED, AugmentConfig, augment_batch
 from leia.entities import EntityTable, build_entities
 from leia.errors import ConfigError, OutputError
-from leia.outputs import write_error
+from leia.outputs import make_folder
 from leia.extraction import convert_pages, extract
 from leia.engines import check_engine
 from leia.inputs import Source, open_source
@@ -281,13 +281,7 @@ def run(
                               "(pip install -e . there), or give a dump with --dump")
         dump, langlinks = SAMPLE_DUMP, SAMPLE_LANGLINKS
     out = Path(output)
-    if out.exists() and not out.is_dir():
-        raise OutputError(f"{out}: exists and is not a folder; give a folder for the three outputs")
-    created = not out.exists()
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise write_error(out, e) from None
+    created = make_folder(out, "; give a folder for the three outputs")
     paths = {"documents": out / "documents", "entities": out / "entities.duckdb", "augmented": out / "augmented"}
     try:
         extract(dump, paths["documents"], workers=workers, overwrite=overwrite, progress=progress,
