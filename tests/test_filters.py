@@ -9,6 +9,7 @@ from xml.sax.saxutils import escape
 
 import pytest
 
+from casefiles import read_cases
 from conftest import SAMPLE_DUMP
 from leia.cli import main
 from leia.errors import ConfigError
@@ -19,31 +20,8 @@ from leia.wiki.siteinfo import SiteInfo
 from leia.wiki.wikitext import to_text
 
 CASES = Path(__file__).resolve().parent / "cases" / "filters"
-_HEADERS = ("name: ", "site: ", "title: ", "skipped: ", "dropped: ")
-
-
-def _read_cases() -> list[dict]:
-    cases = []
-    for path in sorted(CASES.glob("*.case")):
-        for block in path.read_text(encoding="utf-8").split("\n---\n"):
-            case: dict = {"site": "ja", "title": "架空", "dropped": "0"}
-            section = None
-            sections: dict[str, list[str]] = {"input": [], "text": []}
-            for line in block.strip("\n").split("\n"):
-                if section is None and line.startswith(_HEADERS):
-                    key, _, value = line.partition(": ")
-                    case[key] = value.strip()
-                elif line in ("input:", "text:"):
-                    section = line[:-1]
-                else:
-                    sections[section].append(line)
-            case["input"] = "\n".join(sections["input"])
-            case["text"] = "\n".join(sections["text"])
-            cases.append(case)
-    return cases
-
-
-_CASES = _read_cases()
+_CASES = read_cases(CASES, ("name", "site", "title", "skipped", "dropped"), site="ja", title="架空",
+                    dropped="0")
 
 
 def test_case_names_are_unique():

@@ -8,40 +8,13 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from casefiles import read_cases
 from leia.wiki.parsoid import convert, is_disambiguation, link_target, to_text
 from leia.wiki.siteinfo import SiteInfo
 from leia.wiki.wikitext import Anchor, Parsed
 
 CASES = Path(__file__).resolve().parent / "cases" / "html"
-_KEYS = ("name: ", "site: ", "title: ", "disambiguation: ")
-
-
-def _read_cases() -> list[dict]:
-    cases = []
-    for path in sorted(CASES.glob("*.case")):
-        for block in path.read_text(encoding="utf-8").split("\n---\n"):
-            case: dict = {"site": "ja"}
-            section = None
-            sections: dict[str, list[str]] = {"input": [], "text": [], "anchors": []}
-            for line in block.strip("\n").split("\n"):
-                if section is None and line.startswith(_KEYS):
-                    key, _, value = line.partition(": ")
-                    case[key] = value.strip()
-                elif line in ("input:", "text:", "anchors:"):
-                    section = line[:-1]
-                else:
-                    sections[section].append(line)
-            case.update({key: "\n".join(lines) for key, lines in sections.items() if key != "anchors"})
-            case["anchors"] = []
-            for line in filter(str.strip, sections["anchors"]):
-                surface, _, rest = line.partition(" => ")
-                target, _, english = rest.partition(" @ ")
-                case["anchors"].append((surface, target, english or None))
-            cases.append(case)
-    return cases
-
-
-_CASES = _read_cases()
+_CASES = read_cases(CASES, ("name", "site", "title", "disambiguation"), site="ja")
 
 
 def test_case_names_are_unique():

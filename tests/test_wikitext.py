@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from casefiles import read_cases
 from leia.wiki.siteinfo import SiteInfo
 from leia.wiki.wikitext import (
     MAX_PAGE_CHARS,
@@ -22,35 +23,7 @@ from leia.wiki.wikitext import (
 CASES = Path(__file__).resolve().parent / "cases" / "wikitext"
 
 
-def _read_cases() -> list[dict]:
-    cases = []
-    for path in sorted(CASES.glob("*.case")):
-        for block in path.read_text(encoding="utf-8").split("\n---\n"):
-            case: dict = {"site": "ja", "file": path.name}
-            section = None
-            sections: dict[str, list[str]] = {"input": [], "text": [], "anchors": []}
-            for line in block.strip("\n").split("\n"):
-                if section is None and line.startswith(("name: ", "site: ", "title: ", "date: ", "variant: ")):
-                    key, _, value = line.partition(": ")
-                    case[key] = value.strip()
-                elif line in ("input:", "text:", "anchors:"):
-                    section = line[:-1]
-                else:
-                    sections[section].append(line)
-            case["input"] = "\n".join(sections["input"])
-            case["text"] = "\n".join(sections["text"])
-            case["anchors"] = [_anchor(line) for line in sections["anchors"] if line.strip()]
-            cases.append(case)
-    return cases
-
-
-def _anchor(line: str) -> tuple[str, str, str | None]:
-    surface, _, rest = line.partition(" => ")
-    target, _, english = rest.partition(" @ ")
-    return surface, target, english or None
-
-
-_CASES = _read_cases()
+_CASES = read_cases(CASES, ("name", "site", "title", "date", "variant"), site="ja")
 
 
 def test_case_names_are_unique():
