@@ -22,21 +22,21 @@ __all__ = [
 ]
 
 _LAZY = {
-    "extract": "leia.extraction",
+    "extract": "leia.api",
     "build_entities": "leia.entities",
     "EntityTable": "leia.entities",
-    "augment": "leia.pipeline",
-    "augment_dataset": "leia.pipeline",
-    "run": "leia.pipeline",
-    "stats": "leia.pipeline",
-    "preview": "leia.pipeline",
+    "augment": "leia.api",
+    "augment_dataset": "leia.api",
+    "run": "leia.api",
+    "stats": "leia.report",
+    "preview": "leia.report",
     "strip_spans": "leia.spans",
 }
 
 if TYPE_CHECKING:
     from leia.entities import EntityTable, build_entities
-    from leia.extraction import extract
-    from leia.pipeline import augment, augment_dataset, preview, run, stats
+    from leia.api import augment, augment_dataset, extract, run
+    from leia.report import preview, stats
     from leia.spans import strip_spans
 
 

@@ -53,7 +53,7 @@ def _prob_or_off(value: str) -> float | None:
 
 @command
 def cmd_extract(args: argparse.Namespace) -> None:
-    from leia.extraction import extract
+    from leia.api import extract
 
     manifest = extract(args.dump, args.output, workers=args.workers, shard_size=args.shard_size,
                        overwrite=args.overwrite, progress=not args.quiet, **_scale(args), **_filters(args))
@@ -83,7 +83,7 @@ def cmd_lookup(args: argparse.Namespace) -> None:
 
 @command
 def cmd_augment(args: argparse.Namespace) -> None:
-    from leia.pipeline import augment
+    from leia.api import augment
 
     manifest = augment(args.input, args.entities, args.output, prob=args.prob, strategy=args.strategy,
                        seed=args.seed, workers=args.workers, shard_size=args.shard_size, overwrite=args.overwrite,
@@ -107,7 +107,8 @@ def cmd_mentions(args: argparse.Namespace) -> None:
 
 @command
 def cmd_run(args: argparse.Namespace) -> None:
-    from leia.pipeline import preview, run
+    from leia.api import run
+    from leia.report import preview
 
     paths = run(args.dump, args.langlinks, args.output, wikidata=args.wikidata, prob=args.prob,
                 strategy=args.strategy, seed=args.seed, workers=args.workers or 1, overwrite=args.overwrite,
@@ -123,7 +124,7 @@ def cmd_run(args: argparse.Namespace) -> None:
 
 @command
 def cmd_merge_manifests(args: argparse.Namespace) -> None:
-    from leia.split import merge_manifests
+    from leia.execute.parts import merge_manifests
 
     manifest = merge_manifests(args.parts, args.output, move=args.move, overwrite=args.overwrite)
     _summary(f"{len(manifest.shards)} shards of {len(args.parts)} parts in {args.output}", manifest.counters)
@@ -143,7 +144,7 @@ def _scale(args: argparse.Namespace) -> dict:
 def cmd_stats(args: argparse.Namespace) -> None:
     import json
 
-    from leia.pipeline import stats
+    from leia.report import stats
 
     result = stats(args.folder)
     if args.json:
@@ -159,7 +160,7 @@ def cmd_stats(args: argparse.Namespace) -> None:
 
 @command
 def cmd_preview(args: argparse.Namespace) -> None:
-    from leia.pipeline import preview
+    from leia.report import preview
 
     color = {"always": True, "never": False}.get(args.color, sys.stdout.isatty())
     for block in preview(args.folder, n=args.n, width=args.width, color=color):
@@ -171,7 +172,7 @@ def cmd_preview(args: argparse.Namespace) -> None:
 def cmd_verify(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from leia.shards import verify_folder
+    from leia.io.shards import verify_folder
 
     status = 0
     for target in args.paths:
@@ -388,7 +389,7 @@ def _main(argv: Sequence[str] | None) -> int:
     try:
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGINT, signal.default_int_handler)
-        from leia.runner import stop_on_sigterm
+        from leia.execute.pool import stop_on_sigterm
 
         with stop_on_sigterm():
             return COMMANDS[args.command](args) or 0

@@ -23,7 +23,7 @@ from tqdm.auto import tqdm
 
 from leia import __version__
 from leia.errors import ConfigError, InputError, OutputError
-from leia.outputs import atomic_duckdb
+from leia.io.files import atomic_duckdb
 
 __all__ = [
     "Cleaning", "clean_english", "build_entities", "EntityTable", "SOURCES", "resolve_redirects", "file_input",
@@ -140,7 +140,7 @@ class _Appender:
 
 def file_input(path: str | os.PathLike, kind: str) -> dict:
     """The manifest record of an input file of kind ``kind``: its name and identity."""
-    from leia.integrity import file_identity, regular_file
+    from leia.io.integrity import file_identity, regular_file
 
     p = Path(path)
     regular_file(p, kind)

@@ -11,7 +11,7 @@ import json
 
 __all__ = [
     "LeiaError", "InputError", "ConfigError", "OutputError", "WorkerError", "MissingDependencyError", "require",
-    "json_object_line",
+    "json_object_line", "check_counts",
 ]
 
 
@@ -24,8 +24,9 @@ class InputError(LeiaError):
     finished shards are kept and not redone."""
 
 
-class ConfigError(LeiaError):
-    """Parameters or artefacts that do not fit together (e.g. an entity table of another wiki)."""
+class ConfigError(LeiaError, ValueError):
+    """A bad setting, or parameters and artefacts that do not fit together (e.g. an entity table of another
+    wiki). Also a ValueError, as Python code calling leia expects of a bad argument."""
 
 
 class OutputError(LeiaError):
@@ -72,3 +73,10 @@ def json_object_line(raw: bytes, where: str, what: str) -> dict:
     if not isinstance(value, dict):
         raise InputError(f"{where}: not a JSON object ({what})")
     return value
+
+
+def check_counts(**settings: object) -> None:
+    """ConfigError naming the first of ``settings`` (name=value) that is not a whole number of at least 1."""
+    for name, value in settings.items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ConfigError(f"{name.replace('_', '-')} must be a whole number of at least 1, got {value!r}")

@@ -644,7 +644,8 @@ def build_mentions(
     what was counted. Link targets are resolved through the entity table's redirects. Two streaming passes
     over the documents: anchors, then occurrences of the kept surfaces (in ``workers`` processes).
     The file appears only when complete."""
-    from leia.shards import iter_record_batches, read_manifest
+    from leia.io.manifest import read_manifest
+    from leia.io.shards import iter_record_batches
 
     docs = Path(documents)
     manifest = read_manifest(docs, "documents")
@@ -679,7 +680,7 @@ def build_mentions(
     final = make_entries(links, occurrences, replace(config, min_link_prob=0.0, min_prior=0.0), doc_links,
                          doc_occurrences)
     counters["surfaces_mentions"] = sum(1 for e in final.values() if _is_mention(e, config))
-    from leia.outputs import atomic_duckdb
+    from leia.io.files import atomic_duckdb
 
     with atomic_duckdb(out, overwrite=overwrite) as con:
         con.execute(_SCHEMA_SQL)
@@ -737,7 +738,7 @@ def _count_all(detector: Detector, batches: Iterator[pa.RecordBatch], workers: i
                 documents.update(docs)
                 bar.update(rows)
         else:
-            from leia.runner import imap_ordered
+            from leia.execute.pool import imap_ordered
 
             for rows, counts, docs in imap_ordered(_occurrences_of_batch, batches, workers):
                 occurrences.update(counts)

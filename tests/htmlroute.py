@@ -1,6 +1,6 @@
 """The HTML route against the wikitext route on MediaWiki's parser tests: each scored test (``parsertests``
 scope) that has Parsoid's HTML (``!! html/parsoid``) is wrapped as an HTML dump record and extracted
-(leia.extraction.convert_records, filters off as the wikitext scoring has them), its wikitext converted
+(leia.steps.extract.convert_records, filters off as the wikitext scoring has them), its wikitext converted
 by ``leia.wiki.wikitext.to_text``; text (normalised as in ``parsertests``) and anchors (target, surface
 multisets) are compared."""
 
@@ -10,7 +10,7 @@ import json
 from collections import Counter
 from dataclasses import dataclass
 
-from leia.extraction import ExtractOptions, convert_records
+from leia.steps.extract import ExtractOptions, convert_records
 from leia.wiki.htmldump import HtmlRecord
 from leia.wiki.wikitext import to_text
 from parsertests import DATA, DEFAULT_TITLE, SITE, ParserTest, _ours, _sections, category, normalize_line, \

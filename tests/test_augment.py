@@ -15,9 +15,9 @@ from leia.augmenter import (
     MENTION_SOURCES, NO_SPAN_REASONS, AugmentConfig, augment_batch, draw_mask, is_latin,
 )
 from leia.entities import EntityTable, build_entities
-from leia.extraction import extract
+from leia.api import extract
 from leia.schemas import AUGMENTED, DOCUMENTS
-from leia.shards import iter_record_batches
+from leia.io.shards import iter_record_batches
 from leia.spans import strip_spans
 
 TABLE = {

@@ -18,7 +18,7 @@ import pytest
 
 import leia
 from leia.cli import main
-from leia.shards import verify_folder
+from leia.io.shards import verify_folder
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_DUMP = REPO / "data" / "sample-jawiki-pages-articles.xml"

@@ -13,7 +13,8 @@ import pytest
 
 from conftest import SAMPLE_DUMP, SAMPLE_LANGLINKS
 from leia.cli import main
-from leia.shards import MANIFEST, iter_record_batches
+from leia.io.manifest import MANIFEST
+from leia.io.shards import iter_record_batches
 
 BIN = Path(sys.executable).parent / "leia"
 

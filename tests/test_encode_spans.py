@@ -37,9 +37,9 @@ OPEN, CLOSE = "<translate>", "</translate>"
 def dev_augmented(tmp_path_factory, jawiki_dev_dump, jawiki_dev_langlinks) -> list[dict]:
     """The 103 dev articles augmented with prob 1.0, as leia extract / entities / augment build them."""
     from leia.entities import build_entities
-    from leia.extraction import extract
-    from leia.pipeline import augment
-    from leia.shards import iter_record_batches
+    from leia.api import extract
+    from leia.api import augment
+    from leia.io.shards import iter_record_batches
 
     folder = tmp_path_factory.mktemp("dev")
     extract(jawiki_dev_dump, folder / "documents", progress=False)

@@ -15,7 +15,7 @@ import pytest
 from conftest import SAMPLE_DUMP, SAMPLE_LANGLINKS, SAMPLE_WIKIDATA
 from leia.entities import Cleaning, EntityTable, build_entities, clean_english, resolve_redirects
 from leia.errors import ConfigError, InputError, OutputError
-from leia.integrity import file_identity
+from leia.io.integrity import file_identity
 from leia.wiki.dump import DumpReader
 
 # data/README.md, "Pages": title -> (English, + Wikidata); None for the empty answers.

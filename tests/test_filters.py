@@ -13,8 +13,10 @@ from casefiles import read_cases
 from conftest import SAMPLE_DUMP
 from leia.cli import main
 from leia.errors import ConfigError
-from leia.extraction import ExtractOptions, extract
-from leia.shards import MANIFEST, iter_record_batches
+from leia.api import extract
+from leia.steps.extract import ExtractOptions
+from leia.io.manifest import MANIFEST
+from leia.io.shards import iter_record_batches
 from leia.wiki.filters import drop_navigation_sections, is_disambiguation, is_navigation_heading
 from leia.wiki.siteinfo import SiteInfo
 from leia.wiki.wikitext import to_text

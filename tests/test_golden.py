@@ -15,8 +15,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from leia.pipeline import run
-from leia.shards import read_manifest
+from leia.api import run
+from leia.io.manifest import read_manifest
 
 GOLDEN = Path(__file__).parent / "golden"
 

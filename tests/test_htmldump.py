@@ -14,8 +14,8 @@ import pyarrow as pa
 import pytest
 
 from leia.errors import InputError
-from leia.extraction import extract
-from leia.shards import MANIFEST, read_manifest
+from leia.api import extract
+from leia.io.manifest import MANIFEST, read_manifest
 from leia.wiki.htmldump import HtmlDumpReader, is_html_dump
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample-jawiki-NS0-ENTERPRISE-HTML.ndjson"

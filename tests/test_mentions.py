@@ -17,13 +17,13 @@ from leia.augmenter import NO_SPAN_REASONS
 from leia.cli import main
 from leia.entities import build_entities
 from leia.errors import ConfigError, OutputError
-from leia.extraction import extract
+from leia.api import extract
 from leia.mentions import (
     REPEAT, SOURCED_ANCHOR, Detector, MentionConfig, MentionTable, Propagator, Segmenter, build_mentions,
     count_occurrences, make_entries,
 )
 from leia.schemas import DOCUMENTS
-from leia.shards import iter_record_batches
+from leia.io.shards import iter_record_batches
 from leia.spans import strip_spans
 
 REPO = Path(__file__).resolve().parents[1]
@@ -422,7 +422,7 @@ def test_refuses_another_wiki(sample, tmp_path):
     con.close()
     corpus = tmp_path / "corpus.jsonl"
     corpus.write_text('{"text": "カイロ"}\n', encoding="utf-8")
-    from leia.pipeline import augment
+    from leia.api import augment
 
     with pytest.raises(ConfigError, match="dewiki"):
         augment(corpus, sample["entities"], tmp_path / "out", mentions=dictionary, progress=False)

@@ -14,11 +14,12 @@ from pathlib import Path
 import pytest
 
 import leia
-from leia.engines.ray import BlockUnit, ExtractJob
 from leia.errors import InputError
-from leia.extraction import ExtractOptions, extract_locally, extract_manifest
-from leia.shards import finish_output, open_output, read_manifest
-from leia.split import adopt_shards
+from leia.execute.local import run_step
+from leia.execute.parts import adopt_shards
+from leia.io.folders import finish_output, open_output
+from leia.io.manifest import read_manifest
+from leia.steps.extract import BlockUnit, ExtractStep
 from leia.wiki.dump import DumpReader, open_binary
 from leia.wiki.multistream import (
     BlockCount, DumpBlocks, RangeReader, count_pages, dump_blocks, find_streams, is_stream_start, iter_range,
@@ -206,15 +207,13 @@ def run_units(dump: Path, out: Path, blocks: DumpBlocks, units: int, shard_size:
               done: frozenset = frozenset(), batch_size: int = 2) -> list[tuple[int, int]]:
     """What the Ray engine does, in this process: count the blocks, plan, run each unit into a folder of its
     own and adopt its shards; returns (bytes read, pages read) of each unit."""
-    reader = DumpReader(dump)
-    manifest, _ = extract_manifest(reader, shard_size)
-    out, manifest = open_output(out, manifest)
+    out, manifest = open_output(out, ExtractStep(dump, shard_size=shard_size).manifest)
     counts = [c for i, j in split_ranges(blocks, 3) for c in count_pages(blocks, i, j)]
-    job = ExtractJob(str(dump), shard_size, batch_size, ExtractOptions(), extract_locally)
     reads = []
     for r in plan_shards(counts, shard_size, done, units):
         folder = out.parent / f"{out.name}-{r.name}"
-        job(None, str(folder), BlockUnit(blocks, r), done)
+        unit = ExtractStep(str(dump), shard_size=shard_size, batch_size=batch_size, unit=BlockUnit(blocks, r))
+        run_step(unit, folder, progress=False, only=r, exclude=done)
         ranged = RangeReader(blocks, r.first_block, r.end_block, r.first_page)
         pages = sum(1 for _ in ranged.raw_pages())
         reads.append((ranged.bytes_read, pages))
@@ -295,8 +294,11 @@ def ray_session():
 def test_extract_on_ray_reads_pieces_and_equals_local(name, dumps, local_runs, tmp_path, ray_session):
     path, _ = dumps[name]
     local = read_manifest(local_runs[name])
-    units = ExtractJob(str(path), SHARD_SIZE, 2, ExtractOptions(), extract_locally).units(2, set())
+    pieces = ExtractStep(str(path), shard_size=SHARD_SIZE, batch_size=2).pieces(
+        2, set(), lambda function, arguments: [function(*a) for a in arguments])
+    units = [piece.step.unit for piece in pieces]
     assert len(units) == 8 and all(isinstance(u, BlockUnit) for u in units)
+    assert [piece.only for piece in pieces] == [u.shards for u in units]
     assert [s for u in units for s in range(u.shards.first_shard, u.shards.last_shard + 1)] == \
         [s["index"] for s in local.shards]
     blocks = units[0].blocks

@@ -20,13 +20,15 @@ import pyarrow as pa
 import pytest
 
 import leia
-from leia.card import features_yaml
+from leia.io.card import features_yaml
 from leia.cli import main
 from leia.errors import InputError, OutputError
-from leia.outputs import LOCK, atomic_duckdb, hold, release
+from leia.io.files import LOCK, atomic_duckdb, hold, release
 from leia.schemas import AUGMENTED, DOCUMENTS
-from leia.shards import MANIFEST, iter_record_batches, open_output, read_manifest, verify_folder
-from leia.split import merge_manifests
+from leia.io.folders import open_output
+from leia.io.manifest import MANIFEST, read_manifest
+from leia.io.shards import iter_record_batches, verify_folder
+from leia.execute.parts import merge_manifests
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_DUMP = REPO / "data" / "sample-jawiki-pages-articles.xml"
@@ -59,7 +61,7 @@ def _edit_manifest(folder: Path, edit) -> None:
 
 # --- locks ----------------------------------------------------------------------------------------------------
 
-_HOLDER = "import sys, time; from leia.outputs import hold; hold(sys.argv[1], sys.argv[2] == 'folder'); " \
+_HOLDER = "import sys, time; from leia.io.files import hold; hold(sys.argv[1], sys.argv[2] == 'folder'); " \
           "print('held', flush=True); time.sleep(600)"
 
 

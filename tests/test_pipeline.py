@@ -18,11 +18,12 @@ import pyarrow.parquet as pq
 import pytest
 
 import leia
-from leia.integrity import file_identity
+from leia.io.integrity import file_identity
 from leia.augmenter import AugmentConfig, augment_batch
 from leia.entities import EntityTable, build_entities
 from leia.errors import ConfigError, InputError, OutputError
-from leia.shards import MANIFEST, iter_record_batches, read_manifest
+from leia.io.manifest import MANIFEST, read_manifest
+from leia.io.shards import iter_record_batches
 from leia.spans import strip_spans
 
 REPO = Path(__file__).resolve().parents[1]
@@ -210,12 +211,12 @@ def test_augment_resumes_after_sigkill(dev, tmp_path, workers):
     out = tmp_path / "out"
     code = textwrap.dedent(f"""
         import time
-        import leia, leia.pipeline
-        call = leia.pipeline._Augmenter.__call__
+        import leia, leia.steps.augment
+        call = leia.steps.augment.Augment.__call__
         def slow(self, payload):
             time.sleep(0.25)
             return call(self, payload)
-        leia.pipeline._Augmenter.__call__ = slow
+        leia.steps.augment.Augment.__call__ = slow
         leia.augment({str(dev['documents'])!r}, {str(dev['entities'])!r}, {str(out)!r}, shard_size=10, seed=3,
                      progress=False, workers={workers})
     """)
@@ -248,7 +249,7 @@ def test_killed_right_after_a_shard_is_published(dev, tmp_path):
     out = tmp_path / "docs"
     code = textwrap.dedent(f"""
         import os, signal
-        from leia.extraction import extract
+        from leia.api import extract
         rename = os.replace
         def replace(src, dst):
             rename(src, dst)

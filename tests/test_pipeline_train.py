@@ -14,7 +14,8 @@ torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
 from leia.schemas import AUGMENTED  # noqa: E402
-from leia.shards import Manifest, ShardWriter  # noqa: E402
+from leia.io.manifest import Manifest  # noqa: E402
+from leia.io.shards import ShardWriter  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCUMENTS = json.loads((Path(__file__).parent / "fixtures" / "training_augmented.json").read_text(encoding="utf-8"))

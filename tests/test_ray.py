@@ -10,8 +10,8 @@ import pytest
 
 import leia
 from leia.cli import main
-from leia.engines.ray import SCRATCH
-from leia.shards import read_manifest
+from leia.execute.ray import SCRATCH
+from leia.io.manifest import read_manifest
 
 ray = pytest.importorskip("ray", reason="ray is not installed: pip install 'leia[ray]' to run the Ray engine tests")
 

@@ -17,8 +17,10 @@ import pyarrow as pa
 import pytest
 
 from leia.errors import InputError, WorkerError
-from leia.runner import Batch, run_shards, run_whole_shards
-from leia.shards import Manifest, open_output, read_manifest, shard_name
+from leia.execute.local import run_shards, run_whole_shards
+from leia.steps.protocol import Batch
+from leia.io.folders import open_output
+from leia.io.manifest import Manifest, read_manifest, shard_name
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_DUMP = REPO / "data" / "sample-jawiki-pages-articles.xml"
@@ -98,15 +100,15 @@ def test_a_worker_error_is_raised_as_itself(tmp_path):
 
 _HANG = textwrap.dedent("""
     import sys, time
-    import leia.extraction as extraction
+    import leia.steps.extract as extraction
     from leia.cli import main
 
-    original = extraction._Converter.__call__
+    original = extraction.ConvertPages.__call__
     def hang(self, pages):
         if any("<title>{title}</title>".encode() in p.xml for p in pages):
             time.sleep(3600)
         return original(self, pages)
-    extraction._Converter.__call__ = hang
+    extraction.ConvertPages.__call__ = hang
     sys.exit(main(["extract", sys.argv[1], "-o", sys.argv[2], "--shard-size", "2", "--workers", "2", "-q"]))
 """)
 
@@ -162,7 +164,7 @@ def test_an_interrupted_run_with_a_hung_worker_ends_at_once_with_one_line(tmp_pa
 
 
 def test_imap_ordered_gives_results_in_order_and_reports_a_dead_worker():
-    from leia.runner import imap_ordered
+    from leia.execute.pool import imap_ordered
 
     assert [r[0][0]["n"] for r in imap_ordered(_Work(), range(30), 2)] == [n * n for n in range(30)]
     with pytest.raises(WorkerError, match=r"^a worker process died .* while batch 11 was being worked on; rerun "
@@ -177,8 +179,9 @@ def test_a_worker_stopped_by_sigterm_says_nothing_and_names_its_shard(tmp_path):
         import os, signal, sys
         sys.path.insert(0, {str(Path(__file__).parent)!r})
         from test_runner import _Work, _batches, _manifest, SCHEMA
-        from leia.runner import run_shards, stop_on_sigterm
-        from leia.shards import open_output
+        from leia.execute.local import run_shards
+        from leia.execute.pool import stop_on_sigterm
+        from leia.io.folders import open_output
 
         class Term(_Work):
             def __call__(self, n):
@@ -203,7 +206,7 @@ def test_a_worker_stopped_by_sigterm_says_nothing_and_names_its_shard(tmp_path):
 _MID_SEND = textwrap.dedent("""
     import os, signal, sys, threading
     from leia.errors import WorkerError
-    from leia.runner import imap_ordered
+    from leia.execute.pool import imap_ordered
 
     def work(n):
         if n == 3:  # killed before, while or after its 600 MB answer goes through the pipe

@@ -12,18 +12,11 @@ import pytest
 
 from leia.errors import InputError, OutputError
 from leia.schemas import DOCUMENTS
-from leia.outputs import LOCK
-from leia.shards import (
-    CARD,
-    MANIFEST,
-    Manifest,
-    ShardWriter,
-    iter_record_batches,
-    open_output,
-    read_manifest,
-    schema_matches,
-    shard_name,
-)
+from leia.io.files import LOCK
+from leia.io.folders import open_output
+from leia.io.manifest import MANIFEST, Manifest, read_manifest, shard_name
+from leia.io.card import CARD
+from leia.io.shards import ShardWriter, iter_record_batches, schema_matches
 
 
 def _rows(first: int, n: int) -> list[dict]:

@@ -17,7 +17,8 @@ transformers = pytest.importorskip("transformers")
 
 from leia.errors import ConfigError, InputError  # noqa: E402
 from leia.schemas import AUGMENTED  # noqa: E402
-from leia.shards import Manifest, ShardWriter, shard_name  # noqa: E402
+from leia.io.manifest import Manifest, shard_name  # noqa: E402
+from leia.io.shards import ShardWriter  # noqa: E402
 from leia.spans import draw_mask, strip_spans  # noqa: E402
 from leia.training import (  # noqa: E402
     LeiaDataCollator,

@@ -12,7 +12,7 @@ import pyarrow as pa
 import torch
 
 from leia.errors import ConfigError
-from leia.shards import shard_paths
+from leia.io.shards import shard_paths
 from leia.training.encoding import Draw, SpanEncoder, TokenizedBatch
 from leia.training.redraw import REDRAWABLE, check_redraw
 from leia.training.tokens import leia_token_ids

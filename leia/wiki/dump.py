@@ -108,7 +108,7 @@ def open_binary(path: str | os.PathLike, threads: int = 1) -> tuple[BinaryIO, "_
     """Open a possibly compressed file by its magic bytes; returns (decompressed stream, an object whose
     ``consumed`` is the compressed bytes read so far). bz2 (multistream too) is decoded with
     ``threads`` threads when indexed_bzip2 is installed."""
-    from leia.integrity import regular_file
+    from leia.io.integrity import regular_file
 
     path = os.fspath(path)
     regular_file(path)

@@ -92,7 +92,7 @@ class DumpBlocks:
 def dump_blocks(path: str | os.PathLike, block_size: int = 1 << 23) -> DumpBlocks:
     """The blocks of a dump: the streams of a bz2 file (one block when it is a single stream), slices of
     ``block_size`` bytes of an uncompressed one, a single block for anything else (gzip)."""
-    from leia.integrity import regular_file
+    from leia.io.integrity import regular_file
 
     path = os.fspath(path)
     size = regular_file(path, "dump").st_size
@@ -319,7 +319,7 @@ class ShardRange:
 def plan_shards(counts: list[BlockCount], shard_size: int, done: Container[int], units: int) -> list[ShardRange]:
     """Cut the shards not in ``done`` into about ``units`` ranges of consecutive shards, each with the
     blocks it must read. A page is in shard ``a // shard_size`` where ``a`` is the number of articles before
-    it (as :func:`leia.extraction.iter_page_batches` counts), so a block's pages span the shards from its
+    it (as :func:`leia.steps.extract.iter_page_batches` counts), so a block's pages span the shards from its
     first page's to its last page's, and a shard's pages lie in consecutive blocks."""
     articles = pages = 0
     with_pages: list[int] = []

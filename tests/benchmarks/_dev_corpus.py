@@ -15,8 +15,8 @@ TOKENIZER = SHARED / "tokenizers" / "llm-jp-v2.2-code10k-en20k-ja30k"
 def build(folder: Path, prob: float = 1.0, batch_size: int = 256) -> Path:
     """Write documents, entities.duckdb and augmented/ under ``folder``; return the augmented folder."""
     from leia.entities import build_entities
-    from leia.extraction import extract
-    from leia.pipeline import augment
+    from leia.api import extract
+    from leia.api import augment
 
     extract(DUMP, folder / "documents", progress=False)
     build_entities(folder / "entities.duckdb", dump=DUMP, langlinks=LANGLINKS, progress=False)

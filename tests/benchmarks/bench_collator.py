@@ -26,7 +26,8 @@ import torch
 import transformers
 
 from leia.schemas import AUGMENTED
-from leia.shards import Manifest, ShardWriter
+from leia.io.manifest import Manifest
+from leia.io.shards import ShardWriter
 from leia.training import LeiaDataCollator, PackedDataset, add_leia_tokens
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"

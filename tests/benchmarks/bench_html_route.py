@@ -3,8 +3,8 @@
 
 Articles: the 318 parser tests both routes handle (tests/htmlroute.py: Parsoid's HTML and the wikitext it
 renders), each wrapped as a dump record; pages of 50 tests concatenated make larger articles. CPU time of
-leia.extraction.convert_records (parse + convert, filters on) against leia.wiki.wikitext.to_text
-(with the filters of leia.extraction.convert_pages), same articles, same process. Memory: peak RSS of
+leia.steps.extract.convert_records (parse + convert, filters on) against leia.wiki.wikitext.to_text
+(with the filters of leia.steps.extract.convert_pages), same articles, same process. Memory: peak RSS of
 ``leia extract --workers 1`` in a child process on .json.tar.gz dumps of N and 8N copies of the sample
 records of data/ (distinct ids).
 
@@ -27,9 +27,9 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests"))
 
 from htmlroute import SITE, as_record, both_handle  # noqa: E402
-from leia.extraction import ExtractOptions  # noqa: E402
+from leia.steps.extract import ExtractOptions  # noqa: E402
 from leia.wiki.filters import drop_navigation_sections, is_disambiguation  # noqa: E402
-from leia.extraction import convert_records  # noqa: E402
+from leia.steps.extract import convert_records  # noqa: E402
 from leia.wiki.wikitext import to_text  # noqa: E402
 
 
@@ -86,7 +86,7 @@ def _dump(path: Path, copies: int) -> int:
 
 
 def memory() -> None:
-    code = ("import resource, sys; from leia.extraction import extract; "
+    code = ("import resource, sys; from leia.api import extract; "
             "extract(sys.argv[1], sys.argv[2], progress=False, shard_size=2000); "
             "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}

@@ -18,8 +18,8 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 import leia  # noqa: E402
-from leia.integrity import file_identity, file_sha256  # noqa: E402
-from leia.shards import read_manifest  # noqa: E402
+from leia.io.integrity import file_identity, file_sha256  # noqa: E402
+from leia.io.manifest import read_manifest  # noqa: E402
 
 
 def rate(fn, data: bytes, repeat: int = 3) -> float:

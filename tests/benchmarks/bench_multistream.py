@@ -20,8 +20,8 @@ from pathlib import Path
 from _dumps import repeated_dump
 
 import leia
-from leia.engines.ray import ExtractJob
-from leia.extraction import ExtractOptions, extract_locally
+from leia.execute.ray import ExtractJob
+from leia.steps.extract import ExtractOptions, extract_locally
 
 
 def folder_bytes(folder: Path) -> dict[str, bytes]:

@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _dev_corpus  # noqa: E402
 
-from leia.shards import iter_record_batches  # noqa: E402
+from leia.io.shards import iter_record_batches  # noqa: E402
 from leia.training import PackedDataset, add_leia_tokens  # noqa: E402
 
 

@@ -19,7 +19,8 @@ import pyarrow as pa
 
 import leia
 from leia.schemas import DOCUMENTS
-from leia.shards import Manifest, ShardWriter, iter_record_batches, shard_name
+from leia.io.manifest import Manifest, shard_name
+from leia.io.shards import ShardWriter, iter_record_batches
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 SHARDS = 8

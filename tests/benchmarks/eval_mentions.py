@@ -28,12 +28,13 @@ from pathlib import Path
 import pyarrow as pa
 
 from leia.entities import build_entities
-from leia.extraction import extract
+from leia.api import extract
 from leia.mentions import (
     Detector, MentionConfig, MentionTable, Propagator, build_mentions, count_links, count_occurrences, make_entries,
 )
 from leia.schemas import DOCUMENTS
-from leia.shards import Manifest, ShardWriter, iter_record_batches, shard_name
+from leia.io.manifest import Manifest, shard_name
+from leia.io.shards import ShardWriter, iter_record_batches
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 

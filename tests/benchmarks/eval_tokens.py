@@ -28,7 +28,7 @@ import _dev_corpus  # noqa: E402
 from offline_tokenizers import byte_level, llama_style, split_spans  # noqa: E402
 
 from leia.schemas import MARKER_CLOSE, MARKER_OPEN  # noqa: E402
-from leia.shards import iter_record_batches  # noqa: E402
+from leia.io.shards import iter_record_batches  # noqa: E402
 from leia.spans import strip_spans  # noqa: E402
 from leia.training import SpanEncoder, add_leia_tokens  # noqa: E402
 

@@ -99,7 +99,7 @@ def consistent(folder: Path) -> bool:
     """A folder a stopped run left: nothing wrong but that it is unfinished (or it was never created)."""
     if not folder.exists():
         return True
-    from leia.shards import verify_folder
+    from leia.io.shards import verify_folder
 
     return all("incomplete" in line for line in verify_folder(folder))
 

@@ -1,6 +1,5 @@
-"""Running a step over an ordered stream of work batches: pure per-batch work in worker processes, all
-writing in the parent, one shard file per shard index, the manifest updated as each shard completes, and
-finished shards skipped on a rerun.
+"""Worker processes that cannot hang a run: a pool whose lost worker is an error naming its shard, the one
+start-up every pool of leia uses, and the signal handling of a run (Ctrl-C and SIGTERM stop it at once).
 
 A worker that dies (the out-of-memory killer, a ``kill -9``) fails the run with :class:`~leia.errors.WorkerError`
 naming the shard; Ctrl-C or SIGTERM stops it at once: workers ignore SIGINT, and the parent kills them instead
@@ -13,35 +12,15 @@ import multiprocessing as mp
 import os
 import signal
 import sys
-from collections import Counter, deque
+from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-import pyarrow as pa
-
 from leia.errors import WorkerError
-from leia.shards import Manifest, ShardWriter, finish_output, remove_temporaries, shard_name
 
-__all__ = ["Batch", "run_shards", "run_whole_shards", "WorkerPool", "imap_ordered", "stop_on_sigterm"]
-
-# A worker's answer for one batch: the rows (or a record batch) to write and what it counted.
-WorkResult = tuple["pa.RecordBatch | list[dict]", dict]
-
-
-@dataclass
-class Batch:
-    """One unit of work for shard ``shard``. ``counters`` holds what the reader counted while assembling it
-    (pages skipped before any work, say); ``progress`` is how far the input advanced, for the progress bar."""
-
-    shard: int
-    payload: Any
-    counters: dict = field(default_factory=dict)
-    progress: int = 0
-
+__all__ = ["WorkerPool", "imap_ordered", "stop_on_sigterm", "interrupts_after"]
 
 _WORK: Callable[[Any], Any] | None = None
 _REPORT: int | None = None  # a worker's end of the pipe on which it says what it starts working on
@@ -258,7 +237,7 @@ def imap_ordered(work: Callable[[Any], Any], payloads: Iterable[Any], workers: i
 
 
 @contextmanager
-def _interrupts_after() -> Iterator[None]:
+def interrupts_after() -> Iterator[None]:
     """Ctrl-C or SIGTERM during the block takes effect at its end: listing a shard and publishing its file
     happen together or not at all."""
     got: list[int] = []
@@ -292,179 +271,3 @@ def stop_on_sigterm() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
-
-
-class _ShardSink:
-    """Collects the results of one shard and publishes the file and its manifest entry when it ends."""
-
-    def __init__(self, out: Path, manifest: Manifest, schema: pa.Schema, on_shard: Callable[[dict], None] | None):
-        self.out, self.manifest, self.schema, self.on_shard = out, manifest, schema, on_shard
-        self.index: int | None = None
-        self.writer: ShardWriter | None = None
-        self.counters: Counter = Counter()
-
-    def add(self, shard: int, result: WorkResult, counters: dict) -> None:
-        if shard != self.index:
-            self.finish()
-            self.index = shard
-            self.writer = ShardWriter(self.out / shard_name(shard), self.schema)
-            self.counters = Counter()
-        rows, worked = result
-        assert self.writer is not None
-        self.writer.write(rows)
-        self.counters.update(counters)
-        self.counters.update(worked)
-
-    def finish(self) -> None:
-        """List the shard in the manifest, then publish its file: a visible shard is always a listed one, so
-        a run killed in between resumes (a listed shard whose file is absent is simply redone)."""
-        if self.writer is None:
-            return
-        self.writer.close(publish=False)
-        entry = self.writer.entry(self.index, self.counters)
-        with _interrupts_after():
-            self.manifest.add_shard(entry)
-            self.manifest.save(self.out, card=False)
-            self.writer.publish()
-            self.manifest.save_card(self.out)
-        if self.on_shard:
-            self.on_shard(entry)
-        self.writer = None
-
-    def abort(self) -> None:
-        if self.writer is not None:
-            self.writer.abort()
-            self.writer = None
-
-
-def run_shards(
-    batches: Iterable[Batch],
-    work: Callable[[Any], WorkResult],
-    *,
-    out: Path,
-    manifest: Manifest,
-    schema: pa.Schema,
-    workers: int = 1,
-    on_batch: Callable[[Batch, WorkResult], None] | None = None,
-    on_shard: Callable[[dict], None] | None = None,
-) -> Manifest:
-    """Apply ``work`` to every batch and write the results shard by shard, in input order.
-
-    Batches of one shard must be consecutive. With ``workers`` > 1 the work runs in that many processes
-    (forked, so ``work`` may close over read-only state such as an entity table); at most a few batches per
-    worker are in flight, so memory does not grow with the input. The manifest is marked complete at the end.
-    """
-    if workers < 1:
-        raise ValueError(f"workers must be at least 1, got {workers}")
-    sink = _ShardSink(Path(out), manifest, schema, on_shard)
-    try:
-        if workers == 1:
-            for batch in batches:
-                result = work(batch.payload)
-                sink.add(batch.shard, result, batch.counters)
-                if on_batch:
-                    on_batch(batch, result)
-        else:
-            with WorkerPool(work, workers) as pool:
-                pending: deque = deque()
-                window = 4 * workers
-
-                def drain_one() -> None:
-                    batch, future = pending.popleft()
-                    result = pool.result(future)
-                    sink.add(batch.shard, result, batch.counters)
-                    if on_batch:
-                        on_batch(batch, result)
-
-                for batch in batches:
-                    pending.append((batch, pool.submit(batch.payload, batch.shard)))
-                    if len(pending) >= window:
-                        drain_one()
-                while pending:
-                    drain_one()
-        sink.finish()
-    except BaseException:
-        sink.abort()
-        finish_output(out, failed=True)
-        raise
-    return _complete(out, manifest)
-
-
-def _complete(out: Path, manifest: Manifest) -> Manifest:
-    """Mark the run complete in its manifest and end it."""
-    try:
-        manifest.complete = True
-        manifest.save(Path(out))
-    finally:
-        finish_output(out)
-    return manifest
-
-
-class _WholeShard:
-    """Reads, works on and writes one shard; returns its manifest entry."""
-
-    def __init__(self, batches_of: Callable[[int], Iterable[Batch]], work: Callable[[Any], WorkResult],
-                 out: Path, schema: pa.Schema):
-        self.batches_of, self.work, self.out, self.schema = batches_of, work, out, schema
-
-    def __call__(self, index: int) -> tuple[dict, str]:
-        # A temporary name of this process's own: a worker left running by a killed run never shares a file
-        # with the run that resumes it.
-        writer = ShardWriter(self.out / shard_name(index), self.schema)
-        counters: Counter = Counter()
-        try:
-            for batch in self.batches_of(index):
-                rows, worked = self.work(batch.payload)
-                writer.write(rows)
-                counters.update(batch.counters)
-                counters.update(worked)
-            writer.close(publish=False)
-        except BaseException:
-            writer.abort()
-            raise
-        return writer.entry(index, counters), str(writer.tmp)
-
-
-def run_whole_shards(
-    shards: Iterable[int],
-    batches_of: Callable[[int], Iterable[Batch]],
-    work: Callable[[Any], WorkResult],
-    *,
-    out: Path,
-    manifest: Manifest,
-    schema: pa.Schema,
-    workers: int,
-    on_shard: Callable[[dict], None] | None = None,
-) -> Manifest:
-    """Like :func:`run_shards` for an input already cut into shards: each worker process reads, works on
-    and writes whole shards, so nothing but shard numbers and manifest entries passes between processes.
-    Each shard file is made from the same batches as in :func:`run_shards`, so the files are identical."""
-    task = _WholeShard(batches_of, work, Path(out), schema)
-
-    def publish(entry: dict, tmp: str) -> None:
-        """List the shard, then give its file its name (the order of :class:`_ShardSink`)."""
-        with _interrupts_after():
-            manifest.add_shard(entry)
-            manifest.save(Path(out), card=False)
-            os.replace(tmp, Path(out) / entry["file"])
-            manifest.save_card(Path(out))
-        if on_shard:
-            on_shard(entry)
-
-    try:
-        if workers <= 1:
-            for index in shards:
-                publish(*task(index))
-        else:
-            with WorkerPool(task, workers) as pool:
-                running = {pool.submit(index, index): index for index in shards}
-                while running:
-                    finished = pool.wait(running)
-                    for future in sorted(finished, key=lambda f: running[f]):
-                        running.pop(future)
-                        publish(*pool.result(future))
-    except BaseException:
-        remove_temporaries(Path(out))  # those of workers that were stopped or died
-        finish_output(out, failed=True)
-        raise
-    return _complete(out, manifest)

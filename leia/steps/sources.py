@@ -9,7 +9,7 @@ import os
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Container, Iterator
 
 import numpy as np
 import pyarrow as pa
@@ -17,10 +17,11 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from leia.errors import InputError, json_object_line
-from leia.runner import Batch
 from leia.schemas import ANCHOR, DOCUMENTS
-from leia.integrity import file_identity, regular_file
-from leia.shards import MANIFEST, check_shard, open_shard, read_manifest
+from leia.io.integrity import file_identity, regular_file
+from leia.io.manifest import MANIFEST, read_manifest
+from leia.io.shards import check_shards, iter_shard_batches
+from leia.steps.protocol import Batch
 
 __all__ = ["Source", "open_source"]
 
@@ -29,7 +30,7 @@ _CORPUS_SUFFIXES = (".jsonl", ".json", ".jsonl.gz", ".parquet", ".arrow")
 
 @dataclass
 class Source:
-    """An input of augmentation. ``batches`` yields Batch(shard, ("docs", RecordBatch) | ("pages", list))."""
+    """An input of augmentation or mention detection, with its fixed shard layout."""
 
     kind: str
     inputs: list[dict]
@@ -39,39 +40,30 @@ class Source:
     paths: list[Path]
     total: int = 0
 
-    def batches(self, done: set[int] = frozenset()) -> Iterator[Batch]:
+    def batches(self, skip: Container[int] = frozenset()) -> Iterator[Batch]:
+        """The input's batches, in shard order, leaving out the shards in ``skip``: record batches of
+        documents, or (a dump) lists of unparsed pages."""
         if self.kind == "documents":
-            yield from self._documents(done)
+            yield from self._documents(skip)
         elif self.kind == "dump":
-            from leia.extraction import iter_page_batches, open_dump
+            from leia.steps.extract import iter_page_batches, open_dump
 
-            reader = open_dump(self.paths[0])
-            for batch in iter_page_batches(reader, self.shard_size, self.batch_size, done):
-                batch.payload = ("pages", batch.payload)
-                yield batch
+            yield from iter_page_batches(open_dump(self.paths[0]), self.shard_size, self.batch_size, skip)
         else:
-            yield from self._corpus(done)
+            yield from self._corpus(skip)
 
     def shard_indices(self) -> list[int]:
         """The numbers of the shards of a documents folder that hold documents (the output has the same)."""
         return [s["index"] for s in read_manifest(self.paths[0], "documents").shards if s.get("rows")]
 
-    def _documents(self, done: set[int]) -> Iterator[Batch]:
+    def _documents(self, skip: Container[int]) -> Iterator[Batch]:
         folder = self.paths[0]
-        manifest = read_manifest(folder, "documents")
-        for shard in manifest.shards:
-            if shard["index"] in done:
-                continue
-            reader = open_shard(folder, shard)
-            try:
-                for rb in reader:
-                    for start in range(0, rb.num_rows, self.batch_size):
-                        part = rb.slice(start, self.batch_size)
-                        yield Batch(shard["index"], ("docs", part), {}, part.num_rows)
-            except pa.ArrowInvalid as e:
-                raise InputError(f"{folder / shard['file']}: unreadable ({e})") from None
+        for index, rb in iter_shard_batches(folder, read_manifest(folder, "documents"), skip):
+            for start in range(0, rb.num_rows, self.batch_size):
+                part = rb.slice(start, self.batch_size)
+                yield Batch(index, part, {}, part.num_rows)
 
-    def _corpus(self, done: set[int]) -> Iterator[Batch]:
+    def _corpus(self, skip: Container[int]) -> Iterator[Batch]:
         row = 0
         for path in self.paths:
             for rb in _read_corpus_file(path, self.batch_size):
@@ -81,8 +73,8 @@ class Source:
                     shard = (row + start) // self.shard_size
                     take = min(rb.num_rows - start, (shard + 1) * self.shard_size - (row + start))
                     part = rb.slice(start, take)
-                    if shard not in done:
-                        yield Batch(shard, ("docs", part), {}, part.num_rows)
+                    if shard not in skip:
+                        yield Batch(shard, part, {}, part.num_rows)
                     start += take
                 row += rb.num_rows
 
@@ -160,7 +152,7 @@ def _rows_to_batch(rows: list[dict], path: Path, first: int = 1) -> pa.RecordBat
     schema = pa.schema([f for f in DOCUMENTS if f.name in fields])
     try:
         return pa.RecordBatch.from_pylist(rows, schema=schema)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, KeyError, OverflowError, UnicodeEncodeError) as e:
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError, UnicodeEncodeError) as e:
         raise InputError(f"{path}: rows do not fit the documents schema (lines {first} on: {e})") from None
 
 
@@ -229,12 +221,7 @@ def open_source(input: str | os.PathLike, *, shard_size: int, batch_size: int) -
                 raise InputError(f"{path}: its documents have a schema this version of leia does not read")
             if not manifest.complete:
                 raise InputError(f"{path}: the extraction is not complete; rerun `leia extract` to finish it")
-            for shard in manifest.shards:
-                shard_file = path / shard["file"]
-                if not shard_file.is_file():
-                    raise InputError(f"{path}: shard {shard['file']} listed in the manifest is missing")
-                if shard_file.stat().st_size != shard["size"]:
-                    raise InputError(f"{path}: shard {shard['file']} {check_shard(path, shard)}")
+            check_shards(path, manifest, hint="", checksum=False)  # each is checksummed as it is read
             total = sum(s.get("rows", 0) for s in manifest.shards)
             entry = {"kind": "documents", "path": path.name, "counters": manifest.counters,
                      "shards_sha256": _digest(s["sha256"] for s in manifest.shards), "from": manifest.inputs}
@@ -249,7 +236,7 @@ def open_source(input: str | os.PathLike, *, shard_size: int, batch_size: int) -
     for p in matches:
         regular_file(p)
     if len(matches) == 1 and _looks_like_dump(matches[0]):
-        from leia.extraction import open_dump
+        from leia.steps.extract import open_dump
 
         reader = open_dump(matches[0])
         site = reader.read_siteinfo()

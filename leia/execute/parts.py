@@ -15,13 +15,16 @@ from pathlib import Path
 from typing import Container, Sequence
 
 from leia.errors import ConfigError, InputError
-from leia.outputs import temp_name
-from leia.shards import Manifest, check_shard, finish_output, open_output, read_manifest
+from leia.io.files import temp_name
+from leia.io.folders import finish_output, open_output
+from leia.io.manifest import Manifest, read_manifest
+from leia.io.shards import check_shards
 
-__all__ = ["Part", "Skip", "merge_manifests", "adopt_shards", "check_shards", "SPLIT_KEY"]
+__all__ = ["Part", "Selection", "merge_manifests", "adopt_shards", "SPLIT_KEY"]
 
 # The manifest key naming the part a folder holds; absent from a whole run's manifest.
 SPLIT_KEY = "split"
+_REDO = "rerun that part to redo it"
 
 
 @dataclass(frozen=True)
@@ -55,15 +58,19 @@ class Part:
         return manifest
 
 
-class Skip:
-    """The shards a reader passes over: those of other parts and those in any of ``done`` (finished ones).
-    Readers test ``shard in skip`` as they would a set of finished shards."""
+@dataclass(frozen=True)
+class Selection:
+    """The shards a run passes over (``shard in selection``): those of other parts of a split run, those in
+    ``done`` (finished before), and, when ``only`` is given, every shard outside it (one shard of a folder, the
+    run of shards a Ray unit owns). Readers test it as they would a set of finished shards."""
 
-    def __init__(self, part: Part, *done: Container[int]):
-        self.part, self.done = part, done
+    part: Part = Part()
+    done: Container[int] = frozenset()
+    only: Container[int] | None = None
 
     def __contains__(self, shard: object) -> bool:
-        return shard not in self.part or any(shard in d for d in self.done)
+        return (shard not in self.part or shard in self.done
+                or (self.only is not None and shard not in self.only))
 
 
 def _run_key(manifest: Manifest) -> tuple:
@@ -84,14 +91,6 @@ def _place(source: Path, target: Path, move: bool) -> None:
     os.replace(tmp, target)
 
 
-def check_shards(folder: str | os.PathLike, manifest: Manifest) -> None:
-    """InputError naming the first listed shard of ``folder`` whose file is missing, truncated or replaced."""
-    for shard in manifest.shards:
-        problem = check_shard(Path(folder), shard)
-        if problem:
-            raise InputError(f"{folder}: shard {shard['file']} {problem}; rerun that part to redo it")
-
-
 def adopt_shards(part_folder: Path, manifest: Manifest, into: Path, *, move: bool = False,
                  verify: bool = True) -> None:
     """Bring the finished shards of ``part_folder`` (files and manifest entries) into folder ``into`` whose
@@ -100,7 +99,7 @@ def adopt_shards(part_folder: Path, manifest: Manifest, into: Path, *, move: boo
     listed before their files arrive (a listed shard whose file is absent is redone or adopted again)."""
     part = read_manifest(part_folder, manifest.kind)
     if verify:
-        check_shards(part_folder, part)
+        check_shards(part_folder, part, _REDO)
     for shard in part.shards:
         manifest.add_shard(shard)
     manifest.save(Path(into), card=False)
@@ -141,7 +140,7 @@ def merge_manifests(parts: Sequence[str | os.PathLike], output: str | os.PathLik
         stray = [s["index"] for s in m.shards if s["index"] not in part]
         if stray:
             raise InputError(f"{folder}: holds shards {stray} that belong to other parts")
-        check_shards(folder, m)
+        check_shards(folder, m, _REDO)
         seen[part.shard_index] = Path(folder)
     assert num is not None
     missing = sorted(set(range(num)) - set(seen))

@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from leia.outputs import write_text_atomic
+from leia.io.files import write_text_atomic
 
 if TYPE_CHECKING:
-    from leia.shards import Manifest
+    from leia.io.manifest import Manifest
 
 __all__ = ["card_text", "write_card", "is_leia_card", "features_yaml", "source_dump"]
 

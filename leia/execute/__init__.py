@@ -1,11 +1,11 @@
 """Where a step runs. The per-batch work and the shard layout are the same everywhere; an engine only decides
-which process computes which shards: ``local`` (this machine's processes, :mod:`leia.runner`) or ``ray``
-(a Ray cluster, :mod:`leia.engines.ray`). A split into parts (:mod:`leia.split`) runs on either."""
+which process computes which shards: ``local`` (this machine's processes, :mod:`leia.execute.pool`) or ``ray``
+(a Ray cluster, :mod:`leia.execute.ray`). A split into parts (:mod:`leia.execute.parts`) runs on either."""
 
 from __future__ import annotations
 
 from leia.errors import ConfigError
-from leia.split import Part
+from leia.execute.parts import Part
 
 __all__ = ["ENGINES", "check_engine"]
 

@@ -1,0 +1,123 @@
+"""The Ray executor: runs any step (:mod:`leia.steps.protocol`) on a Ray cluster, with output identical to the
+local executor's.
+
+The step cuts the run into pieces (``Step.pieces``): one per input shard when the input is a folder of
+documents, one per worker when it is a dump or a corpus (every piece then reads the whole input and passes
+over the shards of the others), runs of consecutive shards with the blocks of a multistream dump that hold
+them (planned from block counts made in parallel by Ray tasks). A pool of Ray actors runs the pieces with the
+local executor, each writing its shards on the shared file system under ``OUTPUT/.ray/``; the driver moves
+every finished piece's shards into ``OUTPUT`` and updates the manifest, so an interrupted run resumes like a
+local one.
+
+State the pieces share (an entity table's names, ``Step.shared``) is read once by the driver, put in Ray's
+object store, and received once by each actor (zero-copy on its node). Shared storage is required: every
+node must see the input, the entity table file and the output folder.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from pathlib import Path
+from typing import Any, Callable
+
+from tqdm.auto import tqdm
+
+from leia.errors import LeiaError, require
+from leia.execute.local import run_step
+from leia.execute.parts import Part, adopt_shards
+from leia.io.folders import finish_output, open_output
+from leia.io.manifest import Manifest
+from leia.steps.protocol import Piece, Step
+
+__all__ = ["run_on_ray", "SCRATCH"]
+
+SCRATCH = ".ray"
+
+
+class _Worker:
+    """A Ray actor: holds the shared state and runs one piece at a time."""
+
+    def __init__(self, shared: Any):
+        self.shared = shared
+
+    def run(self, piece: Piece, folder: str, done: frozenset[int]) -> str:
+        step = piece.step.with_shared(self.shared) if self.shared is not None else piece.step
+        run_step(step, folder, workers=1, overwrite=False, progress=False,
+                 part=Part(*piece.part) if piece.part else Part(), only=piece.only, exclude=done)
+        return folder
+
+
+def _connect(address: str | None) -> tuple[Any, bool]:
+    ray = require("ray", "ray")
+    if ray.is_initialized():
+        return ray, False
+    ray.init(address=address, include_dashboard=False, ignore_reinit_error=True, logging_level=logging.WARNING)
+    return ray, True
+
+
+def _parallel(ray: Any) -> Callable[[Callable, list[tuple]], list]:
+    """The executor's map for a step's planning: one Ray task per argument tuple, results in order."""
+    def run_all(function: Callable, arguments: list[tuple]) -> list:
+        task = ray.remote(num_cpus=1)(function)
+        refs = [task.remote(*args) for args in arguments]
+        return list(_unwrap(ray, (ray.get(ref) for ref in refs)))
+
+    return run_all
+
+
+def run_on_ray(step: Step, output: str | os.PathLike, *, workers: int | None = None, address: str | None = None,
+               overwrite: bool = False, progress: bool = True) -> Manifest:
+    """Run ``step`` on the Ray cluster at ``address`` (a local one when None) with ``workers`` actors
+    (default: one per CPU of the cluster), writing the shards and manifest the local executor writes."""
+    ray, started = _connect(address)
+    out, manifest = open_output(output, step.manifest, overwrite=overwrite, inputs=tuple(step.inputs))
+    scratch = out.absolute() / SCRATCH
+    if overwrite:
+        shutil.rmtree(scratch, ignore_errors=True)
+    done = frozenset(s["index"] for s in manifest.shards)
+    failed = True
+    try:
+        n = workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
+        pieces = step.pieces(n, done, _parallel(ray))
+        if pieces:
+            _run_pieces(ray, step, pieces, n, scratch, done, manifest, out, progress)
+        shutil.rmtree(scratch, ignore_errors=True)
+        manifest.complete = True
+        manifest.save(out)
+        failed = False
+    finally:
+        if started:
+            ray.shutdown()
+        finish_output(out, failed=failed)
+    return manifest
+
+
+def _run_pieces(ray: Any, step: Step, pieces: list[Piece], n: int, scratch: Path, done: frozenset[int],
+                manifest: Manifest, out: Path, progress: bool) -> None:
+    from ray.util import ActorPool
+
+    state = step.shared()
+    shared = ray.put(state) if state is not None else None
+    worker = ray.remote(num_cpus=1)(_Worker)
+    pool = ActorPool([worker.remote(shared) for _ in range(min(n, len(pieces)))])
+    jobs = [(piece, str(scratch / piece.name)) for piece in pieces]
+    desc = f"{step.progress().desc} on ray"
+    with tqdm(total=len(pieces), unit=" parts", desc=desc, disable=not progress, dynamic_ncols=True) as bar:
+        results = pool.map_unordered(lambda actor, job: actor.run.remote(job[0], job[1], done), jobs)
+        for folder in _unwrap(ray, results):
+            adopt_shards(Path(folder), manifest, out, move=True)
+            shutil.rmtree(folder)
+            bar.update(1)
+
+
+def _unwrap(ray: Any, results: Any) -> Any:
+    """Results as they come; a worker's LeiaError is raised as itself, not wrapped in Ray's error."""
+    try:
+        yield from results
+    except ray.exceptions.RayTaskError as e:
+        cause = getattr(e, "cause", None)
+        if isinstance(cause, LeiaError):
+            raise cause from None
+        raise

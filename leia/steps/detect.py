@@ -1,0 +1,111 @@
+"""Mention detection as stages of a step: documents -> the same documents with more mentions, those a
+mention dictionary finds in plain text (``DetectMentions``) and the later occurrences of what each document
+links (``RepeatMentions``); augmentation runs them before it inserts the spans."""
+
+from __future__ import annotations
+
+import os
+
+import pyarrow as pa
+
+__all__ = ["DetectMentions", "RepeatMentions", "mention_stages"]
+
+
+class DetectMentions:
+    """Documents without anchors get the mentions a dictionary (leia.mentions) detects in their text."""
+
+    def __init__(self, detector, described: dict):
+        self.detector = detector
+        self.parameters = {"mentions": described}
+
+    def __call__(self, documents: pa.RecordBatch) -> tuple[pa.RecordBatch, dict]:
+        return self.detector.detect_batch(documents)
+
+
+class RepeatMentions:
+    """The later occurrences of what a document links (or, in plain text, what was detected) are mentions
+    too (:class:`leia.mentions.Propagator`, source ``repeat``)."""
+
+    parameters = {"repeat_mentions": True}
+
+    def __init__(self) -> None:
+        from leia.mentions import Propagator
+
+        self.propagator = Propagator()
+        self.propagator.segmenter  # load MeCab once, before workers fork
+
+    def __call__(self, documents: pa.RecordBatch) -> tuple[pa.RecordBatch, dict]:
+        return self.propagator.propagate_batch(documents)
+
+
+def mention_stages(mentions: str | os.PathLike | None, repeat_mentions: bool, table, wiki: dict | None) -> tuple:
+    """The mention stages an augmentation asked for: detection with the dictionary at ``mentions`` (checked
+    against the entity table ``table`` and the input's ``wiki``), then repeated mentions."""
+    stages: list = []
+    if mentions is not None:
+        from leia.mentions import mention_detector
+
+        stages.append(DetectMentions(*mention_detector(mentions, table, wiki)))
+    if repeat_mentions:
+        stages.append(RepeatMentions())
+    return tuple(stages)
+
+
+class DetectStep:
+    """Mention detection as a step of its own (leia.steps.protocol): documents (a folder, a dump, a corpus)
+    -> document shards whose anchors include the mentions ``stages`` add, which ``leia augment`` reads like
+    extracted documents."""
+
+    sinks: dict = {}
+
+    def __init__(self, source, stages: tuple, input: str | os.PathLike):
+        from leia.io.manifest import Manifest
+        from leia.schemas import DOCUMENTS
+        from leia.wiki.siteinfo import SiteInfo
+
+        if not stages:
+            from leia.errors import ConfigError
+
+            raise ConfigError("nothing to detect: give a mention dictionary (--mentions) and/or --repeat-mentions")
+        self.schema = DOCUMENTS
+        self.source, self.stages, self.input = source, stages, input
+        self.site = SiteInfo.from_dict(source.wiki) if source.wiki else None
+        parameters: dict = {"shard_size": source.shard_size if source.kind != "documents" else None}
+        for stage in stages:
+            parameters.update(stage.parameters)
+        self.manifest = Manifest(kind="documents", inputs=list(source.inputs), parameters=parameters,
+                                 schema=DOCUMENTS.to_string(), extra={"wiki": source.wiki})
+        self.inputs = tuple(source.paths)
+
+    def progress(self):
+        from leia.steps.protocol import Progress
+
+        unit = "B" if self.source.kind == "dump" else " docs"
+        total = self.source.total if self.source.kind != "corpus" else None
+        return Progress(total, unit, f"detect {os.path.basename(self.input)}", (("docs", "documents"),))
+
+    def batches(self, skip):
+        return self.source.batches(skip)
+
+    def work(self):
+        from leia.steps.protocol import Chain
+
+        if self.source.kind == "dump":
+            from leia.steps.extract import ConvertPages
+
+            return Chain(ConvertPages(self.site, str(self.source.paths[0])), *self.stages)
+        return Chain(*self.stages)
+
+    def shards(self):
+        return self.source.shard_indices() if self.source.kind == "documents" else None
+
+    def pieces(self, workers, done, parallel):
+        from leia.errors import ConfigError
+
+        raise ConfigError("mention detection runs on the local engine only")
+
+    def shared(self):
+        return None
+
+    def with_shared(self, state):
+        return self

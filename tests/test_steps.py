@@ -1,0 +1,150 @@
+"""The step protocol and the local executor: any step that says how its input is cut into batches and what
+its work is on one batch runs the same whatever the workers, with its side outputs written shard for shard
+and resumed with the main one; mention detection as a step of its own feeds augmentation as extracted
+documents do."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from leia.errors import ConfigError
+from leia.execute.local import run_step
+from leia.io.manifest import Manifest, read_manifest
+from leia.io.shards import iter_record_batches
+from leia.steps.protocol import Batch, Chain, Progress, Sink
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE_DUMP = REPO / "data" / "sample-jawiki-pages-articles.xml"
+SAMPLE_LANGLINKS = REPO / "data" / "sample-jawiki-langlinks.sql"
+
+NUMBERS = pa.schema([("n", pa.int64())])
+SQUARES = pa.schema([("n", pa.int64()), ("square", pa.int64())])
+
+
+class Square:
+    """n -> (n, n*n), with the squares of the odd numbers as a side output."""
+
+    def __call__(self, numbers: list[int]) -> tuple:
+        rows = pa.RecordBatch.from_pylist([{"n": n, "square": n * n} for n in numbers], schema=SQUARES)
+        odd = pa.RecordBatch.from_pylist([{"n": n} for n in numbers if n % 2], schema=NUMBERS)
+        return rows, {"numbers": len(numbers)}, {"odd": odd}
+
+
+class Numbers:
+    """A step over the numbers 0..count-1, ``per_shard`` to a shard, two to a batch."""
+
+    schema = SQUARES
+
+    def __init__(self, count: int, per_shard: int, side: Path | None = None):
+        self.count, self.per_shard = count, per_shard
+        self.manifest = Manifest(kind="squares", inputs=[], parameters={"count": count}, schema=SQUARES.to_string())
+        self.inputs = ()
+        self.sinks = {} if side is None else {
+            "odd": Sink(side, Manifest(kind="odd", inputs=[], parameters={}, schema=NUMBERS.to_string()), NUMBERS)}
+        self.read: list[int] = []
+
+    def progress(self) -> Progress:
+        return Progress(self.count, " numbers", "squares")
+
+    def batches(self, skip):
+        for start in range(0, self.count, 2):
+            shard = start // self.per_shard
+            if shard not in skip:
+                self.read.append(shard)
+                yield Batch(shard, list(range(start, min(start + 2, self.count))), {"read": 1}, 2)
+
+    def work(self):
+        return Square()
+
+    def shards(self):
+        return None
+
+
+def _rows(folder: Path, kind: str) -> list[dict]:
+    return [row for rb in iter_record_batches(folder, kind) for row in rb.to_pylist()]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_step_with_a_side_output_writes_both_shard_for_shard(tmp_path, workers):
+    step = Numbers(10, 4, side=tmp_path / "odd")
+    manifest = run_step(step, tmp_path / "squares", workers=workers, progress=False)
+    assert manifest.complete and [s["index"] for s in manifest.shards] == [0, 1, 2]
+    assert [s["counters"] for s in manifest.shards] == [{"read": 2, "numbers": 4}, {"read": 2, "numbers": 4},
+                                                        {"read": 1, "numbers": 2}]
+    assert _rows(tmp_path / "squares", "squares") == [{"n": n, "square": n * n} for n in range(10)]
+    side = read_manifest(tmp_path / "odd", "odd")
+    assert side.complete and [(s["index"], s["rows"]) for s in side.shards] == [(0, 2), (1, 2), (2, 1)]
+    assert _rows(tmp_path / "odd", "odd") == [{"n": n} for n in (1, 3, 5, 7, 9)]
+
+
+def test_a_shard_missing_from_a_side_output_is_done_again(tmp_path):
+    run_step(Numbers(10, 4, side=tmp_path / "odd"), tmp_path / "squares", progress=False)
+    before = (tmp_path / "squares" / "shard-00001.arrow").read_bytes()
+    side = read_manifest(tmp_path / "odd")
+    side.shards = [s for s in side.shards if s["index"] != 1]
+    side.complete = False
+    side.save(tmp_path / "odd")
+    (tmp_path / "odd" / "shard-00001.arrow").unlink()
+    again = Numbers(10, 4, side=tmp_path / "odd")
+    run_step(again, tmp_path / "squares", progress=False)
+    assert again.read == [1, 1]  # only shard 1 (its two batches) is read again
+    assert (tmp_path / "squares" / "shard-00001.arrow").read_bytes() == before
+    assert _rows(tmp_path / "odd", "odd") == [{"n": n} for n in (1, 3, 5, 7, 9)]
+
+
+def test_a_bad_number_of_workers_is_a_config_error(tmp_path):
+    for workers in (0, -1, True, 1.5):
+        with pytest.raises(ConfigError, match="workers must be a whole number of at least 1"):
+            run_step(Numbers(4, 2), tmp_path / "out", workers=workers, progress=False)
+    assert not (tmp_path / "out").exists()
+
+
+def test_chain_adds_up_the_counters_of_its_stages():
+    chain = Chain(lambda x: (x + 1, {"a": 1}), lambda x: (x * 10, {"a": 2, "b": 1}))
+    assert chain(1) == (20, {"a": 3, "b": 1})
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory) -> dict[str, Path]:
+    from leia.api import extract
+    from leia.entities import build_entities
+    from leia.mentions import build_mentions
+
+    tmp = tmp_path_factory.mktemp("steps")
+    extract(SAMPLE_DUMP, tmp / "documents", progress=False)
+    build_entities(tmp / "entities.duckdb", dump=SAMPLE_DUMP, langlinks=SAMPLE_LANGLINKS, progress=False)
+    build_mentions(tmp / "documents", tmp / "entities.duckdb", tmp / "mentions.duckdb", progress=False)
+    corpus = tmp / "corpus.jsonl"
+    corpus.write_text("".join(json.dumps({"text": f"{i}年、カイロからナイル川を下ってエジプトの地中海へ。"},
+                                         ensure_ascii=False) + "\n" for i in range(30)), encoding="utf-8")
+    return {"entities": tmp / "entities.duckdb", "mentions": tmp / "mentions.duckdb", "corpus": corpus}
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_detection_as_a_step_then_augmentation_equals_augmentation_that_detects(sample, tmp_path, workers):
+    from leia.api import augment, detect_mentions
+
+    detected = detect_mentions(sample["corpus"], tmp_path / "detected", mentions=sample["mentions"],
+                               entities=sample["entities"], shard_size=8, workers=workers, progress=False)
+    assert detected.kind == "documents" and len(detected.shards) == 4
+    assert detected.counters["documents_detected"] == 30
+    assert detected.parameters["mentions"]["path"] == "mentions.duckdb"
+    augment(tmp_path / "detected", sample["entities"], tmp_path / "two-steps", seed=1, progress=False)
+    augment(sample["corpus"], sample["entities"], tmp_path / "one-step", mentions=sample["mentions"], seed=1,
+            shard_size=8, progress=False)
+    two = [(r["text"], r["mentions"]) for r in _rows(tmp_path / "two-steps", "augmented")]
+    one = [(r["text"], r["mentions"]) for r in _rows(tmp_path / "one-step", "augmented")]
+    assert two == one and len(one) == 30
+    assert "カイロ<translate>Cairo</translate>" in "".join(text for text, _ in one)
+
+
+def test_detection_needs_something_to_detect(sample, tmp_path):
+    from leia.api import detect_mentions
+
+    with pytest.raises(ConfigError, match="nothing to detect"):
+        detect_mentions(sample["corpus"], tmp_path / "detected", progress=False)
+    assert not (tmp_path / "detected").exists()
