@@ -218,3 +218,41 @@ def test_the_checks_see_a_cycle_and_a_private_import():
         ("tests/probe.py: leia.wiki.dump._third", 5),
     ]
     assert private_uses(PACKAGE / "wiki" / "dump.py", "leia.wiki.dump", tree) == []
+
+
+# The layers, in the order data flows: formats and files know nothing of steps; steps know nothing of where
+# they run; executors know steps only through their protocol; only the API and the CLI pick an executor.
+LOWER_LAYERS = ("leia.wiki", "leia.io", "leia.steps")
+UPPER_LAYERS = ("leia.execute", "leia.api", "leia.cli")
+
+
+def _within(module: str, prefixes: tuple[str, ...]) -> bool:
+    return any(module == p or module.startswith(p + ".") for p in prefixes)
+
+
+def layer_violations(graph: dict[str, set[str]]) -> list[str]:
+    """``importer -> imported`` for each import that goes against the layers."""
+    found = []
+    for module, targets in sorted(graph.items()):
+        for target in sorted(targets):
+            if _within(module, LOWER_LAYERS) and _within(target, UPPER_LAYERS):
+                found.append(f"{module} -> {target}")
+            elif (_within(module, ("leia.execute",)) and _within(target, ("leia.steps",))
+                  and target not in ("leia.steps", "leia.steps.protocol")):
+                found.append(f"{module} -> {target}")
+            elif _within(module, ("leia.wiki", "leia.io")) and _within(target, ("leia.steps",)):
+                found.append(f"{module} -> {target}")
+    return found
+
+
+def test_executors_know_steps_only_through_their_protocol():
+    assert layer_violations(import_graph()) == []
+
+
+def test_the_layer_rule_sees_an_executor_importing_a_step():
+    graph = {"leia.execute.local": {"leia.steps.protocol", "leia.steps.extract"},
+             "leia.steps.extract": {"leia.execute.parts", "leia.wiki.dump"},
+             "leia.wiki.dump": {"leia.steps.protocol"}, "leia.api": {"leia.execute.local", "leia.steps.extract"}}
+    assert layer_violations(graph) == ["leia.execute.local -> leia.steps.extract",
+                                       "leia.steps.extract -> leia.execute.parts",
+                                       "leia.wiki.dump -> leia.steps.protocol"]
