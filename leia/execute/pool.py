@@ -210,16 +210,23 @@ def _kill(processes: list) -> None:
 
 
 @contextmanager
-def _no_interrupts() -> Iterator[None]:
+def _handled(signals: tuple[int, ...], handler: Any) -> Iterator[None]:
+    """Within the block, ``handler`` handles ``signals``; the previous handlers come back after it. Outside
+    the main thread (where Python cannot set handlers) the block runs as it is."""
     try:
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        previous = {s: signal.signal(s, handler) for s in signals}
     except ValueError:  # not the main thread
         yield
         return
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for s, old in previous.items():
+            signal.signal(s, old)
+
+
+def _no_interrupts():
+    return _handled((signal.SIGINT,), signal.SIG_IGN)
 
 
 def imap_ordered(work: Callable[[Any], Any], payloads: Iterable[Any], workers: int, unit: str = "batch"
@@ -241,33 +248,16 @@ def interrupts_after() -> Iterator[None]:
     """Ctrl-C or SIGTERM during the block takes effect at its end: listing a shard and publishing its file
     happen together or not at all."""
     got: list[int] = []
-    try:
-        previous = {s: signal.signal(s, lambda signum, frame: got.append(signum))
-                    for s in (signal.SIGINT, signal.SIGTERM)}
-    except ValueError:  # not the main thread
+    with _handled((signal.SIGINT, signal.SIGTERM), lambda signum, frame: got.append(signum)):
         yield
-        return
-    try:
-        yield
-    finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
     if got:
         raise KeyboardInterrupt
 
 
-@contextmanager
-def stop_on_sigterm() -> Iterator[None]:
-    """Within the block SIGTERM stops the run as Ctrl-C does (KeyboardInterrupt in the main thread)."""
-    def handler(signum, frame):
-        raise KeyboardInterrupt
+def _stop(signum, frame):
+    raise KeyboardInterrupt
 
-    try:
-        previous = signal.signal(signal.SIGTERM, handler)
-    except ValueError:  # not the main thread
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+
+def stop_on_sigterm():
+    """Within the block SIGTERM stops the run as Ctrl-C does (KeyboardInterrupt in the main thread)."""
+    return _handled((signal.SIGTERM,), _stop)
