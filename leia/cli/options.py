@@ -72,7 +72,9 @@ def progress(args: argparse.Namespace) -> bool:
 
 def add_scale_options(p: argparse.ArgumentParser) -> None:
     """Where a step runs (this machine or a Ray cluster) and which part of a split run it computes."""
-    p.add_argument("--engine", choices=["local", "ray"], default="local",
+    from leia.engines import ENGINES
+
+    p.add_argument("--engine", choices=ENGINES, default="local",
                    help="local processes (default) or a Ray cluster (pip install 'leia[ray]')")
     p.add_argument("--address", help="the Ray cluster to join (default: RAY_ADDRESS, else a local one)")
     p.add_argument("--num-shards", type=POSITIVE, default=1, metavar="N",
@@ -109,8 +111,10 @@ def filters(args: argparse.Namespace) -> dict:
 
 def add_augment_options(p: argparse.ArgumentParser) -> None:
     """How spans are drawn and inserted, and how the augmentation runs (``leia augment`` and ``leia run``)."""
+    from leia.spans import STRATEGIES
+
     p.add_argument("--prob", type=probability, default=0.5, help="probability of a span per mention (default 0.5)")
-    p.add_argument("--strategy", choices=["right", "left", "replace"], default="right",
+    p.add_argument("--strategy", choices=STRATEGIES, default="right",
                    help="span after the mention (right, default), before it, or instead of it")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     add_workers(p)
