@@ -5,7 +5,6 @@ interrupted)."""
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import signal
 import sys
@@ -14,6 +13,8 @@ from typing import Sequence
 
 from leia.cli import (augment, entities, extract, lookup, mentions, merge_manifests, preview, run, stats,
                       verify)
+from leia.cli.logs import log_to_stderr
+from leia.cli.options import add_verbose
 from leia.errors import LeiaError
 
 __all__ = ["main", "build_parser"]
@@ -23,7 +24,7 @@ SUBCOMMANDS = (extract, entities, lookup, augment, mentions, run, merge_manifest
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="leia", description="Build LEIA training corpora from Wikipedia dumps.")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log each skipped page and row")
+    add_verbose(parser)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for subcommand in SUBCOMMANDS:
         subcommand.add_parser(commands)
@@ -52,8 +53,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    with log_to_stderr(args.verbose):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGINT, signal.default_int_handler)

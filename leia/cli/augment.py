@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import argparse
 
-from leia.cli.options import COUNT, POSITIVE, add_augment_options, add_scale_options, or_word, progress, scale
+from leia.cli.options import (COUNT, POSITIVE, add_augment_options, add_command, add_scale_options, or_word, progress,
+                              scale)
 from leia.cli.report import print_counters
 
 __all__ = ["add_parser", "run"]
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
-    p = commands.add_parser("augment", help="insert <translate>English</translate> spans; write augmented shards")
+    p = add_command(commands, "augment", help="insert <translate>English</translate> spans; write augmented shards")
     p.add_argument("input", help="documents folder from `leia extract`, a dump, or .jsonl/.parquet/.arrow files")
     p.add_argument("--entities", required=True, help="entity table built by `leia entities`")
     p.add_argument("-o", "--output", required=True, help="output folder")

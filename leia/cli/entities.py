@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import argparse
 
-from leia.cli.options import add_overwrite, add_quiet, progress
+from leia.cli.options import add_command, add_overwrite, add_quiet, progress
 from leia.cli.report import print_counters
 
 __all__ = ["add_parser", "run"]
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
-    p = commands.add_parser("entities", help="build the DuckDB entity table of English names")
+    p = add_command(commands, "entities", help="build the DuckDB entity table of English names")
     p.add_argument("--dump", help="the wiki's XML dump, or its HTML dump (.json.tar.gz/.ndjson, with each page's "
                                   "Wikidata item): titles, redirects and inline {{仮リンク}} names")
     p.add_argument("--target-dump", help="an HTML dump of the target wiki: names through the pages' Wikidata "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from leia.cli.options import (POSITIVE, add_filter_options, add_overwrite, add_quiet, add_scale_options,
+from leia.cli.options import (POSITIVE, add_command, add_filter_options, add_overwrite, add_quiet, add_scale_options,
                               add_workers, filters, progress, scale)
 from leia.cli.report import print_counters
 
@@ -12,7 +12,7 @@ __all__ = ["add_parser", "run"]
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
-    p = commands.add_parser("extract", help="MediaWiki XML or HTML dump -> document shards (text + anchors)")
+    p = add_command(commands, "extract", help="MediaWiki XML or HTML dump -> document shards (text + anchors)")
     p.add_argument("dump", help="pages-articles .xml, .xml.bz2 (multistream too) or .xml.gz; or an HTML dump "
                                 "(ENTERPRISE-HTML .json.tar.gz, or one of its .ndjson files)")
     p.add_argument("-o", "--output", required=True, help="output folder of Arrow shards + manifest.json")

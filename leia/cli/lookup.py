@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 
+from leia.cli.options import add_command
+
 __all__ = ["add_parser", "run"]
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
-    p = commands.add_parser("lookup", help="print TITLE<TAB>ENGLISH for each title")
+    p = add_command(commands, "lookup", help="print TITLE<TAB>ENGLISH for each title")
     p.add_argument("--entities", required=True, help="entity table built by `leia entities`")
     p.add_argument("titles", nargs="+", metavar="TITLE")
     p.set_defaults(handler=run)

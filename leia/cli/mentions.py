@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import argparse
 
-from leia.cli.options import POSITIVE, add_overwrite, add_quiet, add_workers, or_word, probability, progress
+from leia.cli.options import (POSITIVE, add_command, add_overwrite, add_quiet, add_workers, or_word, probability,
+                              progress)
 from leia.cli.report import print_counters
 
 __all__ = ["add_parser", "run"]
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
-    p = commands.add_parser("mentions", help="the dictionary of anchor texts that finds mentions in plain text")
+    p = add_command(commands, "mentions", help="the dictionary of anchor texts that finds mentions in plain text")
     actions = p.add_subparsers(dest="mentions_command", required=True, metavar="ACTION")
-    m = actions.add_parser("build", help="documents -> mention dictionary (DuckDB): surfaces, link probability, "
+    m = add_command(actions, "build", help="documents -> mention dictionary (DuckDB): surfaces, link probability, "
                                          "targets and priors")
     m.add_argument("--documents", required=True, help="documents folder from `leia extract`")
     m.add_argument("--entities", required=True, help="entity table of the same wiki (resolves redirects)")

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import argparse
 
-from leia.cli.options import add_overwrite
+from leia.cli.options import add_command, add_overwrite
 from leia.cli.report import print_counters
 
 __all__ = ["add_parser", "run"]
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
-    p = commands.add_parser("merge-manifests", help="assemble the output folders of a split run (--num-shards)")
+    p = add_command(commands, "merge-manifests", help="assemble the output folders of a split run (--num-shards)")
     p.add_argument("parts", nargs="+", metavar="PART", help="the output folder of every part")
     p.add_argument("-o", "--output", required=True, help="folder to assemble the shards and manifest in")
     p.add_argument("--move", action="store_true", help="move the shard files (default: hard link, else copy)")

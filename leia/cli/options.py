@@ -7,8 +7,9 @@ import argparse
 from typing import Callable, TypeVar
 
 __all__ = [
-    "at_least", "POSITIVE", "COUNT", "probability", "or_word", "add_workers", "add_overwrite", "add_quiet",
-    "progress", "add_scale_options", "scale", "add_filter_options", "filters", "add_augment_options",
+    "add_command", "add_verbose", "at_least", "POSITIVE", "COUNT", "probability", "or_word", "add_workers",
+    "add_overwrite", "add_quiet", "progress", "add_scale_options", "scale", "add_filter_options", "filters",
+    "add_augment_options",
 ]
 
 T = TypeVar("T")
@@ -49,6 +50,17 @@ def or_word(word: str, parse: Callable[[str], T]) -> Callable[[str], T | None]:
     def value_or_word(value: str) -> T | None:
         return None if value == word else parse(value)
     return value_or_word
+
+
+def add_verbose(p: argparse.ArgumentParser, default: object = False) -> None:
+    p.add_argument("-v", "--verbose", action="store_true", default=default, help="log each skipped page and row")
+
+
+def add_command(commands: argparse._SubParsersAction, name: str, help: str) -> argparse.ArgumentParser:
+    """The parser of subcommand ``name``, which takes -v after its name too (``leia extract -v``)."""
+    p = commands.add_parser(name, help=help)
+    add_verbose(p, default=argparse.SUPPRESS)  # absent: leave what ``leia -v`` set
+    return p
 
 
 RAY_WORKERS = "parallel processes (default 1; with --engine ray, one per CPU of the cluster)"

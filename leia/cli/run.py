@@ -6,13 +6,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from leia.cli.options import add_augment_options, add_filter_options, filters, progress
+from leia.cli.options import add_augment_options, add_command, add_filter_options, filters, progress
 
 __all__ = ["add_parser", "run"]
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
-    p = commands.add_parser("run", help="extract + entities + augment; with no arguments, on the sample in data/")
+    p = add_command(commands, "run", help="extract + entities + augment; with no arguments, on the sample in data/")
     p.add_argument("--dump", help="the wiki's XML dump (default: the sample in data/)")
     p.add_argument("--langlinks", help="the wiki's langlinks SQL dump")
     p.add_argument("--wikidata", help="a Wikidata JSON dump")

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 
+from leia.cli.options import add_command
+
 __all__ = ["add_parser", "run"]
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
-    p = commands.add_parser("stats", help="documents, mentions, spans and coverage of augmented shards")
+    p = add_command(commands, "stats", help="documents, mentions, spans and coverage of augmented shards")
     p.add_argument("folder")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=run)

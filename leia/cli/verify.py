@@ -6,11 +6,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from leia.cli.options import add_command
+
 __all__ = ["add_parser", "run", "duckdb_problems"]
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
-    p = commands.add_parser("verify", help="check shard folders (manifest, checksums, rows) or DuckDB files; say "
+    p = add_command(commands, "verify", help="check shard folders (manifest, checksums, rows) or DuckDB files; say "
                                            "what is wrong")
     p.add_argument("paths", nargs="+", metavar="PATH", help="a folder of shards, an entity table or a mention "
                                                             "dictionary")
