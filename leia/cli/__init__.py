@@ -66,13 +66,13 @@ def _run(args: argparse.Namespace) -> int:
         with stop_on_sigterm():
             return args.handler(args) or 0
     except LeiaError as e:
-        print(f"leia {args.command}: error: {_one_line(e)}", file=sys.stderr)
+        print(f"{args.command_name}: error: {_one_line(e)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print(f"leia {args.command}: interrupted; rerun the same command to resume", file=sys.stderr)
+        print(f"{args.command_name}: interrupted; rerun the same command to resume", file=sys.stderr)
         return 130
     except OSError as e:  # the file system refused something leia did not foresee: still one line
-        print(f"leia {args.command}: error: {e}", file=sys.stderr)
+        print(f"{args.command_name}: error: {e}", file=sys.stderr)
         return 1
 
 

@@ -57,9 +57,11 @@ def add_verbose(p: argparse.ArgumentParser, default: object = False) -> None:
 
 
 def add_command(commands: argparse._SubParsersAction, name: str, help: str) -> argparse.ArgumentParser:
-    """The parser of subcommand ``name``, which takes -v after its name too (``leia extract -v``)."""
+    """The parser of subcommand ``name``, which takes -v after its name too (``leia extract -v``); the command
+    it parses is named ``command_name`` in its namespace."""
     p = commands.add_parser(name, help=help)
     add_verbose(p, default=argparse.SUPPRESS)  # absent: leave what ``leia -v`` set
+    p.set_defaults(command_name=p.prog)  # "leia mentions build": how its errors begin, as argparse's do
     return p
 
 
