@@ -276,3 +276,25 @@ def test_log_lines_are_one_line_without_traceback():
         record = logging.LogRecord("leia.x", logging.WARNING, __file__, 1, "page %d %r skipped:\n%s",
                                    (7, "T", "two\nlines"), sys.exc_info())
     assert OneLine().format(record) == "WARNING leia.x: page 7 'T' skipped: two lines"
+
+
+@pytest.mark.parametrize("words", [["extract", "d.xml", "-o", "x"], ["entities", "-o", "e.duckdb"],
+                                   ["lookup", "--entities", "e", "T"], ["augment", "d", "--entities", "e", "-o", "x"],
+                                   ["mentions", "build", "--documents", "d", "--entities", "e", "-o", "m"],
+                                   ["run"], ["merge-manifests", "a", "-o", "x"], ["stats", "a"], ["verify", "a"],
+                                   ["preview", "a"]])
+def test_verbose_before_or_after_the_command_name(words):
+    from leia.cli import build_parser
+
+    name = words[:2] if words[0] == "mentions" else words[:1]
+    parse = build_parser().parse_args
+    assert parse(words).verbose is False
+    assert parse(["-v", *words]).verbose is True
+    assert parse([*name, "-v", *words[len(name):]]).verbose is True
+    assert parse(words).command_name == "leia " + " ".join(name)
+
+
+def test_python_m_leia_cli():
+    result = subprocess.run([sys.executable, "-m", "leia.cli", "--help"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0
+    assert result.stdout.startswith("usage: leia [-h] [-v] COMMAND ...\n")
