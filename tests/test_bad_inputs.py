@@ -1,5 +1,6 @@
 """Bad input, as a table: each case is the files it writes, the command run on them, and the one line of
-error the command must print (exit status 1, never a traceback), with nothing half-written left behind."""
+error the command must print (exit status 1, never a traceback), with nothing half-written left behind; and bad
+settings, as a second table: each refused in one line before anything is read or written."""
 
 from __future__ import annotations
 
@@ -244,3 +245,108 @@ def test_the_block_reader_refuses_what_is_not_a_regular_file(tmp_path):
         dump_blocks(tmp_path / "pipe.xml.bz2")
     with pytest.raises(InputError, match=r"gone.xml: no such file \(dump\)"):
         dump_blocks(tmp_path / "gone.xml")
+
+
+# Bad settings, as a table: each setting, the subcommands that take it, and the line that refuses it. Status 2:
+# refused while the command line is parsed (argparse's usage, then the line); status 1: refused when the run
+# starts, before it reads or writes anything (the line alone).
+@dataclass
+class BadSetting:
+    setting: tuple[str, ...]
+    commands: tuple[str, ...]
+    error: str  # the line after "leia COMMAND: error: "
+    status: int = 2
+
+
+_RUNS = ("extract", "augment", "run", "mentions build")
+_CHOICES = {"--strategy": "'right', 'left', 'replace'", "--engine": "'local', 'ray'",
+            "--variant": "'zh', 'zh-cn', 'zh-hans', 'zh-hant', 'zh-hk', 'zh-mo', 'zh-my', 'zh-sg', 'zh-tw'",
+            "--color": "'auto', 'always', 'never'"}
+
+
+def _choice(option: str, value: str, commands: tuple[str, ...]) -> BadSetting:
+    return BadSetting((option, value), commands,
+                      f"argument {option}: invalid choice: '{value}' (choose from {_CHOICES[option]})")
+
+
+SETTINGS = [
+    BadSetting(("--workers", "0"), _RUNS, "argument --workers: must be at least 1"),
+    BadSetting(("--workers", "-3"), _RUNS, "argument --workers: must be at least 1"),
+    BadSetting(("--workers", "two"), _RUNS, "argument --workers: invalid int value: 'two'"),
+    BadSetting(("--shard-size", "0"), ("extract", "augment"), "argument --shard-size: must be at least 1"),
+    BadSetting(("--shard-size", "1.5"), ("extract", "augment"), "argument --shard-size: invalid int value: '1.5'"),
+    BadSetting(("--prob", "2"), ("augment", "run"), "argument --prob: must be between 0 and 1"),
+    BadSetting(("--prob", "-0.1"), ("augment", "run"), "argument --prob: must be between 0 and 1"),
+    BadSetting(("--prob", "nan"), ("augment", "run"), "argument --prob: must be between 0 and 1"),
+    BadSetting(("--prob", "half"), ("augment", "run"), "argument --prob: invalid float value: 'half'"),
+    _choice("--strategy", "x", ("augment", "run")),
+    BadSetting(("--seed", "x"), ("augment", "run"), "argument --seed: invalid int value: 'x'"),
+    BadSetting(("--nearby", "-1"), ("augment",), "argument --nearby: must be at least 0"),
+    BadSetting(("--max-spans-per-entity", "0"), ("augment",), "argument --max-spans-per-entity: must be at least 1"),
+    BadSetting(("--max-spans-per-entity", "all"), ("augment",),
+               "argument --max-spans-per-entity: invalid int value: 'all'"),
+    BadSetting(("--num-shards", "0"), ("extract", "augment"), "argument --num-shards: must be at least 1"),
+    BadSetting(("--shard-index", "first"), ("extract", "augment"),
+               "argument --shard-index: invalid int value: 'first'"),
+    BadSetting(("--shard-index", "5", "--num-shards", "2"), ("extract", "augment"),
+               "--shard-index must be between 0 and 1 for --num-shards 2, got 5", status=1),
+    BadSetting(("--shard-index", "-1"), ("extract", "augment"),
+               "--shard-index must be between 0 and 0 for --num-shards 1, got -1", status=1),
+    _choice("--engine", "x", ("extract", "augment")),
+    BadSetting(("--engine", "ray", "--num-shards", "2"), ("extract", "augment"),
+               "--num-shards splits a run among independent processes; with --engine ray the cluster already "
+               "divides the work: drop --num-shards/--shard-index or use --engine local", status=1),
+    _choice("--variant", "xx", ("extract", "run")),
+    BadSetting(("--min-link-prob", "2"), ("mentions build",), "argument --min-link-prob: must be between 0 and 1"),
+    BadSetting(("--min-doc-link-prob", "-1"), ("mentions build",),
+               "argument --min-doc-link-prob: must be between 0 and 1"),
+    BadSetting(("--min-doc-link-prob", "none"), ("mentions build",),
+               "argument --min-doc-link-prob: invalid float value: 'none'"),
+    BadSetting(("--min-prior", "x"), ("mentions build",), "argument --min-prior: invalid float value: 'x'"),
+    BadSetting(("--min-link-count", "0"), ("mentions build",), "argument --min-link-count: must be at least 1"),
+    BadSetting(("--min-length", "0"), ("mentions build",), "argument --min-length: must be at least 1"),
+    BadSetting(("--max-length", "0"), ("mentions build",), "argument --max-length: must be at least 1"),
+    BadSetting(("--min-length", "5", "--max-length", "2"), ("mentions build",),
+               "length limits must satisfy 1 <= min_length <= max_length, got 5..2", status=1),
+    BadSetting(("-n", "-1"), ("preview",), "argument -n: must be at least 0"),
+    BadSetting(("--width", "-5"), ("preview",), "argument --width: must be at least 0"),
+    _choice("--color", "x", ("preview",)),
+]
+
+
+def _command_line(command: str, tmp: Path, fixtures: dict) -> list[str]:
+    """``command`` with good inputs, writing under ``tmp``."""
+    docs, entities, out = str(fixtures["documents"]), str(fixtures["entities"]), str(tmp / "out")
+    return {
+        "extract": ["extract", str(SAMPLE_DUMP), "-o", out, "-q"],
+        "augment": ["augment", docs, "--entities", entities, "-o", out, "-q"],
+        "run": ["run", "-o", out, "-q"],
+        "mentions build": ["mentions", "build", "--documents", docs, "--entities", entities, "-o", out, "-q"],
+        "preview": ["preview", docs],
+    }[command]
+
+
+BAD_SETTINGS = [(command, bad) for bad in SETTINGS for command in bad.commands]
+
+
+@pytest.mark.parametrize(("command", "bad"), BAD_SETTINGS,
+                         ids=[f"{command} {' '.join(bad.setting)}" for command, bad in BAD_SETTINGS])
+def test_a_bad_setting_is_refused_in_one_line_before_the_run(command, bad, tmp_path, fixtures, capsys):
+    argv = _command_line(command, tmp_path, fixtures) + list(bad.setting)
+    if bad.status == 2:
+        with pytest.raises(SystemExit) as info:
+            main(argv)
+        status = info.value.code
+    else:
+        status = main(argv)
+    captured = capsys.readouterr()
+    assert status == bad.status, captured.err
+    line = f"leia {command}: error: {bad.error}"
+    if bad.status == 2:
+        assert captured.err.startswith(f"usage: leia {command} ")
+        assert captured.err.splitlines()[-1] == line
+    else:
+        assert captured.err == line + "\n"
+    assert "Traceback" not in captured.err
+    assert captured.out == ""
+    assert list(tmp_path.iterdir()) == []

@@ -4,6 +4,7 @@ one line naming the file and leaves no shard behind."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -214,3 +215,87 @@ def test_augment_command(sample_run, tmp_path, capsys):
     assert f"  {'spans':<28} {spans:>12,}" in lines
     assert rows[1]["title"] == "富士山"
     assert "<translate>Tokyo</translate>東京からも見える" in rows[1]["text"]
+
+
+_SMALL_SITEINFO = ('<mediawiki xmlns="http://www.mediawiki.org/xml/export-0.10/" xml:lang="ja">\n<siteinfo><sitename>'
+                   'Wikipedia</sitename><dbname>jawiki</dbname><case>first-letter</case><namespaces>'
+                   '<namespace key="0" case="first-letter" /><namespace key="10" case="first-letter">Template'
+                   '</namespace></namespaces></siteinfo>\n')
+
+
+def _small_page(page_id: int, title: str, text: str, ns: int = 0, redirect: str | None = None) -> str:
+    link = f'<redirect title="{redirect}" />' if redirect else ""
+    return (f"<page><title>{title}</title><ns>{ns}</ns><id>{page_id}</id>{link}<revision><id>1</id>"
+            f"<timestamp>2024-01-01T00:00:00Z</timestamp><text>{text}</text></revision></page>\n")
+
+
+@pytest.fixture
+def small_dump(tmp_path) -> Path:
+    """One article, and one page of each kind extraction skips."""
+    pages = [_small_page(1, "東京", "東京は[[日本]]の首都。"),
+             _small_page(2, "水星 (曖昧さ回避)", "水星は次を指す。"),
+             _small_page(3, "空", "[[Category:空]]"),
+             _small_page(4, "Template:国", "{{{1}}}", ns=10),
+             _small_page(5, "東京都", "#REDIRECT [[東京]]", redirect="東京"),
+             _small_page(6, "Template:壊", "a &amp b", ns=10)]
+    path = tmp_path / "small.xml"
+    path.write_text(_SMALL_SITEINFO + "".join(pages) + "</mediawiki>\n", encoding="utf-8")
+    return path
+
+
+def test_verbose_logs_each_skipped_page(small_dump):
+    cwd = small_dump.parent
+    for verbose in (["extract", "-v"], ["-v", "extract"]):
+        out = f"docs{len(verbose[0])}"
+        result = leia_command(*verbose, "small.xml", "-o", out, "-q", cwd=cwd)
+        assert result.returncode == 0, result.stderr
+        assert f"  {'documents':<28} {1:>12,}" in result.stdout.splitlines()
+        assert sorted(result.stderr.splitlines()) == [
+            "DEBUG leia.steps.extract: page 2 '水星 (曖昧さ回避)' skipped: disambiguation page",
+            "DEBUG leia.steps.extract: page 3 '空' skipped: empty after conversion",
+            "DEBUG leia.steps.extract: page 4 'Template:国' skipped: namespace 10",
+            "DEBUG leia.steps.extract: page 5 '東京都' skipped: redirect",
+            "DEBUG leia.steps.extract: page number 6 of the dump skipped: namespace 10",
+        ]
+
+
+def test_without_verbose_skipped_pages_are_only_counted(small_dump, capsys):
+    result = leia_command("extract", "small.xml", "-o", "docs", "-q", cwd=small_dump.parent)
+    assert (result.returncode, result.stderr) == (0, "")
+    lines = result.stdout.splitlines()
+    for counter in ("skipped_disambiguation", "skipped_empty", "skipped_redirect"):
+        assert f"  {counter:<28} {1:>12,}" in lines
+    assert f"  {'skipped_other_namespace':<28} {2:>12,}" in lines
+
+
+def test_log_lines_are_one_line_without_traceback():
+    from leia.cli.logs import OneLine
+
+    try:
+        raise ValueError("inner")
+    except ValueError:
+        record = logging.LogRecord("leia.x", logging.WARNING, __file__, 1, "page %d %r skipped:\n%s",
+                                   (7, "T", "two\nlines"), sys.exc_info())
+    assert OneLine().format(record) == "WARNING leia.x: page 7 'T' skipped: two lines"
+
+
+@pytest.mark.parametrize("words", [["extract", "d.xml", "-o", "x"], ["entities", "-o", "e.duckdb"],
+                                   ["lookup", "--entities", "e", "T"], ["augment", "d", "--entities", "e", "-o", "x"],
+                                   ["mentions", "build", "--documents", "d", "--entities", "e", "-o", "m"],
+                                   ["run"], ["merge-manifests", "a", "-o", "x"], ["stats", "a"], ["verify", "a"],
+                                   ["preview", "a"]])
+def test_verbose_before_or_after_the_command_name(words):
+    from leia.cli import build_parser
+
+    name = words[:2] if words[0] == "mentions" else words[:1]
+    parse = build_parser().parse_args
+    assert parse(words).verbose is False
+    assert parse(["-v", *words]).verbose is True
+    assert parse([*name, "-v", *words[len(name):]]).verbose is True
+    assert parse(words).command_name == "leia " + " ".join(name)
+
+
+def test_python_m_leia_cli():
+    result = subprocess.run([sys.executable, "-m", "leia.cli", "--help"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0
+    assert result.stdout.startswith("usage: leia [-h] [-v] COMMAND ...\n")

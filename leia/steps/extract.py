@@ -12,7 +12,7 @@ from typing import Any, Callable, Container, Iterator
 
 import pyarrow as pa
 
-from leia.errors import ConfigError, check_counts
+from leia.errors import ConfigError, LeiaError, check_counts
 from leia.io.manifest import Manifest
 from leia.schemas import DOCUMENTS
 from leia.steps.protocol import Batch, Piece, Progress
@@ -100,6 +100,7 @@ def convert_pages(site: SiteInfo, pages: list[RawPage], dump: str = "dump",
         counters["wikitext_bytes"] += len(wikitext.encode("utf-8"))
         if options.skip_disambiguation and is_disambiguation(wikitext, site, title):
             counters["skipped_disambiguation"] += 1
+            log.debug("page %d %r skipped: disambiguation page", page_id, title)
             continue
         if options.drop_navigation_sections:
             wikitext, dropped = drop_navigation_sections(wikitext, site)
@@ -132,10 +133,12 @@ def convert_records(site: SiteInfo, records: list[HtmlRecord], dump: str = "dump
         html = body.get("html") if isinstance(body, dict) else None
         if not isinstance(html, str):
             counters["skipped_no_body"] += 1
+            log.debug("%s:%d skipped: no article_body.html", record.member, record.line)
             continue
         namespace = data.get("namespace")
         if isinstance(namespace, dict) and namespace.get("identifier", 0) != 0:
             counters["skipped_other_namespace"] += 1
+            log.debug("%s:%d skipped: namespace %s", record.member, record.line, namespace.get("identifier"))
             continue
         title = data.get("name") if isinstance(data.get("name"), str) else ""
         page_id = data.get("identifier")
@@ -145,6 +148,7 @@ def convert_records(site: SiteInfo, records: list[HtmlRecord], dump: str = "dump
         page = Page(html)
         if options.skip_disambiguation and is_disambiguation(page, site, title):
             counters["skipped_disambiguation"] += 1
+            log.debug("page %d %r skipped: disambiguation page", page_id, title)
             continue
         parsed, dropped = convert(page, site, title=title or None,
                                   drop_navigation_sections=options.drop_navigation_sections)
@@ -168,6 +172,7 @@ def add_document(rows: list[dict], counters: Counter, page_id: int, title: str, 
     """Append a converted page to ``rows`` as a document row (an empty one is counted, not kept)."""
     if not parsed.text:
         counters["skipped_empty"] += 1
+        log.debug("page %d %r skipped: empty after conversion", page_id, title)
         return
     rows.append({
         "id": page_id, "title": title, "text": parsed.text,
@@ -202,6 +207,7 @@ def iter_page_batches(
         pending, counters = [], Counter()
         return batch
 
+    debug = log.isEnabledFor(logging.DEBUG)
     page: RawPage
     for page in reader.raw_pages():
         this_shard = article // shard_size
@@ -217,6 +223,8 @@ def iter_page_batches(
         counters["pages_read"] += 1
         if not page.is_article:
             counters["skipped_other_namespace" if page.ns != 0 else "skipped_redirect"] += 1
+            if debug:
+                log.debug("%s skipped: %s", _named(page), f"namespace {page.ns}" if page.ns != 0 else "redirect")
             if keep_all:
                 pending.append(page)
         else:
@@ -227,6 +235,15 @@ def iter_page_batches(
                 yield flush()
     if (pending or counters) and shard not in skip:
         yield flush()
+
+
+def _named(raw: RawPage) -> str:
+    """A page read past unparsed, for a debug line: its id and title, or its place if its XML is broken."""
+    try:
+        page = raw.parse()
+    except LeiaError:
+        return f"page number {raw.number} of the dump"
+    return f"page {page.id} {page.title!r}"
 
 
 @dataclass(frozen=True)

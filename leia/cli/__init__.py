@@ -1,0 +1,80 @@
+"""The ``leia`` command: parses the command line, hands it to the module of its subcommand, and turns leia's
+errors and an interrupt into one line and an exit status (1 for an error, 2 for a bad command line, 130 when
+interrupted)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+from typing import Sequence
+
+from leia.cli import (augment, entities, extract, lookup, mentions, merge_manifests, preview, run, stats,
+                      verify)
+from leia.cli.logs import log_to_stderr
+from leia.cli.options import add_verbose
+from leia.errors import LeiaError
+
+__all__ = ["main", "build_parser"]
+
+SUBCOMMANDS = (extract, entities, lookup, augment, mentions, run, merge_manifests, stats, verify, preview)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="leia", description="Build LEIA training corpora from Wikipedia dumps.")
+    add_verbose(parser)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for subcommand in SUBCOMMANDS:
+        subcommand.add_parser(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    words = list(sys.argv[1:] if argv is None else argv)
+    command = next((w for w in words if not w.startswith("-")), "")
+
+    def interrupted_early(signum, frame) -> None:
+        sys.stderr.write(f"leia {command}: interrupted; rerun the same command to resume\n")
+        os._exit(130)
+
+    try:  # Ctrl-C before the command starts: one line too
+        previous = signal.signal(signal.SIGINT, interrupted_early)
+    except ValueError:  # not the main thread
+        previous = None
+    try:
+        return _main(argv)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    with log_to_stderr(args.verbose):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    try:
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+        from leia.execute.pool import stop_on_sigterm
+
+        with stop_on_sigterm():
+            return args.handler(args) or 0
+    except LeiaError as e:
+        print(f"{args.command_name}: error: {_one_line(e)}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"{args.command_name}: interrupted; rerun the same command to resume", file=sys.stderr)
+        return 130
+    except OSError as e:  # the file system refused something leia did not foresee: still one line
+        print(f"{args.command_name}: error: {e}", file=sys.stderr)
+        return 1
+
+
+def _one_line(e: Exception) -> str:
+    return " ".join(str(e).split("\n"))

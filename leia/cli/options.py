@@ -1,0 +1,136 @@
+"""The options several subcommands share (workers, progress, engine and parts, page filters, augmentation), each
+defined once, and the argparse types that refuse a bad setting while the command line is parsed."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Callable, TypeVar
+
+__all__ = [
+    "add_command", "add_verbose", "at_least", "POSITIVE", "COUNT", "probability", "or_word", "add_workers",
+    "add_overwrite", "add_quiet", "progress", "add_scale_options", "scale", "add_filter_options", "filters",
+    "add_augment_options",
+]
+
+T = TypeVar("T")
+
+
+def _parsed(parse: Callable[[str], T], value: str) -> T:
+    """``parse(value)``, or the message argparse gives for a value that is not a number at all."""
+    try:
+        return parse(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid {parse.__name__} value: {value!r}") from None
+
+
+def at_least(low: int) -> Callable[[str], int]:
+    """The argparse type of a whole number no less than ``low``."""
+    def whole_number(value: str) -> int:
+        n = _parsed(int, value)
+        if n < low:
+            raise argparse.ArgumentTypeError(f"must be at least {low}")
+        return n
+    return whole_number
+
+
+POSITIVE = at_least(1)
+COUNT = at_least(0)
+
+
+def probability(value: str) -> float:
+    """The argparse type of a number between 0 and 1."""
+    p = _parsed(float, value)
+    if not 0.0 <= p <= 1.0:
+        raise argparse.ArgumentTypeError("must be between 0 and 1")
+    return p
+
+
+def or_word(word: str, parse: Callable[[str], T]) -> Callable[[str], T | None]:
+    """The argparse type ``parse`` that also takes ``word`` (e.g. 'none', 'off'), read as None."""
+    def value_or_word(value: str) -> T | None:
+        return None if value == word else parse(value)
+    return value_or_word
+
+
+def add_verbose(p: argparse.ArgumentParser, default: object = False) -> None:
+    p.add_argument("-v", "--verbose", action="store_true", default=default, help="log each skipped page and row")
+
+
+def add_command(commands: argparse._SubParsersAction, name: str, help: str) -> argparse.ArgumentParser:
+    """The parser of subcommand ``name``, which takes -v after its name too (``leia extract -v``); the command
+    it parses is named ``command_name`` in its namespace."""
+    p = commands.add_parser(name, help=help)
+    add_verbose(p, default=argparse.SUPPRESS)  # absent: leave what ``leia -v`` set
+    p.set_defaults(command_name=p.prog)  # "leia mentions build": how its errors begin, as argparse's do
+    return p
+
+
+RAY_WORKERS = "parallel processes (default 1; with --engine ray, one per CPU of the cluster)"
+
+
+def add_workers(p: argparse.ArgumentParser, help: str = RAY_WORKERS, default: int | None = None) -> None:
+    p.add_argument("--workers", type=POSITIVE, default=default, help=help)
+
+
+def add_overwrite(p: argparse.ArgumentParser, help: str) -> None:
+    p.add_argument("--overwrite", action="store_true", help=help)
+
+
+def add_quiet(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+
+def progress(args: argparse.Namespace) -> bool:
+    return not args.quiet
+
+
+def add_scale_options(p: argparse.ArgumentParser) -> None:
+    """Where a step runs (this machine or a Ray cluster) and which part of a split run it computes."""
+    from leia.execute import ENGINES
+
+    p.add_argument("--engine", choices=ENGINES, default="local",
+                   help="local processes (default) or a Ray cluster (pip install 'leia[ray]')")
+    p.add_argument("--address", help="the Ray cluster to join (default: RAY_ADDRESS, else a local one)")
+    p.add_argument("--num-shards", type=POSITIVE, default=1, metavar="N",
+                   help="split the run into N independent parts (job arrays); see merge-manifests")
+    p.add_argument("--shard-index", type=int, default=0, metavar="I",
+                   help="the part to run, 0..N-1: the shards whose index is I modulo N")
+
+
+def scale(args: argparse.Namespace) -> dict:
+    """The keyword arguments of :func:`add_scale_options`' settings."""
+    return {"engine": args.engine, "address": args.address, "num_shards": args.num_shards,
+            "shard_index": args.shard_index}
+
+
+def add_filter_options(p: argparse.ArgumentParser) -> None:
+    """Which pages and sections extraction leaves out, and the language variant."""
+    from leia.wiki.langconv import DEFAULT_VARIANT, VARIANTS
+
+    p.add_argument("--keep-disambiguation", action="store_true",
+                   help="keep disambiguation pages (default: skipped, counted as skipped_disambiguation)")
+    p.add_argument("--keep-navigation-sections", action="store_true",
+                   help="keep the See also / References / External links ... sections (default: cut, "
+                        "counted as sections_dropped)")
+    p.add_argument("--variant", choices=sorted(VARIANTS), default=None, metavar="VARIANT",
+                   help=f"language variant -{{...}}- markup shows on zh wikis (default {DEFAULT_VARIANT}; "
+                        f"{', '.join(sorted(VARIANTS))})")
+
+
+def filters(args: argparse.Namespace) -> dict:
+    """The keyword arguments of :func:`add_filter_options`' settings."""
+    return {"skip_disambiguation": not args.keep_disambiguation,
+            "drop_navigation_sections": not args.keep_navigation_sections, "variant": args.variant}
+
+
+def add_augment_options(p: argparse.ArgumentParser) -> None:
+    """How spans are drawn and inserted, and how the augmentation runs (``leia augment`` and ``leia run``)."""
+    from leia.spans import STRATEGIES
+
+    p.add_argument("--prob", type=probability, default=0.5, help="probability of a span per mention (default 0.5)")
+    p.add_argument("--strategy", choices=STRATEGIES, default="right",
+                   help="span after the mention (right, default), before it, or instead of it")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    add_workers(p)
+    add_overwrite(p, "replace another run's output")
+    add_quiet(p)
