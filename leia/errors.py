@@ -75,8 +75,9 @@ def json_object_line(raw: bytes, where: str, what: str) -> dict:
     return value
 
 
-def check_counts(**settings: object) -> None:
-    """ConfigError naming the first of ``settings`` (name=value) that is not a whole number of at least 1."""
+def check_counts(at_least: int = 1, **settings: object) -> None:
+    """ConfigError naming the first of ``settings`` (name=value) that is not a whole number of at least
+    ``at_least``."""
     for name, value in settings.items():
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ConfigError(f"{name.replace('_', '-')} must be a whole number of at least 1, got {value!r}")
+        if isinstance(value, bool) or not isinstance(value, int) or value < at_least:
+            raise ConfigError(f"{name.replace('_', '-')} must be a whole number of at least {at_least}, got {value!r}")

@@ -11,6 +11,7 @@ from typing import Iterator
 import pyarrow as pa
 
 from leia.augmenter import NO_SPAN_REASONS, UNNAMED
+from leia.errors import check_counts
 from leia.io.manifest import Manifest, read_manifest
 from leia.io.shards import iter_record_batches
 from leia.schemas import MARKER_CLOSE, MARKER_OPEN
@@ -66,8 +67,14 @@ def _value_counts(array: pa.Array) -> tuple[list, list]:
 def preview(folder: str | os.PathLike, n: int = 3, width: int = 400, color: bool = True) -> Iterator[str]:
     """The first ``n`` documents of an augmented folder, each cut to ``width`` characters, with the spans
     highlighted (ANSI colours when ``color``)."""
-    open_, close = ("\x1b[1;36m", "\x1b[0m") if color else ("", "")
+    check_counts(0, n=n)
+    check_counts(width=width)
     _warn_incomplete(folder, read_manifest(folder, "augmented"))
+    return _preview(folder, n, width, color)
+
+
+def _preview(folder: str | os.PathLike, n: int, width: int, color: bool) -> Iterator[str]:
+    open_, close = ("\x1b[1;36m", "\x1b[0m") if color else ("", "")
     shown = 0
     for rb in iter_record_batches(folder, "augmented"):
         for title, text in zip(rb.column("title").to_pylist(), rb.column("text").to_pylist()):

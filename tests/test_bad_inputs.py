@@ -350,3 +350,48 @@ def test_a_bad_setting_is_refused_in_one_line_before_the_run(command, bad, tmp_p
     assert "Traceback" not in captured.err
     assert captured.out == ""
     assert list(tmp_path.iterdir()) == []
+
+
+# The same settings given to the Python API: each a ConfigError (which is also a ValueError), raised before
+# anything is written.
+def _api_calls(tmp: Path, fixtures: dict) -> dict:
+    docs, entities, out = fixtures["documents"], fixtures["entities"], tmp / "out"
+    return {
+        "extract": lambda **bad: leia.extract(SAMPLE_DUMP, out, progress=False, **bad),
+        "augment": lambda **bad: leia.augment(docs, entities, out, progress=False, **bad),
+        "augment a dump": lambda **bad: leia.augment(SAMPLE_DUMP, entities, out, progress=False, **bad),
+        "run": lambda **bad: leia.run(output=out, progress=False, **bad),
+        "preview": lambda **bad: leia.preview(docs, **bad),
+    }
+
+
+API_SETTINGS = [
+    ("extract", {"workers": 0}, "workers must be a whole number of at least 1, got 0"),
+    ("extract", {"workers": 1.5}, "workers must be a whole number of at least 1, got 1.5"),
+    ("extract", {"shard_size": 0}, "shard-size must be a whole number of at least 1, got 0"),
+    ("extract", {"batch_size": -1}, "batch-size must be a whole number of at least 1, got -1"),
+    ("extract", {"num_shards": 0}, "--num-shards must be at least 1, got 0"),
+    ("extract", {"variant": "xx"}, "unknown language variant"),
+    ("augment", {"workers": 0}, "workers must be a whole number of at least 1, got 0"),
+    ("augment", {"batch_size": 0}, "batch-size must be a whole number of at least 1, got 0"),
+    ("augment a dump", {"shard_size": 0}, "shard-size must be a whole number of at least 1, got 0"),
+    ("augment", {"prob": 2}, "prob"),
+    ("augment", {"strategy": "x"}, "strategy"),
+    ("augment", {"nearby": -1}, "nearby"),
+    ("augment", {"max_spans_per_entity": 0}, "max_spans_per_entity|max-spans-per-entity"),
+    ("augment", {"engine": "x"}, "unknown engine 'x'"),
+    ("run", {"workers": 0}, "workers must be a whole number of at least 1, got 0"),
+    ("preview", {"n": -1}, "n must be a whole number of at least 0, got -1"),
+    ("preview", {"width": 0}, "width must be a whole number of at least 1, got 0"),
+]
+
+
+@pytest.mark.parametrize(("call", "bad", "message"), API_SETTINGS,
+                         ids=[f"{call} {bad}" for call, bad, _ in API_SETTINGS])
+def test_a_bad_setting_given_to_the_python_api_is_a_config_error(call, bad, message, tmp_path, fixtures):
+    from leia.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=message) as info:
+        _api_calls(tmp_path, fixtures)[call](**bad)
+    assert isinstance(info.value, ValueError)
+    assert not (tmp_path / "out").exists()
