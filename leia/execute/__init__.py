@@ -1,18 +1,23 @@
-"""Where a step runs. The per-batch work and the shard layout are the same everywhere; an engine only decides
-which process computes which shards: ``local`` (this machine's processes, :mod:`leia.execute.pool`) or ``ray``
-(a Ray cluster, :mod:`leia.execute.ray`). A split into parts (:mod:`leia.execute.parts`) runs on either."""
+"""Executors: where a step runs. The per-batch work and the shard layout are the same everywhere; an
+executor only decides which process computes which shards: ``local`` (this machine's processes,
+:mod:`leia.execute.local`) or ``ray`` (a Ray cluster, :mod:`leia.execute.ray`). A split into parts
+(:mod:`leia.execute.parts`) runs on either. This module stays light: the CLI reads its names."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from leia.errors import ConfigError
-from leia.execute.parts import Part
+
+if TYPE_CHECKING:
+    from leia.execute.parts import Part
 
 __all__ = ["ENGINES", "check_engine"]
 
 ENGINES = ("local", "ray")
 
 
-def check_engine(engine: str, part: Part) -> str:
+def check_engine(engine: str, part: "Part") -> str:
     """Refuse an unknown engine, and a split run on Ray (the cluster already divides the work); return
     ``engine``. A missing Ray is reported when the Ray engine starts, with its install line."""
     if engine not in ENGINES:
