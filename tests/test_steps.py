@@ -148,3 +148,14 @@ def test_detection_needs_something_to_detect(sample, tmp_path):
     with pytest.raises(ConfigError, match="nothing to detect"):
         detect_mentions(sample["corpus"], tmp_path / "detected", progress=False)
     assert not (tmp_path / "detected").exists()
+
+
+def test_the_cli_runs_detection_as_its_own_command(sample, tmp_path, capsys):
+    from leia.cli import main
+
+    assert main(["mentions", "detect", str(sample["corpus"]), "--mentions", str(sample["mentions"]),
+                 "--entities", str(sample["entities"]), "-o", str(tmp_path / "detected"), "--shard-size", "8",
+                 "-q"]) == 0
+    assert "documents_detected                     30" in capsys.readouterr().out
+    rows = _rows(tmp_path / "detected", "documents")
+    assert [a["target"] for a in rows[0]["anchors"]] == ["カイロ", "ナイル川", "エジプト", "地中海"]

@@ -18,6 +18,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", required=True, help="output folder of Arrow shards + manifest.json")
     add_workers(p, "parallel parser processes (default 1; with --engine ray, one per CPU of the cluster)")
     p.add_argument("--shard-size", type=POSITIVE, default=20_000, help="documents per shard (default 20000)")
+    p.add_argument("--pages", metavar="FOLDER",
+                   help="also write the page table (titles, redirects, {{仮リンク}} names) to FOLDER in the same pass, "
+                        "for `leia entities --pages FOLDER` (XML dumps)")
     add_overwrite(p, "replace another run's shards in OUTPUT")
     add_quiet(p)
     add_filter_options(p)
@@ -29,5 +32,6 @@ def run(args: argparse.Namespace) -> None:
     from leia.api import extract
 
     manifest = extract(args.dump, args.output, workers=args.workers, shard_size=args.shard_size,
-                       overwrite=args.overwrite, progress=progress(args), **scale(args), **filters(args))
+                       overwrite=args.overwrite, progress=progress(args), pages=args.pages, **scale(args),
+                       **filters(args))
     print_counters(f"documents in {args.output}", manifest.counters)

@@ -1,4 +1,5 @@
-"""``leia mentions build``: the dictionary of anchor texts that finds mentions in plain text."""
+"""``leia mentions build``: the dictionary of anchor texts that finds mentions in plain text; ``leia mentions
+detect``: documents -> documents with the mentions it finds (and the repeated ones)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from leia.cli.options import (POSITIVE, add_command, add_overwrite, add_quiet, a
                               progress)
 from leia.cli.report import print_counters
 
-__all__ = ["add_parser", "run"]
+__all__ = ["add_parser", "run", "run_detect"]
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -37,6 +38,20 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     add_overwrite(m, "replace an existing file")
     add_quiet(m)
     m.set_defaults(handler=run)
+    d = add_command(actions, "detect", help="documents, a dump or a corpus -> documents whose anchors include the "
+                                          "mentions detected in plain text (read by `leia augment`)")
+    d.add_argument("input", help="documents folder, a dump, or .jsonl/.parquet/.arrow files")
+    d.add_argument("--mentions", help="the mention dictionary (`leia mentions build`)")
+    d.add_argument("--entities", help="entity table the dictionary must share its wiki with")
+    d.add_argument("--repeat-mentions", action="store_true",
+                   help="the later occurrences of what each document links (or what was detected) too")
+    d.add_argument("-o", "--output", required=True, help="output folder of document shards")
+    d.add_argument("--shard-size", type=POSITIVE, default=20_000,
+                   help="documents per shard when the input is a dump or a corpus (default 20000)")
+    add_workers(d, "parallel processes (default 1)", default=1)
+    add_overwrite(d, "replace another run's shards in OUTPUT")
+    add_quiet(d)
+    d.set_defaults(handler=run_detect)
 
 
 def run(args: argparse.Namespace) -> None:
@@ -49,3 +64,12 @@ def run(args: argparse.Namespace) -> None:
     counters = build_mentions(args.documents, args.entities, args.output, config=config, workers=args.workers,
                               overwrite=args.overwrite, progress=progress(args))
     print_counters(f"mention dictionary {args.output}", counters)
+
+
+def run_detect(args: argparse.Namespace) -> None:
+    from leia.api import detect_mentions
+
+    manifest = detect_mentions(args.input, args.output, mentions=args.mentions, entities=args.entities,
+                               repeat_mentions=args.repeat_mentions, workers=args.workers,
+                               shard_size=args.shard_size, overwrite=args.overwrite, progress=progress(args))
+    print_counters(f"documents in {args.output}", manifest.counters)
