@@ -23,7 +23,7 @@ from leia.execute.pool import WorkerPool, interrupts_after
 from leia.io.folders import finish_output, open_output, remove_temporaries
 from leia.io.manifest import Manifest, shard_name
 from leia.io.shards import ShardWriter
-from leia.steps.protocol import Batch, Sink, Step, WorkResult, side_outputs
+from leia.steps.protocol import Batch, Step, WorkResult, side_outputs
 
 __all__ = ["run_step", "run_shards", "run_whole_shards", "Output"]
 

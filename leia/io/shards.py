@@ -10,7 +10,7 @@ from typing import Container, Iterator, Mapping
 
 import pyarrow as pa
 
-from leia.errors import InputError, OutputError
+from leia.errors import InputError
 from leia.io.card import CARD
 from leia.io.files import fsync_folder, is_temporary, temp_name, write_error
 from leia.io.integrity import buffer_sha256, file_sha256

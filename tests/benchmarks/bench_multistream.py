@@ -20,8 +20,7 @@ from pathlib import Path
 from _dumps import repeated_dump
 
 import leia
-from leia.execute.ray import ExtractJob
-from leia.steps.extract import ExtractOptions, extract_locally
+from leia.steps.extract import ExtractStep
 
 
 def folder_bytes(folder: Path) -> dict[str, bytes]:
@@ -92,8 +91,9 @@ def main() -> None:
             single, tmp / "rw", engine="ray", workers=args.workers, **common))
         pieces = timed(f"ray, {args.workers} actors, multistream", mb, lambda: leia.extract(
             multi, tmp / "rm", engine="ray", workers=args.workers, **common))
-        job = ExtractJob(str(multi), args.shard_size, 64, ExtractOptions(), extract_locally)
-        units = job.units(args.workers, set())
+        pieces_of = ExtractStep(str(multi), shard_size=args.shard_size).pieces(
+            args.workers, set(), lambda function, arguments: [function(*a) for a in arguments])
+        units = [piece.step.unit for piece in pieces_of]
         spans = [u.blocks.span(u.shards.first_block, u.shards.end_block) for u in units]
         size = multi.stat().st_size
         print(f"{len(units)} ray units read {min(spans) / size:.0%}..{max(spans) / size:.0%} of the file each, "
