@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from leia.entities import Cleaning, clean_english
+from leia.entities.names import Cleaning, clean_english
 from leia.schemas import AUGMENTED, MARKER_CLOSE, MARKER_OPEN, MENTION
 from leia.spans import STRATEGIES, draw_mask
 

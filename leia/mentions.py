@@ -44,7 +44,7 @@ from tqdm.auto import tqdm
 
 from leia import __version__
 from leia.augmenter import REPEAT
-from leia.entities import read_meta
+from leia.duckdb_files import read_meta
 from leia.errors import ConfigError, InputError, OutputError, require
 from leia.schemas import ANCHOR
 

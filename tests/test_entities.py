@@ -343,32 +343,23 @@ def test_dev_counters(dev_table):
 
 # --- refused inputs ---------------------------------------------------------------------------------------
 
-def test_langlinks_without_dump(tmp_path):
-    with pytest.raises(ConfigError, match="--langlinks needs --dump"):
-        build_entities(tmp_path / "x.duckdb", langlinks=SAMPLE_LANGLINKS, progress=False)
-    assert list(tmp_path.iterdir()) == []
+# (what is asked, the error it meets): the build is refused before anything is written.
+REFUSED = {
+    "langlinks without a dump": (dict(langlinks=SAMPLE_LANGLINKS), "--langlinks needs --dump"),
+    "nothing to build from": (dict(), "nothing to build from"),
+    "wikidata without --wiki": (dict(wikidata=SAMPLE_WIKIDATA), "--wiki"),
+    "--wiki not the dump's": (dict(dump=SAMPLE_DUMP, wiki="dewiki"), "dewiki.*jawiki"),
+    "source wiki is the target language": (dict(dump="enwiki"), "same.*enwiki"),
+}
 
 
-def test_nothing_to_build_from(tmp_path):
-    with pytest.raises(ConfigError, match="nothing to build from"):
-        build_entities(tmp_path / "x.duckdb", progress=False)
-
-
-def test_wikidata_without_wiki(tmp_path):
-    with pytest.raises(ConfigError, match="--wiki"):
-        build_entities(tmp_path / "x.duckdb", wikidata=SAMPLE_WIKIDATA, progress=False)
-    assert list(tmp_path.iterdir()) == []
-
-
-def test_wiki_not_matching_dump(tmp_path):
-    with pytest.raises(ConfigError, match="dewiki.*jawiki"):
-        build_entities(tmp_path / "x.duckdb", dump=SAMPLE_DUMP, wiki="dewiki", progress=False)
-    assert list(tmp_path.iterdir()) == []
-
-
-def test_source_wiki_is_target_language(tmp_path, enwiki_sample_dump):
-    with pytest.raises(ConfigError, match="same.*enwiki"):
-        build_entities(tmp_path / "x.duckdb", dump=enwiki_sample_dump, progress=False)
+@pytest.mark.parametrize("case", list(REFUSED))
+def test_refused_request_writes_nothing(case, tmp_path, request):
+    given, message = REFUSED[case]
+    if given.get("dump") == "enwiki":
+        given = dict(given, dump=request.getfixturevalue("enwiki_sample_dump"))
+    with pytest.raises(ConfigError, match=message):
+        build_entities(tmp_path / "x.duckdb", progress=False, **given)
     assert list(tmp_path.iterdir()) == []
 
 
