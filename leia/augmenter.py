@@ -18,7 +18,8 @@ import pyarrow.compute as pc
 
 from leia.entities.names import SOURCES, Cleaning, clean_english
 from leia.schemas import AUGMENTED, MARKER_CLOSE, MARKER_OPEN, MENTION
-from leia.spans import STRATEGIES, draw_mask
+from leia.errors import ConfigError
+from leia.spans import check_strategy, draw_mask
 
 __all__ = ["AugmentConfig", "augment_batch", "is_latin", "Names", "NAME_SOURCES", "MENTION_SOURCES",
            "NO_SPAN_REASONS", "UNNAMED", "REPEAT"]
@@ -68,13 +69,12 @@ class AugmentConfig:
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.prob <= 1.0:
-            raise ValueError(f"prob must be between 0 and 1, got {self.prob}")
+            raise ConfigError(f"prob must be between 0 and 1, got {self.prob}")
         if self.nearby < 0:
-            raise ValueError(f"nearby must be at least 0, got {self.nearby}")
+            raise ConfigError(f"nearby must be at least 0, got {self.nearby}")
         if self.max_spans_per_entity is not None and self.max_spans_per_entity < 1:
-            raise ValueError(f"max_spans_per_entity must be at least 1, got {self.max_spans_per_entity}")
-        if self.strategy not in STRATEGIES:
-            raise ValueError(f"unknown strategy {self.strategy!r}; choose one of {', '.join(STRATEGIES)}")
+            raise ConfigError(f"max_spans_per_entity must be at least 1, got {self.max_spans_per_entity}")
+        check_strategy(self.strategy)
 
 
 def _utf32(text: str) -> np.ndarray:

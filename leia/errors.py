@@ -24,8 +24,8 @@ class InputError(LeiaError):
     finished shards are kept and not redone."""
 
 
-class ConfigError(LeiaError):
-    """Parameters or artefacts that do not fit together (e.g. an entity table of another wiki)."""
+class ConfigError(LeiaError, ValueError):
+    """Parameters or artefacts that do not fit together (e.g. an entity table of another wiki); a ValueError too."""
 
 
 class OutputError(LeiaError):
