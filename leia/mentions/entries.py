@@ -11,11 +11,12 @@ probability reaches its threshold.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import Iterable
 
 from leia.errors import ConfigError
 
-__all__ = ["MentionConfig", "Entry", "make_entries", "is_mention"]
+__all__ = ["MentionConfig", "unknown_settings", "Entry", "make_entries", "is_mention"]
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,11 @@ class MentionConfig:
                               f"{self.min_length}..{self.max_length}")
         if self.min_link_count < 1:
             raise ConfigError(f"min_link_count must be at least 1, got {self.min_link_count}")
+
+
+def unknown_settings(names: Iterable[str]) -> list[str]:
+    """Those of ``names`` that are no setting of :class:`MentionConfig`, sorted."""
+    return sorted(set(names) - {f.name for f in fields(MentionConfig)})
 
 
 @dataclass

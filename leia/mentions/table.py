@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, replace
+from dataclasses import asdict, fields, replace
 from pathlib import Path
 
 import duckdb
 
 from leia.duckdb_files import read_meta
-from leia.errors import InputError
+from leia.errors import ConfigError, InputError
 from leia.mentions.detect import Detector
-from leia.mentions.entries import Entry, MentionConfig
+from leia.mentions.entries import Entry, MentionConfig, unknown_settings
 from leia.provenance import check_same_wiki
 
 __all__ = ["MentionTable", "mention_detector"]
@@ -25,7 +25,11 @@ class MentionTable:
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
         self.meta = read_meta(self.path, "mention dictionary", "leia mentions build", "candidates")
-        self.config = MentionConfig(**json.loads(self.meta.get("config", "{}")))
+        recorded = json.loads(self.meta.get("config", "{}"))
+        if unknown_settings(recorded):
+            raise InputError(f"{self.path}: a mention dictionary built with settings this leia does not know "
+                             f"({', '.join(unknown_settings(recorded))}); rebuild it with `leia mentions build`")
+        self.config = MentionConfig(**recorded)
         self.wiki: dict = json.loads(self.meta.get("wiki", "{}"))
         self.counters: dict = json.loads(self.meta.get("counters", "{}"))
 
@@ -52,6 +56,9 @@ class MentionTable:
 
     def detector(self, **overrides) -> Detector:
         """A detector with the thresholds the dictionary was built with, or ``overrides`` of them."""
+        if unknown_settings(overrides):
+            raise ConfigError(f"no mention setting {', '.join(unknown_settings(overrides))}; the settings are "
+                              f"{', '.join(f.name for f in fields(MentionConfig))}")
         return Detector(self.entries(), replace(self.config, **overrides))
 
 
