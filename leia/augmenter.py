@@ -16,9 +16,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from leia.entities import Cleaning, clean_english
+from leia.entities.names import SOURCES, Cleaning, clean_english
 from leia.schemas import AUGMENTED, MARKER_CLOSE, MARKER_OPEN, MENTION
-from leia.spans import STRATEGIES, draw_mask
+from leia.errors import ConfigError
+from leia.spans import check_strategy, draw_mask
 
 __all__ = ["AugmentConfig", "augment_batch", "is_latin", "Names", "NAME_SOURCES", "MENTION_SOURCES",
            "NO_SPAN_REASONS", "UNNAMED", "REPEAT"]
@@ -31,14 +32,15 @@ _SPAN_OVERHEAD = len(MARKER_OPEN) + len(MARKER_CLOSE)
 # The vocabulary of a mention's `source`. A mention that may get a span says where its English name came from
 # (NAME_SOURCES), or that it is a later occurrence propagation added (REPEAT); one that may not says why
 # (NO_SPAN_REASONS, in the order they are decided; UNNAMED are those where no English name is known).
-NAME_SOURCES = ("inline", "langlinks", "wikidata", "harvested")
+NAME_SOURCES = ("inline",) + SOURCES
 REPEAT = "repeat"
 MENTION_SOURCES = NAME_SOURCES + (REPEAT,)
 NO_SPAN_REASONS = ("unknown", "invalid", "overlap", "same-as-mention", "marker-text", "english-nearby",
                    "entity-cap")
-UNNAMED = ("unknown", "invalid", "overlap")
+UNNAMED = NO_SPAN_REASONS[:3]
+_UNKNOWN = NO_SPAN_REASONS[0]
 _REASONS = ("eligible",) + NO_SPAN_REASONS  # code 0 is "eligible"
-_NEARBY, _CAP = _REASONS.index("english-nearby"), _REASONS.index("entity-cap")
+_CODE = {reason: code for code, reason in enumerate(_REASONS)}
 
 
 def is_latin(text: str) -> bool:
@@ -67,13 +69,12 @@ class AugmentConfig:
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.prob <= 1.0:
-            raise ValueError(f"prob must be between 0 and 1, got {self.prob}")
+            raise ConfigError(f"prob must be between 0 and 1, got {self.prob}")
         if self.nearby < 0:
-            raise ValueError(f"nearby must be at least 0, got {self.nearby}")
+            raise ConfigError(f"nearby must be at least 0, got {self.nearby}")
         if self.max_spans_per_entity is not None and self.max_spans_per_entity < 1:
-            raise ValueError(f"max_spans_per_entity must be at least 1, got {self.max_spans_per_entity}")
-        if self.strategy not in STRATEGIES:
-            raise ValueError(f"unknown strategy {self.strategy!r}; choose one of {', '.join(STRATEGIES)}")
+            raise ConfigError(f"max_spans_per_entity must be at least 1, got {self.max_spans_per_entity}")
+        check_strategy(self.strategy)
 
 
 def _utf32(text: str) -> np.ndarray:
@@ -89,28 +90,75 @@ def augment_batch(batch: pa.RecordBatch, names: Names, config: AugmentConfig) ->
     is valid and does not overlap an earlier one, and the draw says so.
     """
     counters: Counter = Counter()
+    m = _flatten(batch)
+    named = _Named.of(m, names, config.cleaning)
+    reason = _reasons(m, named, config, counters)
+    eligible = reason == 0
+    _count_reasons(m, named, reason, counters)
+    inserted = eligible & draw_mask(m.ids[m.parent], m.ordinal, config.prob, config.seed, config.epoch)
+    picked = np.flatnonzero(inserted)
+    picked = picked[np.lexsort((m.starts[picked], m.parent[picked]))]
+    out_texts = _insert(m.texts, m.parent[picked], m.starts[picked], m.ends[picked],
+                        named.names_arr.take(pa.array(named.index[picked], pa.int64())), config.strategy)
+    counters["documents"] += m.n_docs
+    counters["mentions"] += m.n
+    counters["mentions_eligible"] += int(eligible.sum())
+    counters["spans"] += int(inserted.sum())
+    counters["text_chars"] += int(m.text_len.sum())
+    return _output(batch, m, named, reason, inserted, out_texts), dict(counters)
+
+
+@dataclass
+class _Mentions:
+    """A batch's anchors flattened into arrays, one entry a mention: its document (``parent``), its position
+    among the document's anchors (``ordinal``), its offsets, target, and whether propagation added it."""
+
+    n_docs: int
+    n: int
+    ids: np.ndarray
+    texts: list[str]
+    text_len: np.ndarray
+    lengths: np.ndarray
+    flat: pa.StructArray
+    parent: np.ndarray
+    ordinal: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+    targets: pa.Array
+    repeat: np.ndarray
+
+
+def _flatten(batch: pa.RecordBatch) -> _Mentions:
     n_docs = batch.num_rows
-    ids = batch.column("id").to_numpy(zero_copy_only=False).astype(np.int64)
-    texts: list[str] = batch.column("text").to_pylist()
     anchors = batch.column("anchors")
     lengths = pc.list_value_length(anchors).fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
     flat = pc.list_flatten(anchors)
     n = len(flat)
-    parent = np.repeat(np.arange(n_docs, dtype=np.int64), lengths)
     first = np.concatenate([[0], np.cumsum(lengths)[:-1]]) if n_docs else np.zeros(0, np.int64)
-    ordinal = np.arange(n, dtype=np.int64) - np.repeat(first, lengths)
-    starts = flat.field("start").fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-    ends = flat.field("end").fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-    targets = flat.field("target")
-    has_inline = "english" in {f.name for f in flat.type}
-    repeat = (pc.equal(flat.field("source"), REPEAT).fill_null(False).to_numpy(zero_copy_only=False)
-              if "source" in {f.name for f in flat.type} else np.zeros(n, dtype=bool))
+    fields = {f.name for f in flat.type}
+    return _Mentions(
+        n_docs=n_docs, n=n,
+        ids=batch.column("id").to_numpy(zero_copy_only=False).astype(np.int64),
+        texts=batch.column("text").to_pylist(),
+        text_len=pc.utf8_length(batch.column("text")).to_numpy(zero_copy_only=False).astype(np.int64),
+        lengths=lengths, flat=flat,
+        parent=np.repeat(np.arange(n_docs, dtype=np.int64), lengths),
+        ordinal=np.arange(n, dtype=np.int64) - np.repeat(first, lengths),
+        starts=flat.field("start").fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64),
+        ends=flat.field("end").fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64),
+        targets=flat.field("target"),
+        repeat=(pc.equal(flat.field("source"), REPEAT).fill_null(False).to_numpy(zero_copy_only=False)
+                if "source" in fields else np.zeros(n, dtype=bool)),
+    )
 
-    # Validity: inside the text, non-empty, in order and not overlapping the previous valid anchor.
-    text_len = pc.utf8_length(batch.column("text")).to_numpy(zero_copy_only=False).astype(np.int64)
-    valid = (starts >= 0) & (ends > starts) & (ends <= text_len[parent]) if n else np.zeros(0, bool)
+
+def _validity(m: _Mentions) -> tuple[np.ndarray, np.ndarray]:
+    """Which anchors are valid (inside the text, non-empty) and which overlap the previous valid one of their
+    document, in offset order."""
+    n, parent, starts, ends = m.n, m.parent, m.starts, m.ends
+    valid = (starts >= 0) & (ends > starts) & (ends <= m.text_len[parent]) if n else np.zeros(0, bool)
     order = np.lexsort((starts, parent)) if n else np.zeros(0, np.int64)
-    prev_end = np.full(n_docs, -1, dtype=np.int64)
+    prev_end = np.full(m.n_docs, -1, dtype=np.int64)
     overlap = np.zeros(n, dtype=bool)
     if n and not (np.all(np.diff(order) == 1) and _non_overlapping(parent, starts, ends, valid)):
         for i in order:
@@ -120,93 +168,111 @@ def augment_batch(batch: pa.RecordBatch, names: Names, config: AugmentConfig) ->
                 overlap[i] = True
             else:
                 prev_end[parent[i]] = ends[i]
+    return valid, overlap
 
-    # Names: one lookup per distinct target; every mention then refers to a row of `names_` by index.
-    encoded = targets.dictionary_encode()
-    distinct = encoded.dictionary.to_pylist()
-    answers = list(names(distinct))
-    names_ = [a[0] if a else None for a in answers]
-    sources_ = [a[1] if a else "unknown" for a in answers]
-    index = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-    index[index < 0] = len(names_)
-    names_.append(None)
-    sources_.append("unknown")
-    if has_inline:
-        raw = flat.field("english")
-        for i in np.flatnonzero(pc.is_valid(raw).to_numpy(zero_copy_only=False)):
-            name, _ = clean_english(raw[int(i)].as_py(), config.cleaning)
-            if name is not None:
-                index[i] = len(names_)
-                names_.append(name)
-                sources_.append("inline")
-    names_arr = pa.array(names_, pa.string())
-    named = pc.is_valid(names_arr).to_numpy(zero_copy_only=False)[index]
+
+@dataclass
+class _Named:
+    """The English names of a batch's mentions: one lookup per distinct target, then every mention refers to
+    an entry of ``names``/``sources`` by ``index`` (the last entries are the inline names)."""
+
+    names: list
+    sources: list
+    index: np.ndarray
+    names_arr: pa.StringArray
+
+    @classmethod
+    def of(cls, m: _Mentions, lookup: Names, cleaning: Cleaning) -> "_Named":
+        encoded = m.targets.dictionary_encode()
+        answers = list(lookup(encoded.dictionary.to_pylist()))
+        names = [a[0] if a else None for a in answers]
+        sources = [a[1] if a else _UNKNOWN for a in answers]
+        index = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+        index[index < 0] = len(names)
+        names.append(None)
+        sources.append(_UNKNOWN)
+        if "english" in {f.name for f in m.flat.type}:
+            raw = m.flat.field("english")
+            for i in np.flatnonzero(pc.is_valid(raw).to_numpy(zero_copy_only=False)):
+                name, _ = clean_english(raw[int(i)].as_py(), cleaning)
+                if name is not None:
+                    index[i] = len(names)
+                    names.append(name)
+                    sources.append("inline")
+        return cls(names, sources, index, pa.array(names, pa.string()))
+
+
+def _reasons(m: _Mentions, named: _Named, config: AugmentConfig, counters: Counter) -> np.ndarray:
+    """Why each mention has no span, as a code into ``_REASONS`` (0: eligible), in the order they are decided."""
+    valid, overlap = _validity(m)
+    names_arr, index = named.names_arr, named.index
+    has_name = pc.is_valid(names_arr).to_numpy(zero_copy_only=False)[index]
     name_len = pc.utf8_length(names_arr).fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)[index]
-
-    # Why a mention has no span, as a code into _REASONS; 0 means eligible.
-    reason = np.zeros(n, dtype=np.int8)
-    reason[~named] = 1
-    reason[named & ~valid] = 2
-    reason[named & valid & overlap] = 3
+    reason = np.zeros(m.n, dtype=np.int8)
+    reason[~has_name] = _CODE["unknown"]
+    reason[has_name & ~valid] = _CODE["invalid"]
+    reason[has_name & valid & overlap] = _CODE["overlap"]
     # A mention that already reads as its English name gets no span; only mentions exactly as long as their
     # name can, so only those are compared.
-    for i in np.flatnonzero((reason == 0) & (name_len == ends - starts)):
-        name = names_[index[i]]
-        mention = texts[parent[i]][starts[i]:ends[i]]
+    for i in np.flatnonzero((reason == 0) & (name_len == m.ends - m.starts)):
+        name = named.names[index[i]]
+        mention = m.texts[m.parent[i]][m.starts[i]:m.ends[i]]
         if mention == name or (mention.casefold() == name.casefold() and is_latin(mention)):
-            reason[i] = 4
-    marker_docs = [j for j, t in enumerate(texts) if MARKER_OPEN in t or MARKER_CLOSE in t]
+            reason[i] = _CODE["same-as-mention"]
+    marker_docs = [j for j, t in enumerate(m.texts) if MARKER_OPEN in t or MARKER_CLOSE in t]
     if marker_docs:
-        reason[(reason == 0) & np.isin(parent, marker_docs)] = 5
+        reason[(reason == 0) & np.isin(m.parent, marker_docs)] = _CODE["marker-text"]
         counters["documents_with_marker_text"] += len(marker_docs)
     # A name holding a marker would make the span unremovable.
     marked_name = pc.or_(pc.match_substring(names_arr, MARKER_OPEN), pc.match_substring(names_arr, MARKER_CLOSE))
-    reason[(reason == 0) & marked_name.fill_null(False).to_numpy(zero_copy_only=False)[index]] = 5
+    reason[(reason == 0) & marked_name.fill_null(False).to_numpy(zero_copy_only=False)[index]] = _CODE["marker-text"]
     if config.nearby:
-        reason[_english_nearby(texts, parent, starts, ends, names_, index, reason == 0, config.nearby)] = _NEARBY
+        reason[_english_nearby(m.texts, m.parent, m.starts, m.ends, named.names, index, reason == 0,
+                               config.nearby)] = _CODE["english-nearby"]
     if config.max_spans_per_entity is not None:
-        reason[_over_cap(parent, starts, index, names_arr, reason == 0, config.max_spans_per_entity)] = _CAP
+        reason[_over_cap(m.parent, m.starts, index, names_arr, reason == 0,
+                         config.max_spans_per_entity)] = _CODE["entity-cap"]
+    return reason
+
+
+def _count_reasons(m: _Mentions, named: _Named, reason: np.ndarray, counters: Counter) -> None:
+    """Mentions by reason for no span, eligible ones by where their name came from, and the repeats."""
     eligible = reason == 0
     for code, count in zip(*np.unique(reason[reason > 0], return_counts=True)):
         counters[f"mentions_{_REASONS[code].replace('-', '_')}"] += int(count)
     if eligible.any():
-        kinds, counts = np.unique(np.array(sources_, dtype=object)[index[eligible]].astype(str), return_counts=True)
+        kinds, counts = np.unique(np.array(named.sources, dtype=object)[named.index[eligible]].astype(str),
+                                  return_counts=True)
         for kind, count in zip(kinds, counts):
             counters[f"mentions_named_{kind}"] += int(count)
-    if repeat.any():
-        counters["mentions_repeat"] += int(repeat.sum())
-        counters["mentions_repeat_eligible"] += int((repeat & eligible).sum())
+    if m.repeat.any():
+        counters["mentions_repeat"] += int(m.repeat.sum())
+        counters["mentions_repeat_eligible"] += int((m.repeat & eligible).sum())
 
-    inserted = eligible & draw_mask(ids[parent], ordinal, config.prob, config.seed, config.epoch)
-    picked = np.flatnonzero(inserted)
-    picked = picked[np.lexsort((starts[picked], parent[picked]))]
-    out_texts = _insert(texts, parent[picked], starts[picked], ends[picked],
-                        names_arr.take(pa.array(index[picked], pa.int64())), config.strategy)
-    english = pc.if_else(pa.array(eligible), names_arr.take(pa.array(index, pa.int64())),
+
+def _output(batch: pa.RecordBatch, m: _Mentions, named: _Named, reason: np.ndarray, inserted: np.ndarray,
+            out_texts: list[str]) -> pa.RecordBatch:
+    """The augmented batch: every mention with its English name (where eligible), its ``source`` (where the
+    name came from, ``repeat``, or why there is no span) and whether this draw put a span at it."""
+    eligible = reason == 0
+    index, sources = named.index, named.sources
+    english = pc.if_else(pa.array(eligible), named.names_arr.take(pa.array(index, pa.int64())),
                          pa.scalar(None, pa.string()))
-    source_table = pa.array(sources_ + list(_REASONS) + [REPEAT], pa.string())
-    code = np.where(reason == 0, np.where(repeat, len(source_table) - 1, index), len(sources_) + reason.astype(np.int64))
+    source_table = pa.array(sources + list(_REASONS) + [REPEAT], pa.string())
+    code = np.where(eligible, np.where(m.repeat, len(source_table) - 1, index), len(sources) + reason.astype(np.int64))
     source = source_table.take(pa.array(code, pa.int64()))
-
-    counters["documents"] += n_docs
-    counters["mentions"] += n
-    counters["mentions_eligible"] += int(eligible.sum())
-    counters["spans"] += int(inserted.sum())
-    counters["text_chars"] += int(text_len.sum())
-
     mentions = pa.StructArray.from_arrays(
-        [pa.array(starts, pa.int32()), pa.array(ends, pa.int32()), targets.cast(pa.string()),
+        [pa.array(m.starts, pa.int32()), pa.array(m.ends, pa.int32()), m.targets.cast(pa.string()),
          english, source, pa.array(inserted, pa.bool_())],
         fields=list(MENTION),
     )
-    offsets = pa.array(np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32), pa.int32())
-    titles = batch.column("title") if "title" in batch.schema.names else pa.array([""] * n_docs, pa.string())
-    result = pa.RecordBatch.from_arrays(
-        [pa.array(ids, pa.int64()), titles.cast(pa.string()), pa.array(out_texts, pa.string()),
+    offsets = pa.array(np.concatenate([[0], np.cumsum(m.lengths)]).astype(np.int32), pa.int32())
+    titles = batch.column("title") if "title" in batch.schema.names else pa.array([""] * m.n_docs, pa.string())
+    return pa.RecordBatch.from_arrays(
+        [pa.array(m.ids, pa.int64()), titles.cast(pa.string()), pa.array(out_texts, pa.string()),
          pa.ListArray.from_arrays(offsets, mentions, type=AUGMENTED.field("mentions").type)],
         schema=AUGMENTED,
     )
-    return result, dict(counters)
 
 
 def _english_nearby(texts: list[str], parent: np.ndarray, starts: np.ndarray, ends: np.ndarray, names: list,

@@ -8,13 +8,21 @@ from typing import Iterable
 
 import numpy as np
 
+from leia.errors import ConfigError
 from leia.schemas import MARKER_CLOSE, MARKER_OPEN
 
-__all__ = ["STRATEGIES", "span", "insert_spans", "draw_mask", "strip_spans", "SPAN_RE"]
+__all__ = ["STRATEGIES", "check_strategy", "span", "insert_spans", "draw_mask", "strip_spans", "SPAN_RE"]
 
+# Where a span goes: after the mention, before it, or instead of it.
 STRATEGIES = ("right", "left", "replace")
 
 SPAN_RE = re.compile(re.escape(MARKER_OPEN) + ".*?" + re.escape(MARKER_CLOSE), re.DOTALL)
+
+
+def check_strategy(strategy: str) -> None:
+    """ConfigError unless ``strategy`` is one of :data:`STRATEGIES`."""
+    if strategy not in STRATEGIES:
+        raise ConfigError(f"unknown strategy {strategy!r}; choose one of {', '.join(STRATEGIES)}")
 
 
 def span(english: str) -> str:
@@ -27,8 +35,7 @@ def insert_spans(text: str, spans: Iterable[tuple[int, int, str]], strategy: str
     ``right`` puts the span after the mention, ``left`` before it, ``replace`` instead of it. Spans must not
     overlap; they are applied in offset order, building the result in one pass.
     """
-    if strategy not in STRATEGIES:
-        raise ValueError(f"unknown strategy {strategy!r}; choose one of {', '.join(STRATEGIES)}")
+    check_strategy(strategy)
     parts: list[str] = []
     pos = 0
     for start, end, english in sorted(spans):

@@ -18,7 +18,9 @@ from leia.entities import EntityTable, build_entities
 from leia.api import extract
 from leia.schemas import AUGMENTED, DOCUMENTS
 from leia.io.shards import iter_record_batches
-from leia.spans import strip_spans
+from leia.errors import ConfigError, LeiaError
+from leia.mentions import MentionConfig
+from leia.spans import STRATEGIES, check_strategy, insert_spans, strip_spans
 
 TABLE = {
     "カイロ": ("Cairo", "langlinks"),
@@ -198,6 +200,31 @@ def test_config_validation():
         AugmentConfig(prob=-0.1)
     with pytest.raises(ValueError, match="middle"):
         AugmentConfig(strategy="middle")
+
+
+# Each bad setting of augmentation, span placement and mention detection, and the setting it names.
+BAD_SETTINGS = {
+    "prob": lambda: AugmentConfig(prob=2.0),
+    "strategy": lambda: AugmentConfig(strategy="middle"),
+    "nearby": lambda: AugmentConfig(nearby=-1),
+    "max_spans_per_entity": lambda: AugmentConfig(max_spans_per_entity=0),
+    "unknown strategy 'middle'": lambda: insert_spans("abc", [(0, 1, "A")], "middle"),
+    "min_prior": lambda: MentionConfig(min_prior=2.0),
+}
+
+
+@pytest.mark.parametrize("setting", list(BAD_SETTINGS))
+def test_a_bad_setting_is_a_config_error_and_a_value_error(setting):
+    with pytest.raises(ConfigError, match=setting) as raised:
+        BAD_SETTINGS[setting]()
+    assert isinstance(raised.value, LeiaError) and isinstance(raised.value, ValueError)
+
+
+def test_every_strategy_is_accepted_everywhere():
+    for strategy in STRATEGIES:
+        check_strategy(strategy)
+        assert AugmentConfig(strategy=strategy).strategy == strategy
+        assert strip_spans(insert_spans("東京", [(0, 2, "Tokyo")], strategy)) == ("" if strategy == "replace" else "東京")
 
 
 def test_english_nearby():

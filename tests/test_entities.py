@@ -12,44 +12,34 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import SAMPLE_DUMP, SAMPLE_LANGLINKS, SAMPLE_WIKIDATA
+from conftest import DATA, SAMPLE_DUMP, SAMPLE_LANGLINKS, SAMPLE_WIKIDATA
 from leia.entities import Cleaning, EntityTable, build_entities, clean_english, resolve_redirects
 from leia.errors import ConfigError, InputError, OutputError
 from leia.io.integrity import file_identity
 from leia.wiki.dump import DumpReader
 
-# data/README.md, "Pages": title -> (English, + Wikidata); None for the empty answers.
-PAGES = {
-    "東京": ("Tokyo", "Tokyo"),
-    "東京都": ("Tokyo", "Tokyo"),
-    "富士山": ("Mount Fuji", "Mount Fuji"),
-    "フジヤマ": ("Mount Fuji", "Mount Fuji"),
-    "不二山": ("Mount Fuji", "Mount Fuji"),
-    "寿司": ("Sushi", "Sushi"),
-    "エジプト": ("Egypt", "Egypt"),
-    "Template:基礎情報 国": (None, None),
-    "カイロ": ("Cairo", "Cairo"),
-    "ナイル川": ("Nile", "Nile"),
-    "Nile River": ("Nile", "Nile"),
-    "日本語": ("Japanese language", "Japanese language"),
-    "太陽": ("Sun", "Sun"),
-    "月": ("Moon", "Moon"),
-    "ピラミッド": ("Pyramid", "Pyramid"),
-    "水星": ("Mercury", "Mercury"),
-    "冥王星": (None, None),
-    "第9惑星": (None, None),
-    "火星": (None, None),
-    "ハレー彗星": ("Halley's Comet", "Halley's Comet"),
-    "月見団子": (None, None),
-    "おにぎり": (None, "Onigiri"),
-    "Category:天体": (None, None),
-    # "Other titles worth a lookup"
-    "金星": (None, "Venus"),
-    "火星 (惑星)": (None, None),
-    "日本": (None, None),
-    "地球": (None, None),
-    "Earth": (None, None),
-}
+
+def readme_table(heading: str) -> list[dict[str, str]]:
+    """The rows of the table under ``## heading`` in data/README.md, each by its column names."""
+    section = (DATA / "README.md").read_text(encoding="utf-8").split(f"\n## {heading}\n", 1)[1].split("\n## ", 1)[0]
+    lines = [line for line in section.splitlines() if line.startswith("|")]
+
+    def cells(line: str) -> list[str]:
+        return [c.strip().replace("\\|", "|") for c in re.split(r"(?<!\\)\|", line.strip())[1:-1]]
+
+    header = cells(lines[0])
+    return [dict(zip(header, cells(line))) for line in lines[2:]]
+
+
+def _answer(cell: str) -> str | None:
+    return None if cell == "(empty)" else cell
+
+
+# data/README.md, "Pages": title -> (English, + Wikidata); None for the empty answers; then its "Other titles
+# worth a lookup".
+PAGES = {row["title"]: (_answer(row["English"]), _answer(row["+ Wikidata"])) for row in readme_table("Pages")}
+PAGES.update({"金星": (None, "Venus"), "火星 (惑星)": (None, None), "日本": (None, None), "地球": (None, None),
+              "Earth": (None, None)})
 
 # data/README.md, "{{仮リンク}}": local title -> lookup.
 HARVESTED = {
@@ -254,16 +244,10 @@ def test_harvest_votes_and_own_langlink(tmp_path):
     ("(Sandy) Koufax", ("(Sandy) Koufax", None)),
     ("(planet)", ("(planet)", None)),
     ("Tokyo (city) (Japan)", ("Tokyo (city)", None)),
-    ("Category:Astronomical objects", (None, "namespace")),
-    ("File:Fuji.jpg", (None, "namespace")),
-    ("Image:Fuji.jpg", (None, "namespace")),
-    ("Template:Infobox country", (None, "namespace")),
-    ("Wikipedia:Manual of Style", (None, "namespace")),
-    ("Portal:Japan", (None, "namespace")),
-    ("Help:Contents", (None, "namespace")),
-    ("Draft:Something", (None, "namespace")),
-    ("category talk:Egypt", (None, "namespace")),
-    ("Talk:Egypt", (None, "namespace")),
+    *[(title, (None, "namespace")) for title in (
+        "Category:Astronomical objects", "File:Fuji.jpg", "Image:Fuji.jpg", "Template:Infobox country",
+        "Wikipedia:Manual of Style", "Portal:Japan", "Help:Contents", "Draft:Something", "category talk:Egypt",
+        "Talk:Egypt")],
     ("List of rivers of Egypt", (None, "list")),
     ("Lists of countries", (None, "list")),
     ("Listening", ("Listening", None)),
@@ -343,32 +327,23 @@ def test_dev_counters(dev_table):
 
 # --- refused inputs ---------------------------------------------------------------------------------------
 
-def test_langlinks_without_dump(tmp_path):
-    with pytest.raises(ConfigError, match="--langlinks needs --dump"):
-        build_entities(tmp_path / "x.duckdb", langlinks=SAMPLE_LANGLINKS, progress=False)
-    assert list(tmp_path.iterdir()) == []
+# (what is asked, the error it meets): the build is refused before anything is written.
+REFUSED = {
+    "langlinks without a dump": (dict(langlinks=SAMPLE_LANGLINKS), "--langlinks needs --dump"),
+    "nothing to build from": (dict(), "nothing to build from"),
+    "wikidata without --wiki": (dict(wikidata=SAMPLE_WIKIDATA), "--wiki"),
+    "--wiki not the dump's": (dict(dump=SAMPLE_DUMP, wiki="dewiki"), "dewiki.*jawiki"),
+    "source wiki is the target language": (dict(dump="enwiki"), "same.*enwiki"),
+}
 
 
-def test_nothing_to_build_from(tmp_path):
-    with pytest.raises(ConfigError, match="nothing to build from"):
-        build_entities(tmp_path / "x.duckdb", progress=False)
-
-
-def test_wikidata_without_wiki(tmp_path):
-    with pytest.raises(ConfigError, match="--wiki"):
-        build_entities(tmp_path / "x.duckdb", wikidata=SAMPLE_WIKIDATA, progress=False)
-    assert list(tmp_path.iterdir()) == []
-
-
-def test_wiki_not_matching_dump(tmp_path):
-    with pytest.raises(ConfigError, match="dewiki.*jawiki"):
-        build_entities(tmp_path / "x.duckdb", dump=SAMPLE_DUMP, wiki="dewiki", progress=False)
-    assert list(tmp_path.iterdir()) == []
-
-
-def test_source_wiki_is_target_language(tmp_path, enwiki_sample_dump):
-    with pytest.raises(ConfigError, match="same.*enwiki"):
-        build_entities(tmp_path / "x.duckdb", dump=enwiki_sample_dump, progress=False)
+@pytest.mark.parametrize("case", list(REFUSED))
+def test_refused_request_writes_nothing(case, tmp_path, request):
+    given, message = REFUSED[case]
+    if given.get("dump") == "enwiki":
+        given = dict(given, dump=request.getfixturevalue("enwiki_sample_dump"))
+    with pytest.raises(ConfigError, match=message):
+        build_entities(tmp_path / "x.duckdb", progress=False, **given)
     assert list(tmp_path.iterdir()) == []
 
 

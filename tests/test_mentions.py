@@ -5,6 +5,7 @@ text-only JSON-lines corpus."""
 from __future__ import annotations
 
 import json
+import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import pytest
 from leia.augmenter import NO_SPAN_REASONS
 from leia.cli import main
 from leia.entities import build_entities
-from leia.errors import ConfigError, OutputError
+from leia.errors import ConfigError, InputError, OutputError
 from leia.api import extract
 from leia.mentions import (
     REPEAT, SOURCED_ANCHOR, Detector, MentionConfig, MentionTable, Propagator, Segmenter, build_mentions,
@@ -307,6 +308,16 @@ def test_build_on_sample(sample):
     assert table.entries()["月"].doc_link_prob == pytest.approx(3 / 4)
     with pytest.raises(OutputError):
         build_mentions(sample["documents"], sample["entities"], out, progress=False)
+    assert table.detector(min_link_prob=0.5).config == MentionConfig(min_link_prob=0.5)
+    with pytest.raises(ConfigError, match="no mention setting min_link_probability; the settings are min_link_prob"):
+        table.detector(min_link_probability=0.5)
+    other = sample["tmp"] / "other-version.duckdb"
+    shutil.copyfile(out, other)
+    con = duckdb.connect(str(other))
+    con.execute("""UPDATE meta SET value = '{"min_link_prob": 0.2, "fuzzy": true}' WHERE key = 'config'""")
+    con.close()
+    with pytest.raises(InputError, match=r"other-version.duckdb: a mention dictionary built with settings .*\(fuzzy\)"):
+        MentionTable(other)
 
 
 def test_augment_text_only_corpus(sample, tmp_path, capsys):

@@ -23,7 +23,8 @@ import leia
 from leia.io.card import features_yaml
 from leia.cli import main
 from leia.errors import InputError, OutputError
-from leia.io.files import LOCK, atomic_duckdb, hold, release
+from leia.io.duckdb import atomic_duckdb
+from leia.io.files import LOCK, hold, release
 from leia.schemas import AUGMENTED, DOCUMENTS
 from leia.io.folders import open_output
 from leia.io.manifest import MANIFEST, read_manifest

@@ -13,7 +13,6 @@ globs such as ``shard-*.arrow`` and ``datasets`` never see them, and two process
 from __future__ import annotations
 
 import errno
-import glob
 import json
 import logging
 import os
@@ -27,7 +26,7 @@ from leia.errors import OutputError
 
 __all__ = [
     "LOCK", "temp_name", "is_temporary", "hold", "release", "held", "write_text_atomic", "write_json_atomic",
-    "write_error", "atomic_duckdb", "fsync_folder", "make_folder",
+    "write_error", "fsync_folder", "make_folder",
 ]
 
 log = logging.getLogger(__name__)
@@ -222,71 +221,3 @@ def held(output: str | os.PathLike, folder: bool = True) -> Iterator[Path]:
         release(out, failed=True)
         raise
     release(out)
-
-
-@contextmanager
-def atomic_duckdb(output: str | os.PathLike, *, overwrite: bool = False) -> Iterator[Any]:
-    """Build a DuckDB file: yields a connection to a temporary file that becomes ``output`` when the block
-    ends without error, checkpointed (no write-ahead log left behind) and checked to open read-only.
-
-    ``output`` is locked meanwhile; an existing file is refused unless ``overwrite``. A failed write (a full
-    disk, a read-only folder) raises OutputError naming the file, and leaves nothing behind."""
-    import duckdb
-
-    out = Path(output)
-    with held(out, folder=False):
-        if out.exists() and not overwrite:
-            raise OutputError(f"{out}: exists; choose another file or pass --overwrite")
-        for stale in out.parent.glob(f".{glob.escape(out.name)}.tmp-*"):  # of runs that were killed
-            if is_temporary(stale.name):
-                stale.unlink(missing_ok=True)
-        tmp = out.with_name(temp_name(out.name))
-        wal = tmp.with_name(tmp.name + ".wal")
-
-        def discard() -> None:
-            tmp.unlink(missing_ok=True)
-            wal.unlink(missing_ok=True)
-
-        try:
-            con = duckdb.connect(str(tmp))
-        except (duckdb.IOException, OSError) as e:
-            discard()
-            raise OutputError(f"{out}: cannot write ({e})") from None
-        try:
-            yield con
-            con.execute("CHECKPOINT")
-            con.close()
-            if wal.exists():
-                raise OutputError(f"{out}: DuckDB left a write-ahead log behind; the table was not published")
-            check = duckdb.connect(str(tmp), read_only=True)
-            check.execute("SELECT count(*) FROM information_schema.tables").fetchone()
-            check.close()
-            Path(str(out) + ".wal").unlink(missing_ok=True)  # never let an old log replay onto the new file
-            os.replace(tmp, out)
-            fsync_folder(out.parent)
-        except BaseException as e:
-            try:
-                con.close()
-            except Exception:
-                pass
-            discard()
-            if isinstance(e, OSError):
-                raise write_error(out, e) from None
-            if isinstance(e, duckdb.InterruptException):  # Ctrl-C inside a query
-                raise KeyboardInterrupt from None
-            if isinstance(e, duckdb.Error) and _is_space_error(e):
-                raise OutputError(f"{out}: cannot write (no space left on the device: {_first_line(e)}); free "
-                                  "some space and rerun") from None
-            if isinstance(e, duckdb.IOException):
-                raise OutputError(f"{out}: cannot write ({_first_line(e)})") from None
-            raise
-
-
-def _is_space_error(e: Exception) -> bool:
-    text = str(e).lower()
-    return any(s in text for s in ("no space left", "file too large", "disk full", "disk quota"))
-
-
-def _first_line(e: Exception) -> str:
-    return str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-

@@ -1,0 +1,135 @@
+"""Building the entity table from its inputs (a dump, the langlinks SQL dump, Wikidata sitelinks, the target
+wiki's HTML dump): the inputs checked before anything is read, then read, resolved, and published whole."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from dataclasses import asdict
+from pathlib import Path
+
+from leia import __version__
+from leia.io.duckdb import Appender
+from leia.entities.names import Cleaning
+from leia.entities.readers import MAPPINGS, SCHEMA_SQL, read_dump, read_langlinks, read_target_dump, read_wikidata
+from leia.entities.resolve import resolve
+from leia.errors import ConfigError, InputError, OutputError
+from leia.io.duckdb import atomic_duckdb
+from leia.io.provenance import file_input
+
+__all__ = ["build_entities"]
+
+
+def build_entities(
+    output: str | os.PathLike,
+    *,
+    dump: str | os.PathLike | None = None,
+    langlinks: str | os.PathLike | None = None,
+    wikidata: str | os.PathLike | None = None,
+    target_dump: str | os.PathLike | None = None,
+    lang: str = "en",
+    wiki: str | None = None,
+    cleaning: Cleaning = Cleaning(),
+    harvest: bool = True,
+    overwrite: bool = False,
+    progress: bool = True,
+) -> dict:
+    """Build the entity table at ``output`` and return its summary (counters by kind).
+
+    ``dump`` gives titles, redirects and {{仮リンク}} names (English ones: harvested only when ``lang`` is
+    "en"); ``langlinks`` needs ``dump`` to turn page ids
+    into titles; ``wikidata`` needs the source wiki's name (``wiki``, e.g. "jawiki"; taken from the dump when
+    given). ``target_dump`` is an HTML dump of the ``lang`` wiki: with an HTML ``dump`` (whose records name
+    each page's Wikidata item), a page's English name is the title of the page of the same item there, a
+    name of Wikidata's rank (source ``wikidata``). The file appears only when complete.
+    """
+    out = Path(output)
+    _check_request(out, dump, langlinks, wikidata, target_dump, overwrite)
+    reader, site, inputs = _open_dump(dump)
+    wiki = _source_wiki(site, wiki)
+    inputs += [file_input(path, kind) for kind, path in
+               (("langlinks", langlinks), ("target_dump", target_dump), ("wikidata", wikidata)) if path]
+    if wikidata and not wiki:
+        raise ConfigError("--wikidata without --dump needs --wiki (the source wiki's database name, e.g. jawiki)")
+    target_wiki = f"{lang}wiki"
+    harvest = harvest and lang == "en"
+    if wiki == target_wiki:
+        raise ConfigError(f"the source wiki and the target language are the same ({wiki})")
+
+    counters: Counter = Counter()
+    with atomic_duckdb(out, overwrite=overwrite) as con:
+        con.execute(SCHEMA_SQL)
+        mappings = Appender(con, "mappings", MAPPINGS)
+        if reader is not None:
+            read_dump(con, reader, site, mappings, counters, harvest, progress)
+        if langlinks:
+            read_langlinks(con, langlinks, lang, counters, progress)
+        if wikidata:
+            read_wikidata(wikidata, wiki, target_wiki, mappings, counters, progress)
+        if target_dump:
+            mappings.flush()
+            read_target_dump(con, target_dump, target_wiki, counters)
+        mappings.flush()
+        resolve(con, cleaning, counters)
+        if counters["entities"] == 0:
+            raise InputError(
+                "no English names found in the inputs: "
+                + ", ".join(f"{i['kind']} {i['path']}" for i in inputs)
+                + f" (target language {lang!r}); check the files and --lang")
+        wiki_record = site.to_dict() if site else {"dbname": wiki}
+        parameters = {"lang": lang, "cleaning": asdict(cleaning), "harvest": harvest}
+        con.executemany("INSERT INTO meta VALUES (?, ?)", _meta(wiki_record, lang, inputs, parameters, counters))
+    return dict(sorted(counters.items()))
+
+
+def _meta(wiki: dict, lang: str, inputs: list[dict], parameters: dict, counters: Counter) -> list[tuple[str, str]]:
+    """The ``meta`` rows: what the table was built from and with, and what was counted."""
+    return list({
+        "wiki": json.dumps(wiki, ensure_ascii=False),
+        "lang": lang, "inputs": json.dumps(inputs, ensure_ascii=False),
+        "parameters": json.dumps(parameters),
+        "counters": json.dumps(dict(sorted(counters.items()))), "leia_version": __version__,
+    }.items())
+
+
+def _source_wiki(site, wiki: str | None) -> str | None:
+    """The source wiki's database name: the dump's (``wiki``, when given too, must agree), else ``wiki``."""
+    if site is None:
+        return wiki
+    if wiki and wiki != site.dbname:
+        raise ConfigError(f"--wiki {wiki} does not match the dump's wiki {site.dbname}")
+    return site.dbname
+
+
+def _check_request(out: Path, dump, langlinks, wikidata, target_dump, overwrite: bool) -> None:
+    """Refuse, before anything is read, inputs that cannot make a table and an output that must not be written."""
+    from leia.wiki.htmldump import is_html_dump
+
+    if target_dump and not (dump and is_html_dump(dump) and is_html_dump(target_dump)):
+        raise ConfigError("--target-dump (an HTML dump of the target wiki) needs --dump, an HTML dump of the "
+                          "source wiki: pages are matched by their Wikidata items")
+    if not (dump or langlinks or wikidata):
+        raise ConfigError("nothing to build from: give --dump, --langlinks and/or --wikidata")
+    if langlinks and not dump:
+        raise ConfigError("--langlinks needs --dump: the langlinks rows name pages by id, the dump maps ids to titles")
+    for given in (dump, langlinks, wikidata, target_dump):
+        if given is not None and out.resolve() == Path(given).resolve():
+            raise OutputError(f"{out}: is an input; write the entity table to another file")
+    if out.is_dir():
+        raise OutputError(f"{out}: is a folder; give the path of the DuckDB file to write")
+    if out.exists() and not overwrite:
+        raise OutputError(f"{out}: exists; choose another file or pass --overwrite")
+
+
+def _open_dump(dump) -> tuple[object, object, list[dict]]:
+    """The dump's reader, its wiki and its manifest record (None, None, [] without a dump)."""
+    if not dump:
+        return None, None, []
+    from leia.wiki.dump import DumpReader
+    from leia.wiki.htmldump import HtmlDumpReader, is_html_dump
+
+    # The only process reading this dump: let the bz2 decoder use the other cores.
+    reader = HtmlDumpReader(dump) if is_html_dump(dump) else DumpReader(dump, threads=min(4, os.cpu_count() or 1))
+    site = reader.read_siteinfo()
+    return reader, site, [{**file_input(dump, "dump"), "dbname": site.dbname}]

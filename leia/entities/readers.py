@@ -1,0 +1,147 @@
+"""Reading each input of the entity table into its DuckDB tables: the dump's pages, redirects, Wikidata items
+and harvested {{仮リンク}} names, the langlinks SQL dump, Wikidata sitelinks, and the target wiki's HTML dump."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pyarrow as pa
+from tqdm.auto import tqdm
+
+from leia.io.duckdb import Appender
+from leia.errors import ConfigError
+
+__all__ = ["SCHEMA_SQL", "MAPPINGS", "read_dump", "read_target_dump", "read_langlinks", "read_wikidata"]
+
+SCHEMA_SQL = """
+CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+CREATE TABLE pages (id BIGINT, ns INTEGER, title VARCHAR, redirect VARCHAR);
+CREATE TABLE mappings (title VARCHAR, english VARCHAR, source VARCHAR, origin VARCHAR);
+CREATE TABLE redirects (title VARCHAR, target VARCHAR);
+CREATE TABLE items (title VARCHAR, item VARCHAR);
+"""
+
+_PAGES = pa.schema([("id", pa.int64()), ("ns", pa.int32()), ("title", pa.string()), ("redirect", pa.string())])
+_ITEMS = pa.schema([("title", pa.string()), ("item", pa.string())])
+MAPPINGS = pa.schema([("title", pa.string()), ("english", pa.string()), ("source", pa.string()),
+                      ("origin", pa.string())])
+
+
+def read_dump(con, reader, site, mappings: Appender, counters: Counter, harvest: bool, progress: bool) -> None:
+    """Every page's id, namespace, title and redirect target, each article's Wikidata item (HTML dumps), and
+    with ``harvest`` the English names the pages give inline."""
+    from leia.wiki.titles import normalize_title
+
+    pages = Appender(con, "pages", _PAGES)
+    items = Appender(con, "items", _ITEMS)
+    bar = tqdm(total=reader.size, unit="B", unit_scale=True, desc=f"entities: {reader.name}",
+               disable=not progress, dynamic_ncols=True)
+    last = 0
+    try:
+        for page in reader:
+            redirect = None
+            if page.redirect is not None:
+                norm = normalize_title(page.redirect, site)
+                # A redirect out of the articles (another namespace, another wiki) stays a redirect: it
+                # resolves to no article and is counted as dangling.
+                redirect = norm[1] if norm else page.redirect
+                counters["redirects"] += 1
+            pages.add((page.id, page.ns, page.title, redirect))
+            counters["pages"] += 1
+            item = getattr(page, "item", None)
+            if item:
+                items.add((page.title, item))
+                counters["items"] += 1
+            if harvest:
+                for target, english in _harvest(page, site):
+                    mappings.add((target, english, "harvested", str(page.id)))
+                    counters["mappings_read_harvested"] += 1
+            if reader.bytes_read - last > (1 << 20):
+                bar.update(reader.bytes_read - last)
+                last = reader.bytes_read
+    finally:
+        bar.update(reader.bytes_read - last)
+        bar.close()
+    pages.flush()
+    items.flush()
+
+
+def _harvest(page, site) -> list[tuple[str, str]]:
+    """(local title, English title) of the interlanguage-link templates of an article: from its wikitext, or
+    from its Parsoid HTML in an HTML dump."""
+    if page.ns == 0 and page.redirect is None and page.text:
+        from leia.wiki.wikitext import harvest_interlanguage_links
+
+        return list(harvest_interlanguage_links(page.text, site))
+    if page.redirect is None and getattr(page, "html", ""):
+        from leia.wiki.parsoid import to_text
+
+        return [(a.target, a.english) for a in to_text(page.html, site).anchors if a.english]
+    return []
+
+
+def read_target_dump(con, path, target_wiki: str, counters: Counter) -> None:
+    """Names through Wikidata items: the title of each item's page in the target wiki's HTML dump."""
+    from leia.wiki.htmldump import HtmlDumpReader
+
+    reader = HtmlDumpReader(path)
+    site = reader.read_siteinfo()
+    if site.dbname != target_wiki:
+        raise ConfigError(f"{path}: is a dump of {site.dbname}, not of the target wiki {target_wiki}")
+    rows = Appender(con, "target_items", _ITEMS)
+    con.execute("CREATE TEMP TABLE target_items (title VARCHAR, item VARCHAR)")
+    for page in reader:
+        if page.redirect is None and page.item:
+            rows.add((page.title, page.item))
+    rows.flush()
+    found = con.execute("""
+        INSERT INTO mappings SELECT i.title, t.title, 'wikidata', i.item
+        FROM items i JOIN target_items t ON t.item = i.item""").fetchone()[0]
+    con.execute("DROP TABLE target_items")
+    counters["mappings_read_target_dump"] += found
+
+
+def read_langlinks(con, path, lang: str, counters: Counter, progress: bool) -> None:
+    """Load the langlinks rows to ``lang`` in Arrow batches and join them to the dump's pages in DuckDB, so
+    the langlinks rows never pass through Python objects."""
+    from leia.io.duckdb import insert_arrow
+    from leia.wiki.sqldump import iter_langlink_batches
+
+    con.execute("CREATE TEMP TABLE langlinks (ll_from BIGINT, ll_title VARCHAR)")
+    sql_counters: dict = {}
+    bar = tqdm(unit=" rows", desc=f"entities: {Path(path).name}", disable=not progress, dynamic_ncols=True)
+    try:
+        for batch in iter_langlink_batches(path, lang=lang, counters=sql_counters):
+            insert_arrow(con, "langlinks", batch)
+            bar.update(batch.num_rows)
+    finally:
+        bar.close()
+    unknown, not_article, kept = con.execute("""
+        SELECT count(*) FILTER (WHERE p.id IS NULL), count(*) FILTER (WHERE p.ns <> 0),
+               count(*) FILTER (WHERE p.ns = 0)
+        FROM langlinks l LEFT JOIN pages p ON p.id = l.ll_from""").fetchone()
+    con.execute("""
+        INSERT INTO mappings
+        SELECT p.title, l.ll_title, 'langlinks', CAST(l.ll_from AS VARCHAR)
+        FROM langlinks l JOIN pages p ON p.id = l.ll_from WHERE p.ns = 0""")
+    con.execute("DROP TABLE langlinks")
+    counters["dropped_langlinks_unknown_page"] += unknown
+    counters["dropped_langlinks_not_article"] += not_article
+    counters["mappings_read_langlinks"] += kept
+    for key, value in sql_counters.items():
+        counters[f"langlinks_{key}"] += value
+
+
+def read_wikidata(path, wiki: str, target_wiki: str, mappings: Appender, counters: Counter, progress: bool) -> None:
+    """The English names of Wikidata's sitelinks between ``wiki`` and ``target_wiki``."""
+    from leia.wiki.wikidata import iter_sitelinks
+
+    read: dict = {}
+    for qid, title, english in tqdm(iter_sitelinks(path, source_wiki=wiki, target_wiki=target_wiki, counters=read),
+                                    unit=" items", desc=f"entities: {Path(path).name}", disable=not progress,
+                                    dynamic_ncols=True):
+        mappings.add((title, english, "wikidata", qid))
+        counters["mappings_read_wikidata"] += 1
+    if read.get("skipped_bad_line"):
+        counters["wikidata_skipped_bad_line"] += read["skipped_bad_line"]

@@ -1,0 +1,140 @@
+"""The DuckDB files leia builds (the entity table, the mention dictionary): rows appended through Arrow, and the
+``meta`` of a built file read back once its tables are checked, and the one way a file is built
+(:func:`atomic_duckdb`: under a lock, published whole or not at all)."""
+
+from __future__ import annotations
+
+import glob
+import os
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+import duckdb
+import pyarrow as pa
+
+from leia.errors import InputError, OutputError
+from leia.io.files import fsync_folder, held, is_temporary, temp_name, write_error
+
+__all__ = ["Appender", "insert_arrow", "read_meta", "atomic_duckdb"]
+
+
+def insert_arrow(con: duckdb.DuckDBPyConnection, table: str, rows: pa.Table, order: str = "") -> None:
+    """Insert an Arrow table's rows into ``table`` (columns in the table's order), sorted by ``order`` if given."""
+    con.register("_rows", rows)
+    try:
+        con.execute(f"INSERT INTO {table} SELECT * FROM _rows" + (f" ORDER BY {order}" if order else ""))
+    finally:
+        con.unregister("_rows")
+
+
+class Appender:
+    """Buffers rows and appends them to a DuckDB table through Arrow, a large batch at a time."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, table: str, schema: pa.Schema, size: int = 200_000):
+        self.con, self.table, self.schema, self.size = con, table, schema, size
+        self.rows: list[tuple] = []
+
+    def add(self, row: tuple) -> None:
+        self.rows.append(row)
+        if len(self.rows) >= self.size:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.rows:
+            return
+        columns = list(zip(*self.rows))
+        batch = pa.table([pa.array(c, type=f.type) for c, f in zip(columns, self.schema)], schema=self.schema)
+        insert_arrow(self.con, self.table, batch)
+        self.rows = []
+
+
+def read_meta(path: Path, what: str, command: str, table: str, columns: Sequence[str] = ()) -> dict[str, str]:
+    """The ``meta`` rows of a DuckDB file that leia built, after checking it holds ``table`` with ``columns``;
+    InputError naming ``what`` it should have been and the ``command`` that builds one."""
+    if not path.is_file():
+        raise InputError(f"{path}: no such {what}; build one with `{command}`")
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as e:
+        raise InputError(f"{path}: not a DuckDB {what} ({str(e).strip().splitlines()[0]})") from None
+    try:
+        meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
+        con.execute(f"SELECT count(*) FROM {table}").fetchone()
+        found = {r[0] for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]).fetchall()}
+    except duckdb.Error:
+        raise InputError(f"{path}: not a leia {what} (one is built by `{command}`)") from None
+    finally:
+        con.close()
+    missing = [c for c in columns if c not in found]
+    if missing:
+        raise InputError(f"{path}: its table {table} has no column {', '.join(missing)}; rebuild the {what} with "
+                         f"`{command}`")
+    return meta
+
+
+@contextmanager
+def atomic_duckdb(output: str | os.PathLike, *, overwrite: bool = False) -> Iterator[Any]:
+    """Build a DuckDB file: yields a connection to a temporary file that becomes ``output`` when the block
+    ends without error, checkpointed (no write-ahead log left behind) and checked to open read-only.
+
+    ``output`` is locked meanwhile; an existing file is refused unless ``overwrite``. A failed write (a full
+    disk, a read-only folder) raises OutputError naming the file, and leaves nothing behind."""
+    out = Path(output)
+    with held(out, folder=False):
+        if out.exists() and not overwrite:
+            raise OutputError(f"{out}: exists; choose another file or pass --overwrite")
+        for stale in out.parent.glob(f".{glob.escape(out.name)}.tmp-*"):  # of runs that were killed
+            if is_temporary(stale.name):
+                stale.unlink(missing_ok=True)
+        tmp = out.with_name(temp_name(out.name))
+        wal = tmp.with_name(tmp.name + ".wal")
+
+        def discard() -> None:
+            tmp.unlink(missing_ok=True)
+            wal.unlink(missing_ok=True)
+
+        try:
+            con = duckdb.connect(str(tmp))
+        except (duckdb.IOException, OSError) as e:
+            discard()
+            raise OutputError(f"{out}: cannot write ({e})") from None
+        try:
+            yield con
+            con.execute("CHECKPOINT")
+            con.close()
+            if wal.exists():
+                raise OutputError(f"{out}: DuckDB left a write-ahead log behind; the table was not published")
+            check = duckdb.connect(str(tmp), read_only=True)
+            check.execute("SELECT count(*) FROM information_schema.tables").fetchone()
+            check.close()
+            Path(str(out) + ".wal").unlink(missing_ok=True)  # never let an old log replay onto the new file
+            os.replace(tmp, out)
+            fsync_folder(out.parent)
+        except BaseException as e:
+            try:
+                con.close()
+            except Exception:
+                pass
+            discard()
+            if isinstance(e, OSError):
+                raise write_error(out, e) from None
+            if isinstance(e, duckdb.InterruptException):  # Ctrl-C inside a query
+                raise KeyboardInterrupt from None
+            if isinstance(e, duckdb.Error) and _is_space_error(e):
+                raise OutputError(f"{out}: cannot write (no space left on the device: {_first_line(e)}); free "
+                                  "some space and rerun") from None
+            if isinstance(e, duckdb.IOException):
+                raise OutputError(f"{out}: cannot write ({_first_line(e)})") from None
+            raise
+
+
+def _is_space_error(e: Exception) -> bool:
+    text = str(e).lower()
+    return any(s in text for s in ("no space left", "file too large", "disk full", "disk quota"))
+
+
+def _first_line(e: Exception) -> str:
+    return str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+

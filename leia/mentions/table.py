@@ -1,0 +1,78 @@
+"""A built mention dictionary opened read-only (:class:`MentionTable`), and the detector of one, checked
+against the wiki of the material it will run on (:func:`mention_detector`)."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, fields, replace
+from pathlib import Path
+
+import duckdb
+
+from leia.io.duckdb import read_meta
+from leia.errors import ConfigError, InputError
+from leia.mentions.detect import Detector
+from leia.mentions.entries import Entry, MentionConfig, unknown_settings
+from leia.io.provenance import check_same_wiki
+
+__all__ = ["MentionTable", "mention_detector"]
+
+
+class MentionTable:
+    """A built mention dictionary, opened read-only: its configuration, counters and :meth:`detector`."""
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        self.meta = read_meta(self.path, "mention dictionary", "leia mentions build", "candidates")
+        recorded = json.loads(self.meta.get("config", "{}"))
+        if unknown_settings(recorded):
+            raise InputError(f"{self.path}: a mention dictionary built with settings this leia does not know "
+                             f"({', '.join(unknown_settings(recorded))}); rebuild it with `leia mentions build`")
+        self.config = MentionConfig(**recorded)
+        self.wiki: dict = json.loads(self.meta.get("wiki", "{}"))
+        self.counters: dict = json.loads(self.meta.get("counters", "{}"))
+
+    @property
+    def dbname(self) -> str:
+        return self.wiki.get("dbname", "")
+
+    def entries(self) -> dict[str, Entry]:
+        con = duckdb.connect(str(self.path), read_only=True)
+        try:
+            columns = {r[0] for r in con.execute("DESCRIBE surfaces").fetchall()}
+            if "doc_link_prob" not in columns:
+                raise InputError(f"{self.path}: a mention dictionary without document-level link "
+                                 "probabilities; rebuild it with `leia mentions build`")
+            surfaces = con.execute("SELECT surface, link_prob, doc_link_prob FROM surfaces").fetchall()
+            candidates = con.execute(
+                "SELECT surface, target, prior FROM candidates ORDER BY surface, links DESC, target").fetchall()
+        finally:
+            con.close()
+        entries = {s: Entry(p, [], d) for s, p, d in surfaces}
+        for s, t, p in candidates:
+            entries[s].targets.append((t, p))
+        return entries
+
+    def detector(self, **overrides) -> Detector:
+        """A detector with the thresholds the dictionary was built with, or ``overrides`` of them."""
+        if unknown_settings(overrides):
+            raise ConfigError(f"no mention setting {', '.join(unknown_settings(overrides))}; the settings are "
+                              f"{', '.join(f.name for f in fields(MentionConfig))}")
+        return Detector(self.entries(), replace(self.config, **overrides))
+
+
+def mention_detector(path: str | os.PathLike, table=None, wiki: dict | None = None) -> tuple[Detector, dict]:
+    """The detector of the dictionary at ``path``, ready to fork into workers, and how a manifest names it;
+    refuses a dictionary of another wiki than the entity table's or the input's."""
+    mentions = MentionTable(path)
+    for other, what in ((getattr(table, "dbname", ""), f"the entity table {getattr(table, 'path', '')}"),
+                        ((wiki or {}).get("dbname", ""), "the input")):
+        check_same_wiki(other, what, mentions.dbname, f"the mention dictionary {mentions.path}",
+                        "build the dictionary from the same wiki")
+    detector = mentions.detector()
+    if detector.config.segment:
+        detector.segmenter  # load MeCab once, before workers fork
+    described = {"path": mentions.path.name, "size": mentions.path.stat().st_size,
+                 "config": asdict(detector.config)}
+    return detector, described
