@@ -128,7 +128,8 @@ def augment(
     from leia.steps.sources import open_source
 
     part = Part(num_shards, shard_index)
-    config = _config(prob, strategy, seed, nearby, max_spans_per_entity)
+    config = AugmentConfig(prob=prob, strategy=strategy, seed=seed, nearby=nearby,
+                           max_spans_per_entity=max_spans_per_entity)
     check_counts(shard_size=shard_size, batch_size=batch_size)
     ray = check_engine(engine, part) == "ray"
     if ray and (mentions is not None or repeat_mentions):
@@ -174,20 +175,13 @@ def detect_mentions(
                     progress=progress)
 
 
-def _config(prob: float, strategy: str, seed: int, nearby: int, max_spans_per_entity: int | None) -> AugmentConfig:
-    try:
-        return AugmentConfig(prob=prob, strategy=strategy, seed=seed, nearby=nearby,
-                             max_spans_per_entity=max_spans_per_entity)
-    except ValueError as e:
-        raise ConfigError(str(e)) from None
-
-
 def augment_dataset(dataset, entities: str | os.PathLike | EntityTable, *, prob: float = 0.5,
                     strategy: str = "right", seed: int = 0, nearby: int = AugmentConfig.nearby,
                     max_spans_per_entity: int | None = AugmentConfig.max_spans_per_entity, **map_kwargs):
     """Augment a ``datasets.Dataset`` with ``text`` and ``anchors`` columns in memory (``Dataset.map``)."""
     table = entities if isinstance(entities, EntityTable) else EntityTable(entities)
-    config = _config(prob, strategy, seed, nearby, max_spans_per_entity)
+    config = AugmentConfig(prob=prob, strategy=strategy, seed=seed, nearby=nearby,
+                           max_spans_per_entity=max_spans_per_entity)
 
     def fn(batch: dict) -> dict:
         n = len(batch["text"])
@@ -221,8 +215,9 @@ def run(
     variant: str | None = None,
 ) -> dict[str, Path]:
     """Extract, build the entity table and augment in one go; with no dump, on the sample in data/.
-    Returns the paths of what was built (``documents``, ``entities``, ``augmented``). The filter and
-    variant options are :func:`leia.extract`'s."""
+    The dump is read once: extraction writes the page table (``OUTPUT/pages``: titles, redirects,
+    {{仮リンク}} names) the entity table is built from. Returns the paths of what was built (``documents``,
+    ``entities``, ``augmented``). The filter and variant options are :func:`leia.extract`'s."""
     if dump is None:
         if langlinks is not None:
             raise ConfigError("--langlinks without --dump: give the dump the langlinks belong to")
@@ -233,12 +228,16 @@ def run(
     out = Path(output)
     created = make_folder(out, "; give a folder for the three outputs")
     paths = {"documents": out / "documents", "entities": out / "entities.duckdb", "augmented": out / "augmented"}
+    from leia.wiki.htmldump import is_html_dump
+
+    # One read of an XML dump: extraction writes the page table the entity table is built from.
+    pages = None if is_html_dump(dump) else out / "pages"
     try:
         extract(dump, paths["documents"], workers=workers, overwrite=overwrite, progress=progress,
                 skip_disambiguation=skip_disambiguation, drop_navigation_sections=drop_navigation_sections,
-                variant=variant)
+                variant=variant, pages=pages)
         if overwrite or not paths["entities"].exists():
-            build_entities(paths["entities"], dump=dump, langlinks=langlinks, wikidata=wikidata,
+            build_entities(paths["entities"], dump=dump, pages=pages, langlinks=langlinks, wikidata=wikidata,
                            overwrite=overwrite, progress=progress)
         else:
             _check_entity_inputs(paths["entities"], dump=dump, langlinks=langlinks, wikidata=wikidata)

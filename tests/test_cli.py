@@ -43,7 +43,7 @@ def test_run_without_arguments(sample_run):
     assert lines[:3] == ["documents:      leia-output/documents", "entity table:   leia-output/entities.duckdb",
                          "augmented:      leia-output/augmented"]
     visible = sorted(p.name for p in (sample_run / "leia-output").iterdir() if not p.name.startswith("."))
-    assert visible == ["augmented", "documents", "entities.duckdb"]
+    assert visible == ["augmented", "documents", "entities.duckdb", "pages"]
     assert [line for line in lines if line.startswith("== ")] == ["== 東京 ==", "== 富士山 ==", "== 寿司 =="]
     assert any("<translate>" in line and "</translate>" in line for line in lines)
     assert "\x1b[" not in out

@@ -159,3 +159,69 @@ def test_the_cli_runs_detection_as_its_own_command(sample, tmp_path, capsys):
     assert "documents_detected                     30" in capsys.readouterr().out
     rows = _rows(tmp_path / "detected", "documents")
     assert [a["target"] for a in rows[0]["anchors"]] == ["カイロ", "ナイル川", "エジプト", "地中海"]
+
+
+def _tables(path: Path) -> dict:
+    import duckdb
+
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        names = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables "
+                                           "WHERE table_schema = 'main' ORDER BY 1").fetchall()]
+        return {name: con.execute(f'SELECT * FROM "{name}" ORDER BY ALL').fetchall() for name in names
+                if name != "meta"} | {"meta": dict(con.execute("SELECT * FROM meta").fetchall())}
+    finally:
+        con.close()
+
+
+def _one_read_equals_two(dump: Path, langlinks: Path, tmp: Path) -> dict:
+    from leia.api import run
+    from leia.entities import build_entities
+
+    paths = run(dump, langlinks, tmp / "run", workers=2, progress=False)
+    pages = read_manifest(tmp / "run" / "pages", "pages")
+    assert pages.complete and pages.inputs == read_manifest(paths["documents"], "documents").inputs
+    build_entities(tmp / "from-dump.duckdb", dump=dump, langlinks=langlinks, progress=False)
+    one, two = _tables(paths["entities"]), _tables(tmp / "from-dump.duckdb")
+    assert {k: v for k, v in one["meta"].items() if k != "leia_version"} == \
+        {k: v for k, v in two["meta"].items() if k != "leia_version"}
+    assert one == two
+    return one
+
+
+def test_run_builds_the_entity_table_from_the_extraction_pass(tmp_path):
+    tables = _one_read_equals_two(SAMPLE_DUMP, SAMPLE_LANGLINKS, tmp_path)
+    assert len(tables["pages"]) == 23 and any(row[2] == "harvested" for row in tables["mappings"])
+
+
+@pytest.mark.shared
+def test_run_on_the_dev_dump_reads_it_once_for_the_same_entity_table(tmp_path, jawiki_dev_dump, jawiki_dev_langlinks):
+    tables = _one_read_equals_two(jawiki_dev_dump, jawiki_dev_langlinks, tmp_path)
+    assert len(tables["mappings"]) > 1000
+
+
+def test_entities_from_a_page_table_of_another_dump_are_refused(tmp_path):
+    from leia.api import extract
+    from leia.entities import build_entities
+
+    extract(SAMPLE_DUMP, tmp_path / "documents", pages=tmp_path / "pages", progress=False)
+    other = tmp_path / "other.xml"
+    other.write_bytes(SAMPLE_DUMP.read_bytes().replace("東京".encode(), "京都".encode(), 1))
+    with pytest.raises(ConfigError, match="a page table of another dump"):
+        build_entities(tmp_path / "e.duckdb", dump=other, pages=tmp_path / "pages", progress=False)
+    assert not (tmp_path / "e.duckdb").exists()
+    build_entities(tmp_path / "e.duckdb", pages=tmp_path / "pages", langlinks=SAMPLE_LANGLINKS, progress=False)
+    assert _tables(tmp_path / "e.duckdb")["meta"]["inputs"].startswith('[{"kind": "dump", "path": "sample-jawiki')
+
+
+def test_the_cli_extracts_the_page_table_and_builds_the_entity_table_from_it(tmp_path, capsys):
+    from leia.cli import main
+
+    assert main(["extract", str(SAMPLE_DUMP), "-o", str(tmp_path / "docs"), "--pages", str(tmp_path / "pages"),
+                 "-q"]) == 0
+    assert main(["entities", "--pages", str(tmp_path / "pages"), "--langlinks", str(SAMPLE_LANGLINKS),
+                 "-o", str(tmp_path / "one.duckdb"), "-q"]) == 0
+    assert main(["entities", "--dump", str(SAMPLE_DUMP), "--langlinks", str(SAMPLE_LANGLINKS),
+                 "-o", str(tmp_path / "two.duckdb"), "-q"]) == 0
+    one, two = _tables(tmp_path / "one.duckdb"), _tables(tmp_path / "two.duckdb")
+    assert one["mappings"] == two["mappings"] and one["entities"] == two["entities"] and one["pages"] == two["pages"]

@@ -12,7 +12,8 @@ from pathlib import Path
 from leia import __version__
 from leia.io.duckdb import Appender
 from leia.entities.names import Cleaning
-from leia.entities.readers import MAPPINGS, SCHEMA_SQL, read_dump, read_langlinks, read_target_dump, read_wikidata
+from leia.entities.readers import (MAPPINGS, SCHEMA_SQL, read_dump, read_langlinks, read_page_table, read_target_dump,
+                                   read_wikidata)
 from leia.entities.resolve import resolve
 from leia.errors import ConfigError, InputError, OutputError
 from leia.io.duckdb import atomic_duckdb
@@ -34,6 +35,7 @@ def build_entities(
     harvest: bool = True,
     overwrite: bool = False,
     progress: bool = True,
+    pages: str | os.PathLike | None = None,
 ) -> dict:
     """Build the entity table at ``output`` and return its summary (counters by kind).
 
@@ -42,11 +44,14 @@ def build_entities(
     into titles; ``wikidata`` needs the source wiki's name (``wiki``, e.g. "jawiki"; taken from the dump when
     given). ``target_dump`` is an HTML dump of the ``lang`` wiki: with an HTML ``dump`` (whose records name
     each page's Wikidata item), a page's English name is the title of the page of the same item there, a
-    name of Wikidata's rank (source ``wikidata``). The file appears only when complete.
+    name of Wikidata's rank (source ``wikidata``). ``pages`` is the page table that ``leia extract --pages``
+    wrote of the dump in its own pass: titles, redirects and {{仮リンク}} names are read from it instead of
+    reading the dump again (the dump, when given too, must be the one it was written from). The file
+    appears only when complete.
     """
     out = Path(output)
-    _check_request(out, dump, langlinks, wikidata, target_dump, overwrite)
-    reader, site, inputs = _open_dump(dump)
+    _check_request(out, dump or pages, langlinks, wikidata, target_dump, overwrite)
+    reader, site, inputs = _open_page_table(pages, dump) if pages is not None else _open_dump(dump)
     wiki = _source_wiki(site, wiki)
     inputs += [file_input(path, kind) for kind, path in
                (("langlinks", langlinks), ("target_dump", target_dump), ("wikidata", wikidata)) if path]
@@ -61,7 +66,9 @@ def build_entities(
     with atomic_duckdb(out, overwrite=overwrite) as con:
         con.execute(SCHEMA_SQL)
         mappings = Appender(con, "mappings", MAPPINGS)
-        if reader is not None:
+        if pages is not None:
+            read_page_table(con, Path(pages), mappings, counters, harvest)
+        elif reader is not None:
             read_dump(con, reader, site, mappings, counters, harvest, progress)
         if langlinks:
             read_langlinks(con, langlinks, lang, counters, progress)
@@ -133,3 +140,24 @@ def _open_dump(dump) -> tuple[object, object, list[dict]]:
     reader = HtmlDumpReader(dump) if is_html_dump(dump) else DumpReader(dump, threads=min(4, os.cpu_count() or 1))
     site = reader.read_siteinfo()
     return reader, site, [{**file_input(dump, "dump"), "dbname": site.dbname}]
+
+
+def _open_page_table(pages: str | os.PathLike, dump) -> tuple[None, object, list[dict]]:
+    """The wiki and the dump's manifest record of a page table, complete and (when ``dump`` is given too)
+    written from that dump."""
+    from leia.io.integrity import identity_change
+    from leia.io.manifest import read_manifest
+    from leia.wiki.siteinfo import SiteInfo
+
+    manifest = read_manifest(pages, "pages")
+    if not manifest.complete:
+        raise InputError(f"{pages}: the extraction that writes this page table has not finished; rerun it")
+    site = SiteInfo.from_dict(manifest.extra["wiki"])
+    record = {"kind": "dump", **manifest.inputs[0], "dbname": site.dbname}
+    if dump is not None:
+        given = file_input(dump, "dump")
+        change = identity_change(record, given) if record["path"] == given["path"] else "another file"
+        if change:
+            raise ConfigError(f"{pages}: a page table of another dump than {dump} ({change}); extract it again "
+                              "with --pages, or build from the dump alone")
+    return None, site, [record]

@@ -9,10 +9,10 @@ from pathlib import Path
 import pyarrow as pa
 from tqdm.auto import tqdm
 
-from leia.io.duckdb import Appender
+from leia.io.duckdb import Appender, insert_arrow
 from leia.errors import ConfigError
 
-__all__ = ["SCHEMA_SQL", "MAPPINGS", "read_dump", "read_target_dump", "read_langlinks", "read_wikidata"]
+__all__ = ["SCHEMA_SQL", "MAPPINGS", "read_dump", "read_page_table", "read_target_dump", "read_langlinks", "read_wikidata"]
 
 SCHEMA_SQL = """
 CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR);
@@ -31,7 +31,7 @@ MAPPINGS = pa.schema([("title", pa.string()), ("english", pa.string()), ("source
 def read_dump(con, reader, site, mappings: Appender, counters: Counter, harvest: bool, progress: bool) -> None:
     """Every page's id, namespace, title and redirect target, each article's Wikidata item (HTML dumps), and
     with ``harvest`` the English names the pages give inline."""
-    from leia.wiki.titles import normalize_title
+    from leia.wiki.pagetable import redirect_target
 
     pages = Appender(con, "pages", _PAGES)
     items = Appender(con, "items", _ITEMS)
@@ -40,14 +40,8 @@ def read_dump(con, reader, site, mappings: Appender, counters: Counter, harvest:
     last = 0
     try:
         for page in reader:
-            redirect = None
-            if page.redirect is not None:
-                norm = normalize_title(page.redirect, site)
-                # A redirect out of the articles (another namespace, another wiki) stays a redirect: it
-                # resolves to no article and is counted as dangling.
-                redirect = norm[1] if norm else page.redirect
-                counters["redirects"] += 1
-            pages.add((page.id, page.ns, page.title, redirect))
+            counters["redirects"] += page.redirect is not None
+            pages.add((page.id, page.ns, page.title, redirect_target(page.redirect, site)))
             counters["pages"] += 1
             item = getattr(page, "item", None)
             if item:
@@ -67,13 +61,37 @@ def read_dump(con, reader, site, mappings: Appender, counters: Counter, harvest:
     items.flush()
 
 
+def read_page_table(con, folder: Path, mappings: Appender, counters: Counter, harvest: bool) -> None:
+    """The same tables as :func:`read_dump`, from the page table extraction wrote in its pass over the dump
+    (leia.wiki.pagetable) instead of from the dump itself."""
+    import pyarrow.compute as pc
+
+    from leia.io.manifest import read_manifest
+    from leia.io.shards import iter_shard_batches
+
+    for _, rb in iter_shard_batches(folder, read_manifest(folder, "pages")):
+        table = pa.Table.from_batches([rb]).select(["id", "ns", "title", "redirect"])
+        insert_arrow(con, "pages", table)
+        counters["pages"] += rb.num_rows
+        counters["redirects"] += rb.num_rows - rb.column("redirect").null_count
+        if not harvest:
+            continue
+        lengths = pc.list_value_length(rb.column("harvested")).to_pylist()
+        found = pc.list_flatten(rb.column("harvested"))
+        owners = [str(i) for i, n in zip(rb.column("id").to_pylist(), lengths) for _ in range(n)]
+        for target, english, owner in zip(found.field("target").to_pylist(), found.field("english").to_pylist(),
+                                          owners):
+            mappings.add((target, english, "harvested", owner))
+        counters["mappings_read_harvested"] += len(owners)
+
+
 def _harvest(page, site) -> list[tuple[str, str]]:
     """(local title, English title) of the interlanguage-link templates of an article: from its wikitext, or
     from its Parsoid HTML in an HTML dump."""
-    if page.ns == 0 and page.redirect is None and page.text:
-        from leia.wiki.wikitext import harvest_interlanguage_links
+    if page.text:
+        from leia.wiki.pagetable import harvest_wikitext
 
-        return list(harvest_interlanguage_links(page.text, site))
+        return harvest_wikitext(page.ns, page.redirect, page.text, site)
     if page.redirect is None and getattr(page, "html", ""):
         from leia.wiki.parsoid import to_text
 
