@@ -16,6 +16,7 @@ import argparse
 import gzip
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -45,17 +46,20 @@ def repeated_langlinks(out: Path, copies: int) -> Path:
     return out
 
 
-def timed_run(tree: Path, dump: Path, langlinks: Path, out: Path, workers: int) -> float:
+def timed_run(tree: Path, dump: Path, langlinks: Path, out: Path, workers: int) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the command and its workers) of one `leia run`."""
     shutil.rmtree(out, ignore_errors=True)
     env = {**os.environ, "PYTHONPATH": str(tree)}
     cmd = [sys.executable, "-c", "import sys; from leia.cli import main; sys.exit(main())", "run", "--dump",
            str(dump), "--langlinks", str(langlinks), "-o", str(out), "--workers", str(workers), "-q"]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     result = subprocess.run(cmd, env=env, capture_output=True, text=True)
     wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if result.returncode:
         raise SystemExit(f"{tree}: leia run failed ({result.returncode}): {result.stderr[-2000:]}")
-    return wall
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def main() -> None:
@@ -73,15 +77,22 @@ def main() -> None:
         print(f"dump: {written / 1e6:.1f} MB of wikitext ({dump.stat().st_size / 1e6:.1f} MB bz2), "
               f"langlinks {langlinks.stat().st_size / 1e6:.1f} MB gz; {args.workers} workers")
         trees = [("this tree", REPO)] + ([("peer", args.peer)] if args.peer else [])
-        times: dict[str, list[float]] = {name: [] for name, _ in trees}
+        times: dict[str, list[tuple[float, float]]] = {name: [] for name, _ in trees}
         for _ in range(args.runs):
             for name, tree in trees:
                 times[name].append(timed_run(tree, dump, langlinks, root / "out", args.workers))
         for name, _ in trees:
-            runs = ", ".join(f"{t:.1f}" for t in times[name])
-            print(f"{name:>10}: leia run end to end {min(times[name]):.1f} s (runs: {runs})")
+            walls = sorted(w for w, _ in times[name])
+            cpus = sorted(c for _, c in times[name])
+            print(f"{name:>10}: leia run end to end, wall {walls[0]:.1f} s best, {walls[len(walls) // 2]:.1f} s "
+                  f"median; CPU {cpus[0]:.1f} s best, {cpus[len(cpus) // 2]:.1f} s median "
+                  f"(runs: {', '.join(f'{w:.1f}/{c:.1f}' for w, c in times[name])})")
         if args.peer:
-            print(f"this tree / peer: {min(times['this tree']) / min(times['peer']):.2f}")
+            for what, k in (("wall", 0), ("CPU", 1)):
+                mine = sorted(t[k] for t in times["this tree"])
+                peer = sorted(t[k] for t in times["peer"])
+                print(f"this tree / peer, {what}: best {mine[0] / peer[0]:.2f}, median "
+                      f"{mine[len(mine) // 2] / peer[len(peer) // 2]:.2f}")
 
 
 def _dev_mb() -> float:
