@@ -52,24 +52,18 @@ def build_entities(
     out = Path(output)
     _check_request(out, dump or pages, langlinks, wikidata, target_dump, overwrite)
     reader, site, inputs = _open_page_table(pages, dump) if pages is not None else _open_dump(dump)
-    wiki = _source_wiki(site, wiki)
     inputs += [file_input(path, kind) for kind, path in
                (("langlinks", langlinks), ("target_dump", target_dump), ("wikidata", wikidata)) if path]
-    if wikidata and not wiki:
-        raise ConfigError("--wikidata without --dump needs --wiki (the source wiki's database name, e.g. jawiki)")
-    target_wiki = f"{lang}wiki"
-    harvest = harvest and lang == "en"
+    wiki, target_wiki = _source_wiki(site, wiki, bool(wikidata)), f"{lang}wiki"
     if wiki == target_wiki:
         raise ConfigError(f"the source wiki and the target language are the same ({wiki})")
+    harvest = harvest and lang == "en"
 
     counters: Counter = Counter()
     with atomic_duckdb(out, overwrite=overwrite) as con:
         con.execute(SCHEMA_SQL)
         mappings = Appender(con, "mappings", MAPPINGS)
-        if pages is not None:
-            read_page_table(con, Path(pages), mappings, counters, harvest)
-        elif reader is not None:
-            read_dump(con, reader, site, mappings, counters, harvest, progress)
+        _read_pages(con, pages, reader, site, mappings, counters, harvest, progress)
         if langlinks:
             read_langlinks(con, langlinks, lang, counters, progress)
         if wikidata:
@@ -90,6 +84,15 @@ def build_entities(
     return dict(sorted(counters.items()))
 
 
+def _read_pages(con, pages, reader, site, mappings: Appender, counters: Counter, harvest: bool,
+                progress: bool) -> None:
+    """Titles, redirects and harvested names: from the page table when there is one, else from the dump."""
+    if pages is not None:
+        read_page_table(con, Path(pages), mappings, counters, harvest)
+    elif reader is not None:
+        read_dump(con, reader, site, mappings, counters, harvest, progress)
+
+
 def _meta(wiki: dict, lang: str, inputs: list[dict], parameters: dict, counters: Counter) -> list[tuple[str, str]]:
     """The ``meta`` rows: what the table was built from and with, and what was counted."""
     return list({
@@ -100,9 +103,12 @@ def _meta(wiki: dict, lang: str, inputs: list[dict], parameters: dict, counters:
     }.items())
 
 
-def _source_wiki(site, wiki: str | None) -> str | None:
-    """The source wiki's database name: the dump's (``wiki``, when given too, must agree), else ``wiki``."""
+def _source_wiki(site, wiki: str | None, wikidata: bool) -> str | None:
+    """The source wiki's database name: the dump's (``wiki``, when given too, must agree), else ``wiki``
+    (which Wikidata sitelinks need)."""
     if site is None:
+        if wikidata and not wiki:
+            raise ConfigError("--wikidata without --dump needs --wiki (the source wiki's database name, e.g. jawiki)")
         return wiki
     if wiki and wiki != site.dbname:
         raise ConfigError(f"--wiki {wiki} does not match the dump's wiki {site.dbname}")
