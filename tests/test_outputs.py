@@ -12,11 +12,8 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import duckdb
-import pyarrow as pa
 import pytest
 
 import leia
@@ -26,7 +23,6 @@ from leia.errors import InputError, OutputError
 from leia.io.duckdb import atomic_duckdb
 from leia.io.files import LOCK, hold, release
 from leia.schemas import AUGMENTED, DOCUMENTS
-from leia.io.folders import open_output
 from leia.io.manifest import MANIFEST, read_manifest
 from leia.io.shards import iter_record_batches, verify_folder
 from leia.execute.parts import merge_manifests

@@ -14,7 +14,7 @@ import pytest
 import leia
 from leia.cli import main
 from leia.errors import ConfigError, InputError, MissingDependencyError, OutputError
-from leia.io.manifest import MANIFEST, read_manifest
+from leia.io.manifest import MANIFEST
 from leia.execute.parts import Part, Selection, merge_manifests
 
 REPO = Path(__file__).resolve().parents[1]
