@@ -52,8 +52,8 @@ def extract(
     progress: bool = True,
     engine: str = "local",
     address: str | None = None,
-    num_shards: int = 1,
-    shard_index: int = 0,
+    num_parts: int = 1,
+    part_index: int = 0,
     skip_disambiguation: bool = True,
     drop_navigation_sections: bool = True,
     variant: str | None = None,
@@ -69,13 +69,13 @@ def extract(
 
     A rerun on the same dump and parameters continues where an interrupted run stopped, without redoing
     finished shards. The engine (``"local"`` processes or ``"ray"``, on the cluster at ``address``) does not
-    change a byte of the output; with ``num_shards`` > 1 only part ``shard_index`` of the shards is written
+    change a byte of the output; with ``num_parts`` > 1 only part ``part_index`` of the shards is written
     (see :func:`leia.execute.parts.merge_manifests`).
     """
     from leia.wiki.htmldump import is_html_dump
 
     options = ExtractOptions(skip_disambiguation, drop_navigation_sections, variant)
-    part = Part(num_shards, shard_index)
+    part = Part(num_parts, part_index)
     ray = check_engine(engine, part) == "ray"
     if ray and is_html_dump(dump):
         raise ConfigError(f"{dump}: the ray engine reads XML dumps; extract HTML dumps with --engine local")
@@ -103,8 +103,8 @@ def augment(
     progress: bool = True,
     engine: str = "local",
     address: str | None = None,
-    num_shards: int = 1,
-    shard_index: int = 0,
+    num_parts: int = 1,
+    part_index: int = 0,
     mentions: str | os.PathLike | None = None,
     repeat_mentions: bool = False,
     nearby: int = AugmentConfig.nearby,
@@ -114,7 +114,7 @@ def augment(
 
     The same input, entity table, parameters and seed give byte-identical shards whatever ``workers``, the
     engine (``"local"`` processes or ``"ray"``, on the cluster at ``address``), and however the run was
-    interrupted and resumed. With ``num_shards`` > 1 only part ``shard_index`` of the shards is written;
+    interrupted and resumed. With ``num_parts`` > 1 only part ``part_index`` of the shards is written;
     :func:`leia.execute.parts.merge_manifests` assembles the parts into what one run writes. With ``mentions``
     (a dictionary built by ``leia mentions build``), documents without anchors get the mentions detected in
     their text (:mod:`leia.mentions`) before the spans are inserted. With ``repeat_mentions``, the later
@@ -127,7 +127,7 @@ def augment(
     from leia.steps.detect import mention_stages
     from leia.steps.sources import open_source
 
-    part = Part(num_shards, shard_index)
+    part = Part(num_parts, part_index)
     config = AugmentConfig(prob=prob, strategy=strategy, seed=seed, nearby=nearby,
                            max_spans_per_entity=max_spans_per_entity)
     check_counts(shard_size=shard_size, batch_size=batch_size)
@@ -155,8 +155,8 @@ def detect_mentions(
     batch_size: int = 256,
     overwrite: bool = False,
     progress: bool = True,
-    num_shards: int = 1,
-    shard_index: int = 0,
+    num_parts: int = 1,
+    part_index: int = 0,
 ) -> Manifest:
     """Write document shards of ``input`` (a documents folder, a dump, a corpus) to ``output`` whose anchors
     include the mentions the dictionary ``mentions`` detects in plain text and, with ``repeat_mentions``, the
@@ -166,7 +166,7 @@ def detect_mentions(
     from leia.steps.detect import DetectStep, mention_stages
     from leia.steps.sources import open_source
 
-    part = Part(num_shards, shard_index)
+    part = Part(num_parts, part_index)
     check_counts(shard_size=shard_size, batch_size=batch_size)
     source = open_source(input, shard_size=shard_size, batch_size=batch_size)
     table = EntityTable(entities) if entities is not None else None

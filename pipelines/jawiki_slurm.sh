@@ -25,7 +25,7 @@ export DUMP LANGLINKS OUT PARTS SHARD_SIZE SEED LEIA
 
 extract_part() {
     $LEIA extract "$DUMP" -o "$OUT/parts/documents-$1" --shard-size "$SHARD_SIZE" \
-        --num-shards "$PARTS" --shard-index "$1" -q
+        --num-parts "$PARTS" --part-index "$1" -q
 }
 
 complete() { grep -qs '"complete": true' "$1/manifest.json"; }
@@ -40,7 +40,7 @@ build_entities() {
 
 augment_part() {
     $LEIA augment "$OUT/documents" --entities "$OUT/entities.duckdb" -o "$OUT/parts/augmented-$1" \
-        --shard-size "$SHARD_SIZE" --seed "$SEED" --num-shards "$PARTS" --shard-index "$1" -q
+        --shard-size "$SHARD_SIZE" --seed "$SEED" --num-parts "$PARTS" --part-index "$1" -q
 }
 
 merge_augmented() {

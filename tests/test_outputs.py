@@ -169,7 +169,7 @@ def test_a_manifest_that_is_not_leias_is_refused_by_every_reader(tmp_path, docs,
 def test_merge_refuses_a_traversing_part_before_touching_anything(tmp_path):
     parts = [tmp_path / f"p{i}" for i in range(2)]
     for i, part in enumerate(parts):
-        leia.extract(SAMPLE_DUMP, part, shard_size=2, progress=False, num_shards=2, shard_index=i)
+        leia.extract(SAMPLE_DUMP, part, shard_size=2, progress=False, num_parts=2, part_index=i)
     outside = tmp_path / "x.arrow"
     outside.write_bytes(b"not yours")
     _edit_manifest(parts[1], _set_shard("file", "../x.arrow"))
@@ -214,7 +214,7 @@ def test_reading_a_swapped_shard_is_refused_naming_it(tmp_path, docs, entities):
                                      "(damaged or replaced)"]
     parts = [tmp_path / f"p{i}" for i in range(2)]
     for i, part in enumerate(parts):
-        leia.extract(SAMPLE_DUMP, part, shard_size=2, progress=False, num_shards=2, shard_index=i)
+        leia.extract(SAMPLE_DUMP, part, shard_size=2, progress=False, num_parts=2, part_index=i)
     _swap(parts[0] / "shard-00002.arrow")
     with pytest.raises(InputError, match=r"p0: shard shard-00002.arrow does not match its checksum"):
         merge_manifests(parts, tmp_path / "merged")
@@ -420,7 +420,7 @@ def test_a_run_that_fails_before_its_first_shard_leaves_no_folder(tmp_path, enti
 def test_an_interrupted_merge_is_taken_up_by_a_rerun(tmp_path, docs):
     parts = [tmp_path / f"p{i}" for i in range(2)]
     for i, part in enumerate(parts):
-        leia.extract(SAMPLE_DUMP, part, shard_size=2, progress=False, num_shards=2, shard_index=i)
+        leia.extract(SAMPLE_DUMP, part, shard_size=2, progress=False, num_parts=2, part_index=i)
     merged = tmp_path / "merged"
     merged.mkdir()
     # What a merge killed after adopting the first part leaves: its manifest listing part 0's shards, and

@@ -62,7 +62,7 @@ def test_ray_resumes_a_local_run_and_reruns_nothing(tmp_path, built):
     options = dict(prob=0.5, seed=3, shard_size=SHARD_SIZE, batch_size=1, progress=False)
     local = leia.augment(built["documents"], built["entities"], tmp_path / "local", **options)
     partial = tmp_path / "partial"
-    leia.augment(built["documents"], built["entities"], partial, num_shards=2, shard_index=0, **options)
+    leia.augment(built["documents"], built["entities"], partial, num_parts=2, part_index=0, **options)
     # Turn the first part into an interrupted whole run: its shards are kept, the others are computed on Ray.
     manifest = read_manifest(partial)
     manifest.extra.pop("split")

@@ -1,4 +1,4 @@
-"""Splitting a run into N parts (``--num-shards N --shard-index I``): part I owns the shards whose index is I
+"""Splitting a run into N parts (``--num-parts N --part-index I``): part I owns the shards whose index is I
 modulo N, the parts together write exactly what one run writes, and ``merge-manifests`` assembles them into
 a folder byte-identical to a single run's (shard files and manifest.json), refusing parts that do not belong
 together."""
@@ -56,7 +56,7 @@ def test_part_owns_the_shards_congruent_to_its_index():
 
 @pytest.mark.parametrize("n, i", [(0, 0), (3, 3), (3, -1)])
 def test_part_refuses_an_index_outside_the_split(n, i):
-    with pytest.raises(ConfigError, match="--num-shards|--shard-index"):
+    with pytest.raises(ConfigError, match="--num-parts|--part-index"):
         Part(n, i)
 
 
@@ -65,8 +65,8 @@ def test_extract_split_three_ways_merges_to_the_single_run(tmp_path, documents):
     for i in range(3):
         out = tmp_path / f"part-{i}"
         manifest = leia.extract(DUMP, out, shard_size=SHARD_SIZE, batch_size=1, progress=False,
-                                num_shards=3, shard_index=i)
-        assert manifest.extra["split"] == {"num_shards": 3, "shard_index": i}
+                                num_parts=3, part_index=i)
+        assert manifest.extra["split"] == {"num_parts": 3, "part_index": i}
         assert manifest.complete
         assert [s["index"] for s in manifest.shards] == [s for s in range(8) if s % 3 == i]
         parts.append(out)
@@ -84,7 +84,7 @@ def test_augment_split_three_ways_merges_to_the_single_run(tmp_path, documents, 
     assert len(single.shards) == (7 if input_kind == "documents" else 8) and single.counters["spans"] > 0
     parts = [tmp_path / f"part-{i}" for i in range(3)]
     for i, out in enumerate(parts):
-        leia.augment(source, entities, out, num_shards=3, shard_index=i, **options)
+        leia.augment(source, entities, out, num_parts=3, part_index=i, **options)
     merge_manifests(list(reversed(parts)), tmp_path / "merged")
     assert folder_bytes(tmp_path / "merged") == folder_bytes(tmp_path / "single")
 
@@ -100,7 +100,7 @@ def test_local_workers_do_not_change_a_byte(tmp_path, documents, entities):
 def two_parts(tmp_path) -> list[Path]:
     parts = [tmp_path / f"part-{i}" for i in range(2)]
     for i, out in enumerate(parts):
-        leia.extract(DUMP, out, shard_size=SHARD_SIZE, progress=False, num_shards=2, shard_index=i)
+        leia.extract(DUMP, out, shard_size=SHARD_SIZE, progress=False, num_parts=2, part_index=i)
     return parts
 
 
@@ -112,7 +112,7 @@ def test_merge_refuses_a_missing_part(tmp_path, two_parts):
 
 def test_merge_refuses_parts_of_another_run(tmp_path, two_parts):
     other = tmp_path / "other-1"
-    leia.extract(DUMP, other, shard_size=SHARD_SIZE + 1, progress=False, num_shards=2, shard_index=1)
+    leia.extract(DUMP, other, shard_size=SHARD_SIZE + 1, progress=False, num_parts=2, part_index=1)
     with pytest.raises(ConfigError, match="another run"):
         merge_manifests([two_parts[0], other], tmp_path / "merged")
 
@@ -134,7 +134,7 @@ def test_merge_refuses_a_whole_run(tmp_path, two_parts, documents):
 
 def test_a_part_does_not_resume_another_parts_folder(tmp_path, two_parts):
     with pytest.raises(OutputError, match="another run"):
-        leia.extract(DUMP, two_parts[0], shard_size=SHARD_SIZE, progress=False, num_shards=2, shard_index=1)
+        leia.extract(DUMP, two_parts[0], shard_size=SHARD_SIZE, progress=False, num_parts=2, part_index=1)
     with pytest.raises(OutputError, match="another run"):
         leia.extract(DUMP, two_parts[0], shard_size=SHARD_SIZE, progress=False)
 
@@ -142,7 +142,7 @@ def test_a_part_does_not_resume_another_parts_folder(tmp_path, two_parts):
 def test_cli_split_and_merge(tmp_path, documents, capsys):
     for i in range(3):
         assert main(["extract", str(DUMP), "-o", str(tmp_path / f"p{i}"), "--shard-size", str(SHARD_SIZE),
-                     "--num-shards", "3", "--shard-index", str(i), "-q"]) == 0
+                     "--num-parts", "3", "--part-index", str(i), "-q"]) == 0
     assert main(["merge-manifests", *(str(tmp_path / f"p{i}") for i in range(3)), "-o",
                  str(tmp_path / "merged"), "--move"]) == 0
     assert "8 shards of 3 parts" in capsys.readouterr().out
@@ -150,15 +150,15 @@ def test_cli_split_and_merge(tmp_path, documents, capsys):
     assert main(["extract", str(DUMP), "-o", str(single), "--shard-size", str(SHARD_SIZE), "-q"]) == 0
     assert folder_bytes(tmp_path / "merged") == folder_bytes(single)
     assert not list((tmp_path / "p0").glob("*.arrow"))
-    assert main(["extract", str(DUMP), "-o", str(tmp_path / "bad"), "--num-shards", "3", "--shard-index", "3"]) == 1
-    assert "--shard-index must be between 0 and 2" in capsys.readouterr().err
+    assert main(["extract", str(DUMP), "-o", str(tmp_path / "bad"), "--num-parts", "3", "--part-index", "3"]) == 1
+    assert "--part-index must be between 0 and 2" in capsys.readouterr().err
 
 
 def test_unknown_engine_and_split_on_ray_are_refused(tmp_path, entities):
     with pytest.raises(ConfigError, match="unknown engine 'spark'"):
         leia.extract(DUMP, tmp_path / "x", engine="spark")
-    with pytest.raises(ConfigError, match="drop --num-shards"):
-        leia.augment(DUMP, entities, tmp_path / "y", engine="ray", num_shards=2, shard_index=0)
+    with pytest.raises(ConfigError, match="drop --num-parts"):
+        leia.augment(DUMP, entities, tmp_path / "y", engine="ray", num_parts=2, part_index=0)
     assert not (tmp_path / "x").exists() and not (tmp_path / "y").exists()
 
 
@@ -176,3 +176,14 @@ def test_merge_into_one_of_the_parts_is_refused_and_leaves_it_whole(two_parts):
     with pytest.raises(ConfigError, match="must not be one of the parts"):
         merge_manifests(two_parts, two_parts[0], overwrite=True)
     assert {p.name: p.read_bytes() for p in two_parts[0].iterdir()} == before
+
+
+def test_the_old_spellings_of_the_part_options_still_work(tmp_path):
+    from leia.cli import main
+
+    for name, options in (("new", ["--num-parts", "3", "--part-index", "1"]),
+                          ("old", ["--num-shards", "3", "--shard-index", "1"])):
+        assert main(["extract", str(DUMP), "-o", str(tmp_path / name), "--shard-size", str(SHARD_SIZE), "-q",
+                     *options]) == 0
+    assert (tmp_path / "new" / MANIFEST).read_bytes() == (tmp_path / "old" / MANIFEST).read_bytes()
+    assert json.loads((tmp_path / "new" / MANIFEST).read_text())["split"] == {"num_parts": 3, "part_index": 1}

@@ -1,4 +1,4 @@
-"""``leia merge-manifests``: assemble the output folders of a run split into parts (--num-shards) into one."""
+"""``leia merge-manifests``: assemble the output folders of a run split into parts (--num-parts) into one."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ __all__ = ["add_parser", "run"]
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
-    p = add_command(commands, "merge-manifests", help="assemble the output folders of a split run (--num-shards)")
+    p = add_command(commands, "merge-manifests", help="assemble the output folders of a split run (--num-parts)")
     p.add_argument("parts", nargs="+", metavar="PART", help="the output folder of every part")
     p.add_argument("-o", "--output", required=True, help="folder to assemble the shards and manifest in")
     p.add_argument("--move", action="store_true", help="move the shard files (default: hard link, else copy)")

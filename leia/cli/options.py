@@ -91,16 +91,16 @@ def add_scale_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--engine", choices=ENGINES, default="local",
                    help="local processes (default) or a Ray cluster (pip install 'leia[ray]')")
     p.add_argument("--address", help="the Ray cluster to join (default: RAY_ADDRESS, else a local one)")
-    p.add_argument("--num-shards", type=POSITIVE, default=1, metavar="N",
+    p.add_argument("--num-parts", "--num-shards", dest="num_parts", type=POSITIVE, default=1, metavar="N",
                    help="split the run into N independent parts (job arrays); see merge-manifests")
-    p.add_argument("--shard-index", type=int, default=0, metavar="I",
+    p.add_argument("--part-index", "--shard-index", dest="part_index", type=int, default=0, metavar="I",
                    help="the part to run, 0..N-1: the shards whose index is I modulo N")
 
 
 def scale(args: argparse.Namespace) -> dict:
     """The keyword arguments of :func:`add_scale_options`' settings."""
-    return {"engine": args.engine, "address": args.address, "num_shards": args.num_shards,
-            "shard_index": args.shard_index}
+    return {"engine": args.engine, "address": args.address, "num_parts": args.num_parts,
+            "part_index": args.part_index}
 
 
 def add_filter_options(p: argparse.ArgumentParser) -> None:

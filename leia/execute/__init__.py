@@ -23,6 +23,6 @@ def check_engine(engine: str, part: "Part") -> str:
     if engine not in ENGINES:
         raise ConfigError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
     if engine == "ray" and not part.whole:
-        raise ConfigError("--num-shards splits a run among independent processes; with --engine ray the cluster "
-                          "already divides the work: drop --num-shards/--shard-index or use --engine local")
+        raise ConfigError("--num-parts splits a run among independent processes; with --engine ray the cluster "
+                          "already divides the work: drop --num-parts/--part-index or use --engine local")
     return engine

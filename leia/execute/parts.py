@@ -29,27 +29,27 @@ _REDO = "rerun that part to redo it"
 
 @dataclass(frozen=True)
 class Part:
-    """Part ``shard_index`` of a run split ``num_shards`` ways; ``shard in part`` says whether it owns a shard."""
+    """Part ``part_index`` of a run split ``num_parts`` ways; ``shard in part`` says whether it owns a shard."""
 
-    num_shards: int = 1
-    shard_index: int = 0
+    num_parts: int = 1
+    part_index: int = 0
 
     def __post_init__(self) -> None:
-        if self.num_shards < 1:
-            raise ConfigError(f"--num-shards must be at least 1, got {self.num_shards}")
-        if not 0 <= self.shard_index < self.num_shards:
-            raise ConfigError(f"--shard-index must be between 0 and {self.num_shards - 1} for --num-shards "
-                              f"{self.num_shards}, got {self.shard_index}")
+        if self.num_parts < 1:
+            raise ConfigError(f"--num-parts must be at least 1, got {self.num_parts}")
+        if not 0 <= self.part_index < self.num_parts:
+            raise ConfigError(f"--part-index must be between 0 and {self.num_parts - 1} for --num-parts "
+                              f"{self.num_parts}, got {self.part_index}")
 
     @property
     def whole(self) -> bool:
-        return self.num_shards == 1
+        return self.num_parts == 1
 
     def __contains__(self, shard: object) -> bool:
-        return isinstance(shard, int) and shard % self.num_shards == self.shard_index
+        return isinstance(shard, int) and shard % self.num_parts == self.part_index
 
     def to_dict(self) -> dict:
-        return {"num_shards": self.num_shards, "shard_index": self.shard_index}
+        return {"num_parts": self.num_parts, "part_index": self.part_index}
 
     def mark(self, manifest: Manifest) -> Manifest:
         """Record in ``manifest`` which part it describes (nothing for a whole run)."""
@@ -126,22 +126,24 @@ def merge_manifests(parts: Sequence[str | os.PathLike], output: str | os.PathLik
         split = m.extra.get(SPLIT_KEY)
         if not split:
             raise InputError(f"{folder}: not a part of a split run (its manifest has no '{SPLIT_KEY}')")
-        part = Part(int(split["num_shards"]), int(split["shard_index"]))
+        # (folders written before the options were named parts record num_shards / shard_index)
+        part = Part(int(split.get("num_parts", split.get("num_shards"))),
+                    int(split.get("part_index", split.get("shard_index"))))
         if num is None:
-            num = part.num_shards
-        if part.num_shards != num:
-            raise ConfigError(f"{folder}: part of a {part.num_shards}-way split, the others of a {num}-way split")
+            num = part.num_parts
+        if part.num_parts != num:
+            raise ConfigError(f"{folder}: part of a {part.num_parts}-way split, the others of a {num}-way split")
         if _run_key(m) != _run_key(first):
             raise ConfigError(f"{folder}: comes from another run than {parts[0]} (inputs or parameters differ)")
         if not m.complete:
-            raise InputError(f"{folder}: part {part.shard_index} of {num} is not finished; rerun it to complete it")
-        if part.shard_index in seen:
-            raise ConfigError(f"{folder} and {seen[part.shard_index]}: both hold part {part.shard_index} of {num}")
+            raise InputError(f"{folder}: part {part.part_index} of {num} is not finished; rerun it to complete it")
+        if part.part_index in seen:
+            raise ConfigError(f"{folder} and {seen[part.part_index]}: both hold part {part.part_index} of {num}")
         stray = [s["index"] for s in m.shards if s["index"] not in part]
         if stray:
             raise InputError(f"{folder}: holds shards {stray} that belong to other parts")
         check_shards(folder, m, _REDO)
-        seen[part.shard_index] = Path(folder)
+        seen[part.part_index] = Path(folder)
     assert num is not None
     missing = sorted(set(range(num)) - set(seen))
     if missing:

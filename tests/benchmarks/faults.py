@@ -304,7 +304,7 @@ class Faults:
                 manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
                 manifest["shards"][0]["file"] = target
                 if command == "merge-manifests":
-                    manifest["split"] = {"num_shards": 1, "shard_index": 0}
+                    manifest["split"] = {"num_parts": 1, "part_index": 0}
                 (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
                 args = {"augment": self.augment(folder, self.root / "traverse-out"),
                         "stats": ["stats", str(folder)], "preview": ["preview", str(folder)],
