@@ -25,7 +25,7 @@ import zlib
 from typing import TYPE_CHECKING, Iterator, MutableMapping, Sequence
 
 from leia.errors import InputError
-from leia.wiki.dump import open_binary
+from leia.wiki.compression import open_binary
 
 if TYPE_CHECKING:
     import pyarrow as pa
