@@ -4,14 +4,16 @@ and end, and where their pipes split them into parts.
 One rule, MediaWiki's: ``{{`` and ``}}`` are read left to right as tokens (``{{{`` is ``{{`` then ``{``);
 each ``}}`` closes the latest ``{{`` still open; a ``{{`` never closed is literal text, and so is a ``}}``
 with nothing open. Inside a call, a pipe splits it into parts only outside nested ``{{...}}`` and
-``[[...]]``.
+``[[...]]``. The expander renders the spans of :func:`template_spans`, the {{仮リンク}} harvest reads one
+template to :func:`template_end`, and the section filter tells headings inside templates by the same spans
+(and, being cautious, keeps the sections after a :func:`first_unclosed` ``{{``).
 """
 
 from __future__ import annotations
 
 import re
 
-__all__ = ["template_spans", "template_end", "inside_spans", "split_pieces", "split_named"]
+__all__ = ["template_spans", "template_end", "first_unclosed", "inside_spans", "split_pieces", "split_named"]
 
 _TOKEN = re.compile(r"\{\{|\}\}")
 _PIECE_TOKEN = re.compile(r"\{\{|\}\}|\[\[|\]\]|\|")
@@ -48,6 +50,18 @@ def template_end(text: str, begin: int) -> int:
         if depth == 0:
             return m.end()
     return -1
+
+
+def first_unclosed(text: str) -> int:
+    """The offset of the first ``{{`` of ``text`` that is never closed (literal text, by the module's rule;
+    it lies inside no span), else -1."""
+    stack: list[int] = []
+    for m in _TOKEN.finditer(text):
+        if m.group() == "{{":
+            stack.append(m.start())
+        elif stack:
+            stack.pop()
+    return stack[0] if stack else -1
 
 
 def inside_spans(spans: list[tuple[int, int]], offsets: list[int]) -> list[bool]:
