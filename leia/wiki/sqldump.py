@@ -8,7 +8,9 @@ an escape are unescaped. Compression (gzip, bz2 or none) is told by the file's m
 What stops a run (``InputError``, naming the file): a missing or truncated file, a file that is not a
 mysqldump, a dump of another table or with other columns, an INSERT line of which no row parses. What does
 not: a single row that does not parse is logged, counted as ``skipped_bad_row`` and skipped; a string that
-is not valid UTF-8 is decoded with replacement characters and counted as ``replaced_invalid_utf8``.
+is not valid UTF-8 is decoded with replacement characters and counted as ``replaced_invalid_utf8``. With
+debug logging on (``-v``), every row skipped is logged with its file and line, the rows of languages not
+asked for included; off, that costs nothing.
 
 Known limitations: rows are expected in mysqldump's own layout (no spaces between values); MySQL 8's
 ``_binary '...'`` string prefix is read by :func:`iter_rows` only.
@@ -217,8 +219,11 @@ class _BadRows:
         self.counters["skipped_bad_row"] = self.counters.get("skipped_bad_row", 0) + 1
         if self.logged < _MAX_ROW_WARNINGS:
             logger.warning("%s, line %d: skipped a row that does not parse: %.80r", self.path, lineno, raw)
-        elif self.logged == _MAX_ROW_WARNINGS:
-            logger.warning("%s: further rows that do not parse are counted, not logged", self.path)
+        else:
+            if self.logged == _MAX_ROW_WARNINGS:
+                logger.warning("%s: further rows that do not parse are counted, logged at debug level only",
+                               self.path)
+            logger.debug("%s, line %d: skipped a row that does not parse: %.80r", self.path, lineno, raw)
         self.logged += 1
 
     def no_rows(self, lineno: int) -> InputError:
@@ -309,7 +314,14 @@ def _langlink_rows(
     langs: list[str] | None = [] if want is None else None
     titles: list[str] = []
     rows = 0
-    for page_id, ll_lang, title, _, _ in _rows(pattern, line, start, end, lineno, bad, other=3):
+    found = _rows(pattern, line, start, end, lineno, bad, other=3)
+    if want is not None and logger.isEnabledFor(logging.DEBUG):
+        found = list(found)
+        for page_id, ll_lang, _, _, _ in found:
+            if ll_lang != want:
+                logger.debug("%s, line %d: skipped the row of ll_from %s to language %r", bad.path, lineno,
+                             int(page_id), ll_lang.decode(errors="replace"))
+    for page_id, ll_lang, title, _, _ in found:
         rows += 1
         if langs is not None:
             langs.append(string(ll_lang, counters))
