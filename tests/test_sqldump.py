@@ -37,14 +37,10 @@ DROP TABLE IF EXISTS `%(table)s`;
 /*!40101 SET @saved_cs_client     = @@character_set_client */;
 /*!40101 SET character_set_client = utf8 */;
 """
-LANGLINKS_CREATE = b"""CREATE TABLE `langlinks` (
-  `ll_from` int(8) unsigned NOT NULL DEFAULT 0,
-  `ll_lang` varbinary(35) NOT NULL DEFAULT '',
-  `ll_title` varbinary(255) NOT NULL DEFAULT '',
-  PRIMARY KEY (`ll_from`,`ll_lang`),
-  KEY `ll_lang` (`ll_lang`,`ll_title`)
-) ENGINE=InnoDB DEFAULT CHARSET=binary ROW_FORMAT=COMPRESSED;
-"""
+# The CREATE TABLE statement of langlinks as Wikimedia's dumps write it, from the sample dump in data/.
+_SAMPLE = (Path(__file__).resolve().parent.parent / "data" / "sample-jawiki-langlinks.sql").read_bytes()
+_CREATE_AT = _SAMPLE.index(b"CREATE TABLE")
+LANGLINKS_CREATE = _SAMPLE[_CREATE_AT:_SAMPLE.index(b";\n", _CREATE_AT) + 2]
 PAGE_CREATE = b"""CREATE TABLE `page` (
   `page_id` int(8) unsigned NOT NULL AUTO_INCREMENT,
   `page_namespace` int(11) NOT NULL DEFAULT 0,
