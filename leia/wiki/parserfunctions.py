@@ -26,7 +26,7 @@ import urllib.parse
 from typing import TYPE_CHECKING, Callable
 
 from leia.wiki.braces import split_named, split_pieces, template_spans
-from leia.wiki.calls import TooDeep
+from leia.wiki.calls import MAX_DEPTH, TooDeep
 from leia.wiki.expression import ExpressionError, evaluate_expression
 from leia.wiki.magicwords import PAGE_WORDS, UNKNOWN, Unknown, page_word, variables
 from leia.wiki.tags import render_tags
@@ -36,7 +36,6 @@ if TYPE_CHECKING:
 
 __all__ = ["render", "split_pieces", "evaluate_expression", "ExpressionError", "format_number", "unformat_number"]
 
-_MAX_DEPTH = 20  # as templates.MAX_DEPTH; checked by the expander's own recursion too
 _MAX_PAD = 500
 
 
@@ -68,8 +67,8 @@ def _evaluate(expander: Expander, head: str, inner: str, depth: int) -> str | Un
         function = _PAGE_FUNCTIONS.get(name)
         if function is None:
             return None
-    if depth >= _MAX_DEPTH:
-        raise TooDeep(f"templates nested deeper than {_MAX_DEPTH}")
+    if depth >= MAX_DEPTH:
+        raise TooDeep(f"templates nested deeper than {MAX_DEPTH}")
     pieces = split_pieces(inner)
     pieces[0] = pieces[0][pieces[0].find(":") + 1:]
     return function(_Call(expander, pieces, depth))
