@@ -30,6 +30,7 @@ __all__ = [
     "ill_english",
     "split_arguments",
     "template_key",
+    "squeeze_spaces",
 ]
 
 ILL_OPEN = "\ufdd1"
@@ -37,6 +38,13 @@ ILL_CLOSE = "\ufdd2"
 MAX_DEPTH = 20
 
 _SPACES = re.compile(r"[\s_]+")
+
+
+def squeeze_spaces(title: str) -> str:
+    """``title`` with underscores and runs of whitespace as one space, stripped (as titles are written)."""
+    return _SPACES.sub(" ", title).strip()
+
+
 _PREFIXES = (
     "subst:", "safesubst:", "msgnw:", "raw:", "template:", "テンプレート:", "模板:", "шаблон:", "قالب:",
     "साँचा:", "kigezo:", "plantilla:",
@@ -75,7 +83,7 @@ def template_key(name: str) -> str:
     """A template name as the registry knows it: ``Template:``/``テンプレート:`` (and the other wikis'
     template namespace names), ``subst:`` and the like removed, underscores and runs of whitespace to one
     space, first letter upper-cased (the wikis' first-letter case)."""
-    key = _SPACES.sub(" ", name).strip()
+    key = squeeze_spaces(name)
     if ":" in key:
         lowered = key.casefold()
         for prefix in _PREFIXES:
@@ -170,7 +178,7 @@ class Call(Arguments):
     def link(self, local: str, label: str, english: str | None) -> str:
         """Wikitext of an interlanguage link: an anchor to ``local`` showing ``label`` (rendered wikitext; the
         local title when empty), carrying ``english``. A local title that cannot be a link shows the label."""
-        local = _SPACES.sub(" ", local).strip()
+        local = squeeze_spaces(local)
         label = label or local
         if not local or "[" in local or "]" in local or "{" in local:
             return label or (english or "")
@@ -187,7 +195,7 @@ def ill_english(positional: list[str]) -> str | None:
     for index in range(1, len(positional), 2):
         if positional[index].strip().lower() == "en":
             title = positional[index + 1] if index + 1 < len(positional) else ""
-            title = _SPACES.sub(" ", title).strip() or _SPACES.sub(" ", local).strip()
+            title = squeeze_spaces(title) or squeeze_spaces(local)
             return title or None
     return None
 

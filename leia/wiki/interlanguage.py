@@ -14,14 +14,12 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from leia.wiki.braces import template_end
-from leia.wiki.calls import Arguments, ill_english, split_arguments, template_key
+from leia.wiki.calls import Arguments, ill_english, split_arguments, squeeze_spaces, template_key
 from leia.wiki.siteinfo import SiteInfo
 from leia.wiki.titles import normalize_title
 
 __all__ = ["InterlanguageLink", "Parser", "INTERLANGUAGE_TEMPLATES", "interlanguage_templates",
            "harvest_interlanguage_links"]
-
-_SPACES = re.compile(r"[\s_]+")
 
 
 class InterlanguageLink(NamedTuple):
@@ -37,7 +35,7 @@ Parser = Callable[[Arguments], InterlanguageLink]
 
 
 def _clean(title: str) -> str | None:
-    title = _SPACES.sub(" ", title).strip()
+    title = squeeze_spaces(title)
     return title or None
 
 

@@ -8,11 +8,14 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-__all__ = ["Anchor", "Parsed", "UnparsablePage", "BREAK", "NOWIKI_MARK", "needs_finish", "finish_line",
-           "trim_anchors"]
+__all__ = ["Anchor", "Parsed", "UnparsablePage", "BREAK", "NOWIKI_MARK", "SENTINELS", "needs_finish",
+           "finish_line", "trim_anchors"]
 
 BREAK = "\ufdd0"  # a line break the text keeps; finish_line splits there
 NOWIKI_MARK = "\ufdd3"  # where a <nowiki> ended: it separates quotes and ends link trails, then is removed
+# The noncharacters the conversion uses as marks (these two, interlanguage-link keys, held links): removed
+# from a page before it is read.
+SENTINELS = re.compile("[\ufdd0-\ufdd4]")
 
 # A line that still holds a break, a nowiki mark, a tab or a run of spaces needs finish_line.
 needs_finish = re.compile("[\ufdd0\ufdd3\t]|  ").search

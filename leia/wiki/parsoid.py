@@ -37,7 +37,7 @@ from leia.wiki.interlanguage import interlanguage_templates
 from leia.wiki.siteinfo import SiteInfo
 from leia.wiki.calls import Arguments, template_key
 from leia.wiki.titles import normalize_title
-from leia.wiki.lines import BREAK, Anchor, Parsed, finish_line
+from leia.wiki.lines import BREAK, SENTINELS, Anchor, Parsed, finish_line
 
 __all__ = ["to_text", "is_disambiguation", "Page"]
 
@@ -55,7 +55,6 @@ _SKIPPED_CLASSES = frozenset(
     "navbox vertical-navbox navbox-inner infobox hatnote dablink rellink ambox metadata noprint "
     "mw-editsection reflist references mw-references-wrap mw-references sistersitebox side-box portal "
     "catlinks toc navigation-not-searchable mw-empty-elt thumb gallery reference mw-ref".split())
-_SENTINELS = re.compile("[\ufdd0-\ufdd4]")
 _NEWLINES = re.compile(r"\r\n?|\n")
 _HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
 
@@ -168,7 +167,7 @@ class _Walker:
         self.sections_dropped = 0
 
     def text(self, value: str) -> None:
-        value = _NEWLINES.sub(BREAK, _SENTINELS.sub("", value))
+        value = _NEWLINES.sub(BREAK, SENTINELS.sub("", value))
         self.out.append(value)
         self.length += len(value)
 

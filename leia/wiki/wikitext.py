@@ -35,7 +35,16 @@ from leia.wiki import langconv
 from leia.wiki.extlinks import break_bracketed_urls
 from leia.wiki.htmlentities import EntityDecoder
 from leia.wiki.interlanguage import harvest_interlanguage_links
-from leia.wiki.lines import BREAK, Anchor, Parsed, UnparsablePage, finish_line, needs_finish, trim_anchors
+from leia.wiki.lines import (
+    BREAK,
+    SENTINELS,
+    Anchor,
+    Parsed,
+    UnparsablePage,
+    finish_line,
+    needs_finish,
+    trim_anchors,
+)
 from leia.wiki.links import LinkRules, fast_line, unplaced
 from leia.wiki.nodes import ParserPath
 from leia.wiki.quotes import render_quotes
@@ -60,7 +69,6 @@ __all__ = [
 MAX_PAGE_CHARS = 4_000_000
 
 _CACHE_LIMIT = 200_000
-_SENTINELS = re.compile("[\ufdd0-\ufdd4]")
 _SWITCH = re.compile(
     r"__(?:[A-Z]+|[\u3040-\u30ff\u4e00-\u9fff]+|(?i:notoc|forcetoc|toc|noeditsection|newsectionlink|"
     r"nonewsectionlink|nogallery|hiddencat|expectunusedcategory|expectunusedtemplate|nocontentconvert|nocc|"
@@ -80,7 +88,7 @@ class PageConverter:
 
     def prepare(self, wikitext: str, expander: Expander, variant: str | None = None) -> str:
         """The pre-pass over a whole page (step 1 of the module docstring)."""
-        text = _SENTINELS.sub("", wikitext).replace("\r\n", "\n")
+        text = SENTINELS.sub("", wikitext).replace("\r\n", "\n")
         if "\x00" in text:
             text = text.replace("\x00", "")
         text = render_tags(break_bracketed_urls(text))
