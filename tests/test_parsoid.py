@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from hypothesis import given, settings, strategies as st
 
-from casefiles import read_cases
+from casefiles import each_case, names_unique, read_cases
 from leia.wiki.parsoid import convert, is_disambiguation, link_target, to_text
 from leia.wiki.siteinfo import SiteInfo
 from leia.wiki.wikitext import BREAK, Anchor, Parsed, finish_line
@@ -18,11 +17,10 @@ _CASES = read_cases(CASES, ("name", "site", "title", "disambiguation"), site="ja
 
 
 def test_case_names_are_unique():
-    names = [case["name"] for case in _CASES]
-    assert len(names) == len(set(names)) and len(names) >= 25
+    assert names_unique(_CASES) >= 25
 
 
-@pytest.mark.parametrize("case", _CASES, ids=[case["name"] for case in _CASES])
+@each_case(_CASES)
 def test_case(case):
     site = SiteInfo.for_language(case["site"])
     parsed = to_text(case["input"], site, drop_navigation_sections=True)
