@@ -32,6 +32,7 @@ _LEADING_FLOAT = re.compile(r"[0-9]*(?:\.[0-9]*)?")
 _OPERATOR = re.compile(r"<=|>=|<>|!=|[-+*/^()=<>\u2212]")
 _WHITE = " \t\r\n"
 
+
 def evaluate_expression(text: str) -> str:
     """The text ``{{#expr:text}}`` shows: MediaWiki's arithmetic (``+ - * / div mod fmod ^ round e``,
     comparisons giving 1 or 0, ``and or not``, parentheses, ``e``, ``pi`` and ``abs floor ceil trunc sqrt

@@ -206,7 +206,8 @@ def _pages(blocks: DumpBlocks, i: int, j: int, decoded: _Decoded) -> Iterator[tu
             if b >= j and len(cutter.buffer) >= next(p for p, blk in starts if blk >= j) + len(_PAGE):
                 return  # no page that starts before block j is left
             if cutter.leading and len(cutter.buffer) > _READ:
-                cutter.pos = len(cutter.buffer) - _PROBE  # the header or the tail of an earlier page: only its end matters
+                # the header or the tail of an earlier page: only its end matters
+                cutter.pos = len(cutter.buffer) - _PROBE
         pos = cutter.pos
         first = block_at(pos)
         starts = [(0, first)] + [(p - pos, blk) for p, blk in starts if p > pos]

@@ -278,8 +278,8 @@ def _rows(
 ) -> Iterable[tuple]:
     """The one reader of an INSERT line's rows: the groups of each match of ``pattern`` that is a row, in
     order. The pattern's alternatives tile the line and end with a junk group; its first group is empty
-    but in a row of the table; group ``other``, when given, holds a row of another shape. Junk is counted and logged as a bad row (consecutive
-    junk pieces as one), and so is a row of another shape."""
+    but in a row of the table; group ``other``, when given, holds a row of another shape. Junk is counted
+    and logged as a bad row (consecutive junk pieces as one), and so is a row of another shape."""
     matches = pattern.findall(line, start, end)
     return matches if all(map(_FIRST, matches)) else _skipping_bad_rows(matches, lineno, bad, other)
 
