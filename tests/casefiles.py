@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 
 def read_cases(folder: Path, headers: tuple[str, ...], **defaults: str) -> list[dict]:
     """Every case of ``folder/*.case`` as a dict: the ``defaults``, the file's name, the ``headers`` given,
@@ -36,3 +38,15 @@ def _anchor(line: str) -> tuple[str, str, str | None]:
     surface, _, rest = line.partition(" => ")
     target, _, english = rest.partition(" @ ")
     return surface, target, english or None
+
+
+def names_unique(cases: list[dict]) -> int:
+    """How many cases there are, once their names are checked to be unique (AssertionError if not)."""
+    names = [case["name"] for case in cases]
+    assert len(names) == len(set(names)), sorted(name for name in names if names.count(name) > 1)
+    return len(names)
+
+
+def each_case(cases: list[dict]):
+    """``pytest.mark.parametrize`` of a test's ``case`` argument over ``cases``, each named by its name."""
+    return pytest.mark.parametrize("case", cases, ids=[case["name"] for case in cases])

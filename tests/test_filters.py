@@ -9,7 +9,7 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from casefiles import read_cases
+from casefiles import each_case, names_unique, read_cases
 from conftest import SAMPLE_DUMP
 from leia.cli import main
 from leia.errors import ConfigError
@@ -27,11 +27,10 @@ _CASES = read_cases(CASES, ("name", "site", "title", "skipped", "dropped"), site
 
 
 def test_case_names_are_unique():
-    names = [case["name"] for case in _CASES]
-    assert len(names) == len(set(names)) and len(names) >= 15
+    assert names_unique(_CASES) >= 15
 
 
-@pytest.mark.parametrize("case", _CASES, ids=[case["name"] for case in _CASES])
+@each_case(_CASES)
 def test_case(case):
     site = SiteInfo.for_language(case["site"])
     skipped = is_disambiguation(case["input"], site, case["title"])

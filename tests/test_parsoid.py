@@ -5,24 +5,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from hypothesis import given, settings, strategies as st
 
-from casefiles import read_cases
+from casefiles import each_case, names_unique, read_cases
 from leia.wiki.parsoid import convert, is_disambiguation, link_target, to_text
 from leia.wiki.siteinfo import SiteInfo
-from leia.wiki.wikitext import Anchor, Parsed
+from leia.wiki.wikitext import BREAK, Anchor, Parsed, finish_line
 
 CASES = Path(__file__).resolve().parent / "cases" / "html"
 _CASES = read_cases(CASES, ("name", "site", "title", "disambiguation"), site="ja")
 
 
 def test_case_names_are_unique():
-    names = [case["name"] for case in _CASES]
-    assert len(names) == len(set(names)) and len(names) >= 25
+    assert names_unique(_CASES) >= 25
 
 
-@pytest.mark.parametrize("case", _CASES, ids=[case["name"] for case in _CASES])
+@each_case(_CASES)
 def test_case(case):
     site = SiteInfo.for_language(case["site"])
     parsed = to_text(case["input"], site, drop_navigation_sections=True)
@@ -81,14 +79,28 @@ _PIECES = st.lists(st.one_of(st.sampled_from([" ", "  ", "\t", "\u3000", "\u00a0
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.tuples(_PIECES, _PIECES, st.booleans()), min_size=1, max_size=5))
 def test_lines_taken_as_they_are_equal_the_finished_ones(pieces):
-    """The lines that need no squeezing skip it; the result is the same as squeezing every line."""
+    """A line that needs no squeezing is taken as it is; the result is what squeezing gives (a kept break
+    at its end sends a line through the squeezing)."""
     html = "<p>" + "".join(
         "".join(before) + (f'<a rel="mw:WikiLink" href="./T{i}">{"".join(label)}</a>' if link else "".join(label))
         for i, (before, label, link) in enumerate(pieces)) + "</p>"
     site = SiteInfo.for_language("ja")
     fast = to_text(html, site)
-    with pytest.MonkeyPatch.context() as m:
-        m.setattr("leia.wiki.parsoid._CLEAN", lambda piece: None)
-        assert to_text(html, site) == fast
+    start = 0
+    for line in fast.text.split("\n") if fast.text else []:
+        end = start + len(line)
+        inside = [Anchor(a.start - start, a.end - start, a.target, a.english)
+                  for a in fast.anchors if start <= a.start and a.end <= end]
+        assert finish_line(line + BREAK, inside) == finish_line(line, inside) == [(line, inside)]
+        start = end + 1
     for a in fast.anchors:
         assert fast.text[a.start:a.end] == fast.text[a.start:a.end].strip() and "\n" not in fast.text[a.start:a.end]
+
+
+@settings(max_examples=200, deadline=None)
+@given(_PIECES, st.lists(st.tuples(st.integers(0, 40), st.integers(0, 40)), max_size=4))
+def test_finishing_a_line_that_needs_none_changes_nothing(pieces, bounds):
+    """``finish_line``'s shortcut for a line that needs no squeezing gives what the squeezing gives."""
+    line = "".join(pieces).replace("\n", " ").replace("<br>", "")
+    anchors = [Anchor(min(a, b, len(line)), min(max(a, b), len(line)), "T", None) for a, b in bounds]
+    assert finish_line(line, anchors) == finish_line(line + BREAK, anchors)

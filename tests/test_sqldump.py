@@ -37,14 +37,10 @@ DROP TABLE IF EXISTS `%(table)s`;
 /*!40101 SET @saved_cs_client     = @@character_set_client */;
 /*!40101 SET character_set_client = utf8 */;
 """
-LANGLINKS_CREATE = b"""CREATE TABLE `langlinks` (
-  `ll_from` int(8) unsigned NOT NULL DEFAULT 0,
-  `ll_lang` varbinary(35) NOT NULL DEFAULT '',
-  `ll_title` varbinary(255) NOT NULL DEFAULT '',
-  PRIMARY KEY (`ll_from`,`ll_lang`),
-  KEY `ll_lang` (`ll_lang`,`ll_title`)
-) ENGINE=InnoDB DEFAULT CHARSET=binary ROW_FORMAT=COMPRESSED;
-"""
+# The CREATE TABLE statement of langlinks as Wikimedia's dumps write it, from the sample dump in data/.
+_SAMPLE = (Path(__file__).resolve().parent.parent / "data" / "sample-jawiki-langlinks.sql").read_bytes()
+_CREATE_AT = _SAMPLE.index(b"CREATE TABLE")
+LANGLINKS_CREATE = _SAMPLE[_CREATE_AT:_SAMPLE.index(b";\n", _CREATE_AT) + 2]
 PAGE_CREATE = b"""CREATE TABLE `page` (
   `page_id` int(8) unsigned NOT NULL AUTO_INCREMENT,
   `page_namespace` int(11) NOT NULL DEFAULT 0,
@@ -254,6 +250,37 @@ def test_bad_rows_are_counted_and_skipped(tmp_path: Path, caplog: pytest.LogCapt
     counters = {}
     assert [r[0] for r in iter_langlinks(path, None, counters)] == [9, 1, 3, 5]
     assert counters == {"rows": 4, "kept": 4, "skipped_bad_row": 2}
+
+
+def test_debug_logs_each_skipped_row(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """With debug logging on (``-v``), one line per row skipped, rows of other languages included, naming
+    the file and the line; off, none, and the same rows either way."""
+    rows = rows_of([(1, "en", "A"), (1, "fr", "A1"), (2, "de", "B"), (3, "en", "C")])
+    path = write_dump(tmp_path / "x.sql.gz", [insert(rows)])
+    with caplog.at_level(logging.INFO, logger="leia.wiki.sqldump"):
+        assert list(iter_langlinks(path)) == [(1, "A"), (3, "C")]
+    assert caplog.records == []
+    with caplog.at_level(logging.DEBUG, logger="leia.wiki.sqldump"):
+        assert list(iter_langlinks(path)) == [(1, "A"), (3, "C")]
+        assert len(list(iter_langlinks(path, None))) == 4
+    assert [(r.levelno, r.getMessage()) for r in caplog.records] == [
+        (logging.DEBUG, f"{path}, line {FIRST_INSERT}: skipped the row of ll_from 1 to language 'fr'"),
+        (logging.DEBUG, f"{path}, line {FIRST_INSERT}: skipped the row of ll_from 2 to language 'de'"),
+    ]
+
+
+def test_bad_rows_past_the_warnings_are_logged_at_debug_level(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    rows = b",".join([b"(1,'en','A')"] + [b"(%d,'en',NULL)" % i for i in range(2, 25)])
+    path = write_dump(tmp_path / "x.sql.gz", [insert(rows)])
+    counters: dict[str, int] = {}
+    with caplog.at_level(logging.DEBUG, logger="leia.wiki.sqldump"):
+        assert list(iter_langlinks(path, counters=counters)) == [(1, "A")]
+    assert counters["skipped_bad_row"] == 23
+    levels = [r.levelno for r in caplog.records]
+    assert levels == [logging.WARNING] * 21 + [logging.DEBUG] * 3
+    assert "further rows that do not parse are counted" in caplog.records[20].getMessage()
+    assert caplog.records[-1].getMessage() == (
+        f"{path}, line {FIRST_INSERT}: skipped a row that does not parse: b\"(24,'en',NULL)\"")
 
 
 def test_invalid_utf8_is_replaced_and_counted(tmp_path: Path) -> None:

@@ -101,6 +101,34 @@ def test_bad_lines_are_counted_and_skipped(tmp_path: Path, caplog: pytest.LogCap
     assert "wikidata-all.json, line 4: skipped" in messages[1]
 
 
+def test_debug_logs_each_skipped_line(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """With debug logging on (``-v``), one line per entity skipped, naming the file and the line; off, none."""
+    path = write_compressed(tmp_path / "wikidata-all.json", dump_bytes(entity_lines(ENTITIES)))
+    with caplog.at_level(logging.INFO, logger="leia.wiki.wikidata"):
+        assert list(iter_sitelinks(path)) == EXPECTED
+    assert caplog.records == []
+    with caplog.at_level(logging.DEBUG, logger="leia.wiki.wikidata"):
+        assert list(iter_sitelinks(path)) == EXPECTED
+    assert [(r.levelno, r.getMessage()) for r in caplog.records] == [
+        (logging.DEBUG, f"{path}, line 3: skipped an entity not linked to both jawiki and enwiki"),
+        (logging.DEBUG, f"{path}, line 4: skipped an entity not linked to both jawiki and enwiki"),
+        (logging.DEBUG, f"{path}, line 6: skipped an entity not linked to both jawiki and enwiki"),
+        (logging.DEBUG, f"{path}, line 7: skipped Q123, which has no title on both jawiki and enwiki"),
+    ]
+
+
+def test_bad_lines_past_the_warnings_are_logged_at_debug_level(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    lines = [b'["jawiki","enwiki"]'] * 22 + entity_lines(ENTITIES[:1])
+    path = write_compressed(tmp_path / "wikidata-all.json", dump_bytes(lines))
+    counters: dict[str, int] = {}
+    with caplog.at_level(logging.DEBUG, logger="leia.wiki.wikidata"):
+        assert list(iter_sitelinks(path, counters=counters)) == [EXPECTED[0]]
+    assert counters["skipped_bad_line"] == 22
+    levels = [r.levelno for r in caplog.records]
+    assert levels == [logging.WARNING] * 20 + [logging.DEBUG] * 2
+    assert f"{path}, line 23: skipped a line that is not an entity" in caplog.records[-1].getMessage()
+
+
 @pytest.mark.parametrize(
     "content",
     [b"", b'{"type":"item","id":"Q85","sitelinks":{}}\n', b"<mediawiki>\n", b"-- MySQL dump 10.19\n"],

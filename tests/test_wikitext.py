@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from casefiles import read_cases
+from casefiles import each_case, names_unique, read_cases
 from leia.wiki.siteinfo import SiteInfo
 from leia.wiki.wikitext import (
     MAX_PAGE_CHARS,
@@ -27,12 +27,11 @@ _CASES = read_cases(CASES, ("name", "site", "title", "date", "variant"), site="j
 
 
 def test_case_names_are_unique():
-    names = [case["name"] for case in _CASES]
-    assert len(names) == len(set(names)) and len(names) >= 40
+    assert names_unique(_CASES) >= 40
 
 
 @pytest.mark.parametrize("fast", [True, False], ids=["fast", "parser"])
-@pytest.mark.parametrize("case", _CASES, ids=[case["name"] for case in _CASES])
+@each_case(_CASES)
 def test_case(case, fast):
     date = datetime.date.fromisoformat(case["date"]) if "date" in case else None
     options = {"variant": case["variant"]} if "variant" in case else {}

@@ -16,7 +16,7 @@ from leia.errors import ConfigError, LeiaError, check_counts
 from leia.io.manifest import Manifest
 from leia.schemas import DOCUMENTS
 from leia.steps.protocol import Batch, Piece, Progress
-from leia.wiki.dump import DumpReader, RawPage
+from leia.wiki.dump import DumpReader, RawPage, shard_of
 from leia.wiki.siteinfo import SiteInfo
 
 __all__ = ["convert_pages", "iter_page_batches", "dump_input", "open_dump", "ExtractOptions", "convert_records",
@@ -188,9 +188,9 @@ def iter_page_batches(
     reader: DumpReader, shard_size: int, batch_size: int, skip: Container[int] = frozenset(),
     first_article: int = 0, keep_all: bool = False,
 ) -> Iterator[Batch]:
-    """Group the dump's articles into batches; article number k belongs to shard k // shard_size, so the
-    layout depends only on the dump. Pages stay unparsed XML until the work on their batch parses them;
-    pages of finished shards are read past, not parsed. A reader that starts inside the dump passes the
+    """Group the dump's articles into batches of the dump's shard layout (:func:`leia.wiki.dump.shard_of`).
+    Pages stay unparsed XML until the work on their batch parses them; pages of finished shards are read
+    past, not parsed. A reader that starts inside the dump passes the
     number of articles before its first page as ``first_article``. With ``keep_all`` the pages that are not
     articles ride along in the batches (for the page table), still counted as skipped."""
     pending: list[RawPage] = []
@@ -210,7 +210,7 @@ def iter_page_batches(
     debug = log.isEnabledFor(logging.DEBUG)
     page: RawPage
     for page in reader.raw_pages():
-        this_shard = article // shard_size
+        this_shard = shard_of(article, shard_size)
         if this_shard != shard:
             if (pending or counters) and shard not in skip:
                 yield flush()

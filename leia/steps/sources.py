@@ -267,7 +267,7 @@ def _digest(checksums) -> str:
 
 
 def _looks_like_dump(path: Path) -> bool:
-    from leia.wiki.dump import open_binary
+    from leia.wiki.compression import open_binary
     from leia.wiki.htmldump import is_html_dump
 
     if is_html_dump(path):

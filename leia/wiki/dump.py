@@ -1,4 +1,5 @@
-"""Streaming MediaWiki XML dumps (``.xml``, ``.xml.bz2`` including multistream, ``.xml.gz``) into pages.
+"""Streaming MediaWiki XML dumps (``.xml``, ``.xml.bz2`` including multistream, ``.xml.gz``) into pages
+(``compression`` opens the file; ``open_binary`` and ``FastBz2`` are importable from here too).
 
 Memory stays bounded whatever the dump's size: elements are cleared as soon as a page is yielded. Faults in
 the file itself (missing, not a dump, truncated compression, malformed XML) raise ``InputError`` naming the
@@ -7,19 +8,24 @@ file and how far reading got.
 
 from __future__ import annotations
 
-import bz2
 import gzip
-import io
 import os
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
-from typing import BinaryIO, Iterator, NamedTuple
+from typing import Callable, Iterator, NamedTuple
 
 from leia.errors import InputError
+from leia.wiki.compression import CountingReader, FastBz2, open_binary
 from leia.wiki.siteinfo import SiteInfo
 
-__all__ = ["Page", "RawPage", "DumpReader", "open_binary", "FastBz2", "NS_RE"]
+__all__ = ["Page", "RawPage", "DumpReader", "PageCutter", "open_binary", "FastBz2", "NS_RE", "shard_of"]
+
+
+def shard_of(articles_before: int, shard_size: int) -> int:
+    """The shard layout of a dump, which depends on the dump alone: a page is in shard ``a // shard_size``,
+    ``a`` the number of articles before it (an article is a page of namespace 0 that is not a redirect)."""
+    return articles_before // shard_size
 
 
 @dataclass(frozen=True)
@@ -34,101 +40,6 @@ class Page:
     @property
     def is_article(self) -> bool:
         return self.ns == 0 and self.redirect is None
-
-
-class _CountingReader(io.RawIOBase):
-    """Wraps a raw file and counts the (compressed) bytes consumed, for progress bars."""
-
-    def __init__(self, raw: BinaryIO):
-        self.raw = raw
-        self.consumed = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:  # type: ignore[override]
-        n = self.raw.readinto(buffer)
-        self.consumed += n or 0
-        return n
-
-    def close(self) -> None:
-        self.raw.close()
-        super().close()
-
-
-class FastBz2(io.RawIOBase):
-    """bz2 through indexed_bzip2, which decodes blocks in C++ (about 1.6x Python's bz2 on one thread, and
-    on several threads when asked). It reads ahead and fails on the first damaged block it meets, so on a
-    fault the rest is read again with Python's bz2, which yields every intact byte before the damage and
-    then raises EOFError."""
-
-    def __init__(self, path: str, threads: int):
-        import indexed_bzip2
-
-        self.path = path
-        self.file = indexed_bzip2.open(path, parallelization=threads)
-        self.fallback: BinaryIO | None = None
-        self.position = 0
-        self._consumed = 0
-
-    @property
-    def consumed(self) -> int:
-        if self.fallback is None and not self.file.closed:
-            self._consumed = self.file.tell_compressed() // 8
-        return self._consumed
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:  # type: ignore[override]
-        if self.fallback is None:
-            try:
-                n = self.file.readinto(buffer)
-                self.position += n
-                return n
-            except (RuntimeError, ValueError):  # indexed_bzip2 raises either on a damaged block
-                self._consumed = os.path.getsize(self.path)
-                self.file.close()
-                self.fallback = bz2.open(self.path, "rb")
-                self.fallback.seek(self.position)
-        data = self.fallback.read1(min(len(buffer), 1 << 16))  # small reads: each intact piece before the damage
-        buffer[: len(data)] = data
-        return len(data)
-
-    def close(self) -> None:
-        if self.fallback is not None:
-            self.fallback.close()
-        elif not self.file.closed:
-            self._consumed = self.consumed
-            self.file.close()
-        super().close()
-
-
-def open_binary(path: str | os.PathLike, threads: int = 1) -> tuple[BinaryIO, "_CountingReader | FastBz2"]:
-    """Open a possibly compressed file by its magic bytes; returns (decompressed stream, an object whose
-    ``consumed`` is the compressed bytes read so far). bz2 (multistream too) is decoded with
-    ``threads`` threads when indexed_bzip2 is installed."""
-    from leia.io.integrity import regular_file
-
-    path = os.fspath(path)
-    regular_file(path)
-    with open(path, "rb") as f:
-        magic = f.read(3)
-    if magic == b"BZh":
-        try:
-            fast = FastBz2(path, threads)
-        except ImportError:
-            pass
-        else:
-            return io.BufferedReader(fast, buffer_size=1 << 20), fast  # type: ignore[return-value]
-    raw = open(path, "rb")
-    counter = _CountingReader(raw)
-    buffered = io.BufferedReader(counter, buffer_size=1 << 20)
-    if magic == b"BZh":
-        return bz2.BZ2File(buffered), counter  # reads concatenated (multistream) bz2 streams
-    if magic[:2] == b"\x1f\x8b":
-        return gzip.GzipFile(fileobj=buffered), counter
-    return buffered, counter
 
 
 def _local(tag: str) -> str:
@@ -146,7 +57,7 @@ class DumpReader:
         self.size = os.path.getsize(self.path) if os.path.exists(self.path) else 0
         self.siteinfo: SiteInfo | None = None
         self.pages_read = 0
-        self._counter: _CountingReader | FastBz2 | None = None
+        self._counter: CountingReader | FastBz2 | None = None
 
     @property
     def bytes_read(self) -> int:
@@ -248,37 +159,66 @@ class DumpReader:
         self.read_siteinfo()
         stream, self._counter = open_binary(self.path, self.threads)
         self.pages_read = 0
-        buffer = b""
+        cutter = PageCutter(self._fail)
         try:
-            first = True
             while chunk := stream.read1(1 << 22):
-                buffer += chunk
-                start = 0
-                while (begin := buffer.find(b"<page>", start)) >= 0:
-                    end = buffer.find(b"</page>", begin)
-                    if end < 0:
-                        break
-                    if not first and buffer[start:begin].strip():
-                        raise self._fail(f"malformed XML: unexpected {buffer[start:begin].strip()[:40]!r} between pages")
-                    first = False
-                    end += len(b"</page>")
-                    xml = buffer[begin:end]
-                    head = xml[: xml.find(b"<revision")]
-                    ns = NS_RE.search(head)
+                cutter.buffer += chunk
+                for _, xml in cutter.pages():
                     self.pages_read += 1
-                    yield RawPage(self.pages_read, int(ns.group(1)) if ns else 0, b"<redirect" in head, xml)
-                    start = end
-                buffer = buffer[start:]
+                    yield RawPage.cut(self.pages_read, xml)
+                cutter.drop()
         except (EOFError, OSError, gzip.BadGzipFile) as e:
             raise self._fail(f"compressed stream is truncated or corrupt ({e})") from None
         finally:
             stream.close()
             self._counter.close()
-        if first and b"</siteinfo>" in buffer:
+        buffer = cutter.buffer
+        if cutter.leading and b"</siteinfo>" in buffer:
             buffer = buffer[buffer.index(b"</siteinfo>") + len(b"</siteinfo>"):]
         if buffer.strip() != b"</mediawiki>":
             what = "ends inside a page" if b"<page>" in buffer else "does not end with </mediawiki>"
             raise self._fail(f"malformed XML: the dump {what}; the file looks truncated")
+
+
+PAGE_START, PAGE_END = b"<page>", b"</page>"
+
+
+class PageCutter:
+    """The one cutter of ``<page>`` elements out of a dump's decompressed bytes, without parsing them: fed
+    bytes into :attr:`buffer`, :meth:`pages` gives each page once it is complete and checks that only
+    whitespace lies between pages; ``fail`` makes the error for what it finds there."""
+
+    def __init__(self, fail: Callable[[str], InputError]):
+        self.buffer = b""
+        self.pos = 0  # where the next page is looked for
+        self.leading = True  # no page cut yet: the bytes so far are the header
+        self.incomplete = False  # the last search met a page not complete yet
+        self.stopped = False  # the last search met a page where ``stop`` held
+        self.fail = fail
+
+    def pages(self, stop: Callable[[int], bool] | None = None) -> Iterator[tuple[int, bytes]]:
+        """(offset in the buffer, XML) of each complete page from :attr:`pos` on; ends at a page not complete
+        yet, or before one whose offset ``stop`` holds for."""
+        buffer = self.buffer
+        self.incomplete = self.stopped = False
+        while (begin := buffer.find(PAGE_START, self.pos)) >= 0:
+            if stop is not None and stop(begin):
+                self.stopped = True
+                return
+            end = buffer.find(PAGE_END, begin)
+            if end < 0:
+                self.incomplete = True
+                return
+            if not self.leading and buffer[self.pos:begin].strip():
+                raise self.fail(f"malformed XML: unexpected {buffer[self.pos:begin].strip()[:40]!r} between pages")
+            self.leading = False
+            self.pos = end + len(PAGE_END)
+            yield begin, buffer[begin:self.pos]
+
+    def drop(self) -> None:
+        """Forget the bytes before :attr:`pos`."""
+        self.buffer = self.buffer[self.pos:]
+        self.pos = 0
 
 
 NS_RE = re.compile(rb"<ns>(-?\d+)</ns>")  # a page's namespace, read from its raw bytes
@@ -296,6 +236,13 @@ class RawPage(NamedTuple):
     @property
     def is_article(self) -> bool:
         return self.ns == 0 and not self.redirect
+
+    @classmethod
+    def cut(cls, number: int, xml: bytes) -> RawPage:
+        """The page whose XML is ``xml``, its namespace and redirect read from the bytes before its revision."""
+        head = xml[: xml.find(b"<revision")]
+        ns = NS_RE.search(head)
+        return cls(number, int(ns.group(1)) if ns else 0, b"<redirect" in head, xml)
 
     def parse(self, dump: str = "dump") -> Page:
         try:

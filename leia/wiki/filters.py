@@ -12,8 +12,9 @@ A navigation section is one whose heading (any level; comments, templates, tags 
 left out, case and spacing ignored) is in its wiki's table, or is made of such names joined by ``・``,
 ``/``, ``,``, ``and`` and the like (``脚注・出典``, ``Notes and references``). It is cut from its heading up
 to the next heading of the same or a higher level, subsections included. Headings inside comments,
-``<nowiki>``, ``<pre>`` and templates (by a running count of ``{{`` and ``}}``) are not headings for this
-purpose. Wikis whose language has no table
+``<nowiki>``, ``<pre>``, ``<math>`` (and the other blocks whose braces are not templates') and templates
+(as ``leia.wiki.braces`` reads them) are not headings for this purpose, nor are those after a ``{{`` never
+closed (where the template was meant to end is unknown). Wikis whose language has no table
 use the English one.
 """
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import re
 
+from leia.wiki.braces import first_unclosed, inside_spans, template_spans
 from leia.wiki.siteinfo import SiteInfo
 
 __all__ = [
@@ -214,25 +216,29 @@ def _headings(wikitext: str) -> list[tuple[int, int, str]]:
 
 
 def _real(wikitext: str, headings: list[tuple[int, int, str]]) -> list[bool]:
-    """For each heading, whether it is outside comments, ``<nowiki>``/``<pre>`` blocks and templates (a
-    running count of ``{{`` and ``}}`` before it)."""
+    """For each heading, whether it is outside comments, the blocks of ``_HIDDEN_START`` and templates
+    (the spans of ``braces.template_spans`` once those blocks are left out), and before any ``{{`` never
+    closed (after one, where a template was meant to end is unknown: the section is kept)."""
+    offsets = [begin for begin, _, _ in headings]
     hidden = _hidden(wikitext)
-    real: list[bool] = []
-    depth = 0
-    previous = 0
-    block = 0
-    for begin, _, _ in headings:
-        depth = max(0, depth + wikitext.count("{{", previous, begin) - wikitext.count("}}", previous, begin))
-        previous = begin
-        while block < len(hidden) and hidden[block][1] <= begin:
-            block += 1
-        inside = block < len(hidden) and hidden[block][0] < begin
-        real.append(depth == 0 and not inside)
-    return real
+    real = [not inside for inside in inside_spans(hidden, offsets)]
+    if "{{" not in wikitext:
+        return real
+    if hidden:
+        pieces, last = [], 0
+        for begin, end in hidden:
+            pieces += [wikitext[last:begin], " " * (end - begin)]
+            last = end
+        wikitext = "".join(pieces) + wikitext[last:]
+    in_template = inside_spans(template_spans(wikitext), offsets)
+    unclosed = first_unclosed(wikitext)
+    limit = len(wikitext) + 1 if unclosed < 0 else unclosed
+    return [ok and not inside and offset < limit for ok, inside, offset in zip(real, in_template, offsets)]
 
 
 def _hidden(wikitext: str) -> list[tuple[int, int]]:
-    """The spans of comments and ``<nowiki>``/``<pre>`` blocks (lower-case tags), in order."""
+    """The spans of comments and of the blocks whose braces are not templates' (``<nowiki>``, ``<pre>``,
+    ``<math>``, ``<chem>``, ``<ce>``, ``<syntaxhighlight>``, ``<source>``; lower-case tags), in order."""
     spans: list[tuple[int, int]] = []
     end = 0
     for m in _HIDDEN_START.finditer(wikitext):
@@ -245,5 +251,6 @@ def _hidden(wikitext: str) -> list[tuple[int, int]]:
     return spans
 
 
-_HIDDEN_START = re.compile(r"<!--|<nowiki>|<pre[ >]")
-_HIDDEN_END = {"<!--": "-->", "<now": "</nowiki>", "<pre": "</pre>"}
+_HIDDEN_START = re.compile(r"<!--|<nowiki>|<(?:pre|math|chem|ce|syntaxhighlight|source)[ >]")
+_HIDDEN_END = {"<!--": "-->", "<now": "</nowiki>", "<pre": "</pre>", "<mat": "</math>", "<che": "</chem>",
+               "<ce ": "</ce>", "<ce>": "</ce>", "<syn": "</syntaxhighlight>", "<sou": "</source>"}

@@ -2,20 +2,24 @@
 ``{{仮リンク|日本語|en|English}}``, which link a mention to a local title (often an article not written
 yet) and name the article of another Wikipedia. Each entry says where a template keeps the local title,
 the text shown and the English title; the converter renders them all as ``{{仮リンク}}`` is rendered (the
-text, an anchor to the local title, the English title), and the entity table harvests their English titles.
+text, an anchor to the local title, the English title), and the entity table harvests their English titles
+(:func:`harvest_interlanguage_links`).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 from typing import NamedTuple
 
-from leia.wiki.templates import Arguments, ill_english
+from leia.wiki.braces import template_end
+from leia.wiki.calls import Arguments, ill_english, split_arguments, squeeze_spaces, template_key
+from leia.wiki.siteinfo import SiteInfo
+from leia.wiki.titles import normalize_title
 
-__all__ = ["InterlanguageLink", "Parser", "INTERLANGUAGE_TEMPLATES", "interlanguage_templates"]
-
-_SPACES = re.compile(r"[\s_]+")
+__all__ = ["InterlanguageLink", "Parser", "INTERLANGUAGE_TEMPLATES", "interlanguage_templates",
+           "harvest_interlanguage_links"]
 
 
 class InterlanguageLink(NamedTuple):
@@ -31,7 +35,7 @@ Parser = Callable[[Arguments], InterlanguageLink]
 
 
 def _clean(title: str) -> str | None:
-    title = _SPACES.sub(" ", title).strip()
+    title = squeeze_spaces(title)
     return title or None
 
 
@@ -106,3 +110,46 @@ def interlanguage_templates(lang: str) -> dict[str, Parser]:
     """The interlanguage-link templates of the wiki in language ``lang`` (template key -> parser); a language
     without its own table has the ``{{ill}}`` family of enwiki."""
     return INTERLANGUAGE_TEMPLATES.get(lang, INTERLANGUAGE_TEMPLATES["en"])
+
+
+@lru_cache(maxsize=32)
+def _ill_start(lang: str) -> tuple[re.Pattern[str], dict[str, Parser]]:
+    """The pattern that finds the interlanguage-link templates of wiki language ``lang`` and their parsers by
+    case-folded name (as the registry, case variants of a name are read as redirects)."""
+    table = interlanguage_templates(lang)
+    names = sorted(table, key=len, reverse=True)
+    alternatives = "|".join(re.escape(name).replace("\\ ", "[ _]+") for name in names)
+    pattern = re.compile(rf"\{{\{{\s*(?:template:|テンプレート:)?\s*({alternatives})\s*\|", re.I)
+    return pattern, {template_key(name).casefold(): parse for name, parse in table.items()}
+
+
+_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)|<nowiki\s*>.*?</nowiki\s*>", re.S | re.I)
+
+
+def harvest_interlanguage_links(wikitext: str, site: SiteInfo) -> list[tuple[str, str]]:
+    """``(normalised local title, English title)`` of every interlanguage-link template of a page
+    (``{{仮リンク|日本語|en|English}}``, ``{{ill|...}}``, and the other wikis' equivalents in
+    ``interlanguage.INTERLANGUAGE_TEMPLATES``) whose local title is an article title and which
+    names an English title; outside comments and ``<nowiki>``. Cheap: only those templates are looked at."""
+    if "{{" not in wikitext:
+        return []
+    if "<!--" in wikitext or "nowiki" in wikitext:
+        wikitext = _COMMENT.sub("", wikitext)
+    pattern, parsers = _ill_start(site.lang)
+    found: list[tuple[str, str]] = []
+    for m in pattern.finditer(wikitext):
+        parse = parsers.get(template_key(m.group(1)).casefold())
+        if parse is None:
+            continue
+        end = template_end(wikitext, m.start())
+        if end < 0:
+            continue
+        _, positional, named = split_arguments(wikitext[m.start() + 2:end - 2])
+        link = parse(Arguments(positional, named))
+        if link.english is None:
+            continue
+        normalized = normalize_title(link.local, site)
+        if normalized is not None and normalized[0] == 0:
+            found.append((normalized[1], link.english))
+    return found
+

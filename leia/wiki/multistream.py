@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from typing import BinaryIO, Callable, Container, Iterator, NamedTuple
 
 from leia.errors import InputError
-from leia.wiki.dump import NS_RE, DumpReader, RawPage
+from leia.wiki.compression import compression_of
+from leia.wiki.dump import PAGE_END, PAGE_START, DumpReader, PageCutter, RawPage
 
 __all__ = ["DumpBlocks", "BlockCount", "RangeReader", "ShardRange", "count_pages", "dump_blocks", "find_streams",
            "is_stream_start", "iter_range", "plan_shards", "split_ranges"]
@@ -28,7 +29,7 @@ _END_MAGIC = 0x177245385090  # end of stream, bit-aligned, then a 32-bit CRC and
 _SCAN = 1 << 24
 _READ = 1 << 20
 _PROBE = 1 << 12
-_PAGE, _END = b"<page>", b"</page>"
+_PAGE, _END = PAGE_START, PAGE_END
 
 
 def is_stream_start(fd: int, offset: int) -> bool:
@@ -96,11 +97,10 @@ def dump_blocks(path: str | os.PathLike, block_size: int = 1 << 23) -> DumpBlock
 
     path = os.fspath(path)
     size = regular_file(path, "dump").st_size
-    with open(path, "rb") as f:
-        magic = f.read(3)
-    if magic == b"BZh":
+    kind = compression_of(path)
+    if kind == "bz2":
         return DumpBlocks(path, "bz2", (*find_streams(path), size))
-    if magic[:2] == b"\x1f\x8b" or size == 0:
+    if kind == "gzip" or size == 0:
         return DumpBlocks(path, "gzip", (0, size))
     return DumpBlocks(path, "plain", (*range(0, size, block_size), size))
 
@@ -163,13 +163,6 @@ class _Decoded:
             raise InputError(f"{blocks.path}: compressed stream at byte {blocks.offsets[b]} is truncated")
 
 
-class _Page(NamedTuple):
-    block: int
-    ns: int
-    redirect: bool
-    xml: bytes
-
-
 def _done(rest: bytes) -> bool:
     """Whether no page starts in ``rest``, what is left of the bytes read after the last complete page: a
     page that started there would show its ``<page>`` tag, or the beginning of it at the very end."""
@@ -187,52 +180,42 @@ def _pieces(decoded: _Decoded, i: int, j: int, done: Callable[[], bool]) -> Iter
             yield b, data
 
 
-def _pages(blocks: DumpBlocks, i: int, j: int, decoded: _Decoded) -> Iterator[_Page]:
-    """The pages that start in blocks ``[i, j)``, cut out of the decoded bytes as
-    :meth:`DumpReader.raw_pages` does; checks what lies between pages and the end of the dump."""
-    buffer = b""
+def _pages(blocks: DumpBlocks, i: int, j: int, decoded: _Decoded) -> Iterator[tuple[int, bytes]]:
+    """(block, XML) of the pages that start in blocks ``[i, j)``, cut out of the decoded bytes by the
+    dump's :class:`PageCutter`; checks what lies between pages and the end of the dump."""
+    cutter = PageCutter(lambda what: InputError(f"{blocks.path}: {what}"))
     starts: list[tuple[int, int]] = []  # (position in buffer, block) where each block's bytes begin
-    leading = True
 
     def block_at(position: int) -> int:
         return next(b for p, b in reversed(starts) if p <= position)
 
-    for b, data in _pieces(decoded, i, j, lambda: _done(buffer)):
+    def beyond(begin: int) -> bool:
+        return block_at(begin) >= j
+
+    for b, data in _pieces(decoded, i, j, lambda: _done(cutter.buffer)):
         if data is None:
             return
         if not starts or starts[-1][1] != b:
-            starts.append((len(buffer), b))
-        buffer += data
-        pos = 0
-        incomplete = False
-        while (begin := buffer.find(_PAGE, pos)) >= 0:
-            if block_at(begin) >= j:
-                return
-            end = buffer.find(_END, begin)
-            if end < 0:
-                incomplete = True
-                break
-            if not leading and buffer[pos:begin].strip():
-                raise InputError(f"{blocks.path}: malformed XML: unexpected {buffer[pos:begin].strip()[:40]!r} "
-                                 f"between pages")
-            leading = False
-            end += len(_END)
-            xml = buffer[begin:end]
-            head = xml[: xml.find(b"<revision")]
-            ns = NS_RE.search(head)
-            yield _Page(block_at(begin), int(ns.group(1)) if ns else 0, b"<redirect" in head, xml)
-            pos = end
-        if not incomplete:
-            if b >= j and len(buffer) >= next(p for p, blk in starts if blk >= j) + len(_PAGE):
+            starts.append((len(cutter.buffer), b))
+        cutter.buffer += data
+        for begin, xml in cutter.pages(beyond):
+            yield block_at(begin), xml
+        if cutter.stopped:
+            return
+        if not cutter.incomplete:
+            if b >= j and len(cutter.buffer) >= next(p for p, blk in starts if blk >= j) + len(_PAGE):
                 return  # no page that starts before block j is left
-            if leading and len(buffer) > _READ:
-                pos = len(buffer) - _PROBE  # the header or the tail of an earlier page: only its end matters
+            if cutter.leading and len(cutter.buffer) > _READ:
+                # the header or the tail of an earlier page: only its end matters
+                cutter.pos = len(cutter.buffer) - _PROBE
+        pos = cutter.pos
         first = block_at(pos)
         starts = [(0, first)] + [(p - pos, blk) for p, blk in starts if p > pos]
-        buffer = buffer[pos:]
+        cutter.drop()
+    buffer = cutter.buffer
     if buffer.find(_PAGE) >= 0:
         raise InputError(f"{blocks.path}: the dump ends inside a page")
-    if leading:
+    if cutter.leading:
         if i == 0:
             return
         if _END in buffer:
@@ -245,8 +228,8 @@ def _pages(blocks: DumpBlocks, i: int, j: int, decoded: _Decoded) -> Iterator[_P
 def iter_range(blocks: DumpBlocks, i: int, j: int) -> Iterator[tuple[int, RawPage]]:
     """(block, page) for every page that starts in blocks ``[i, j)``, numbered from 1 within the range."""
     with open(blocks.path, "rb") as f:
-        for number, page in enumerate(_pages(blocks, i, j, _Decoded(f, blocks)), 1):
-            yield page.block, RawPage(number, page.ns, page.redirect, page.xml)
+        for number, (block, xml) in enumerate(_pages(blocks, i, j, _Decoded(f, blocks)), 1):
+            yield block, RawPage.cut(number, xml)
 
 
 class BlockCount(NamedTuple):
@@ -290,9 +273,9 @@ class RangeReader(DumpReader):
         self.pages_read = 0
         with open(self.path, "rb") as f:
             self._decoded = _Decoded(f, self.blocks)
-            for page in _pages(self.blocks, self.first, self.end, self._decoded):
+            for _, xml in _pages(self.blocks, self.first, self.end, self._decoded):
                 self.pages_read += 1
-                yield RawPage(self.first_page + self.pages_read, page.ns, page.redirect, page.xml)
+                yield RawPage.cut(self.first_page + self.pages_read, xml)
 
 
 @dataclass(frozen=True)
@@ -318,9 +301,10 @@ class ShardRange:
 
 def plan_shards(counts: list[BlockCount], shard_size: int, done: Container[int], units: int) -> list[ShardRange]:
     """Cut the shards not in ``done`` into about ``units`` ranges of consecutive shards, each with the
-    blocks it must read. A page is in shard ``a // shard_size`` where ``a`` is the number of articles before
-    it (as :func:`leia.steps.extract.iter_page_batches` counts), so a block's pages span the shards from its
-    first page's to its last page's, and a shard's pages lie in consecutive blocks."""
+    blocks it must read. A page is in the shard :func:`leia.wiki.dump.shard_of` says, so a block's pages span
+    the shards from its first page's to its last page's, and a shard's pages lie in consecutive blocks."""
+    from leia.wiki.dump import shard_of
+
     articles = pages = 0
     with_pages: list[int] = []
     low: list[int] = []
@@ -329,8 +313,8 @@ def plan_shards(counts: list[BlockCount], shard_size: int, done: Container[int],
     for b, count in enumerate(counts):
         if count.pages:
             with_pages.append(b)
-            low.append(articles // shard_size)
-            high.append((articles + count.before_last) // shard_size)
+            low.append(shard_of(articles, shard_size))
+            high.append(shard_of(articles + count.before_last, shard_size))
         before.append((articles, pages))
         articles += count.articles
         pages += count.pages

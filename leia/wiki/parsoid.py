@@ -35,9 +35,9 @@ from leia.wiki.filters import is_disambiguation as _is_disambiguation_wikitext
 from leia.wiki.filters import is_navigation_heading
 from leia.wiki.interlanguage import interlanguage_templates
 from leia.wiki.siteinfo import SiteInfo
-from leia.wiki.templates import Arguments, template_key
+from leia.wiki.calls import Arguments, template_key
 from leia.wiki.titles import normalize_title
-from leia.wiki.wikitext import BREAK, Anchor, Parsed, finish_line, trim_anchors
+from leia.wiki.lines import BREAK, SENTINELS, Anchor, Parsed, finish_line
 
 __all__ = ["to_text", "is_disambiguation", "Page"]
 
@@ -55,11 +55,8 @@ _SKIPPED_CLASSES = frozenset(
     "navbox vertical-navbox navbox-inner infobox hatnote dablink rellink ambox metadata noprint "
     "mw-editsection reflist references mw-references-wrap mw-references sistersitebox side-box portal "
     "catlinks toc navigation-not-searchable mw-empty-elt thumb gallery reference mw-ref".split())
-_SENTINELS = re.compile("[\ufdd0-\ufdd4]")
 _NEWLINES = re.compile(r"\r\n?|\n")
 _HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
-# A line that needs no squeezing: no run of spaces, no tab, nothing the wikitext route's finishing removes.
-_CLEAN = re.compile("(?:(?! {2})[^\t\ufdd0-\ufdd4])*\\Z").match
 
 
 def _parser():
@@ -170,7 +167,7 @@ class _Walker:
         self.sections_dropped = 0
 
     def text(self, value: str) -> None:
-        value = _NEWLINES.sub(BREAK, _SENTINELS.sub("", value))
+        value = _NEWLINES.sub(BREAK, SENTINELS.sub("", value))
         self.out.append(value)
         self.length += len(value)
 
@@ -303,11 +300,7 @@ def convert(html: str | Page, site: SiteInfo, *, title: str | None = None,
         base = end + 1
         if not piece or piece.isspace():
             continue
-        if _CLEAN(piece) and piece == piece.strip():
-            found = [(piece, trim_anchors(piece, inside))]
-        else:
-            found = finish_line(piece, inside)
-        for line, kept in found:
+        for line, kept in finish_line(piece, inside):
             if lines:
                 offset += 1
             anchors.extend(Anchor(a.start + offset, a.end + offset, a.target, a.english) for a in kept)

@@ -8,7 +8,9 @@ an escape are unescaped. Compression (gzip, bz2 or none) is told by the file's m
 What stops a run (``InputError``, naming the file): a missing or truncated file, a file that is not a
 mysqldump, a dump of another table or with other columns, an INSERT line of which no row parses. What does
 not: a single row that does not parse is logged, counted as ``skipped_bad_row`` and skipped; a string that
-is not valid UTF-8 is decoded with replacement characters and counted as ``replaced_invalid_utf8``.
+is not valid UTF-8 is decoded with replacement characters and counted as ``replaced_invalid_utf8``. With
+debug logging on (``-v``), every row skipped is logged with its file and line, the rows of languages not
+asked for included; off, that costs nothing.
 
 Known limitations: rows are expected in mysqldump's own layout (no spaces between values); MySQL 8's
 ``_binary '...'`` string prefix is read by :func:`iter_rows` only.
@@ -19,13 +21,14 @@ from __future__ import annotations
 import contextlib
 import gzip
 import logging
+import operator
 import os
 import re
 import zlib
-from typing import TYPE_CHECKING, Iterator, MutableMapping, Sequence
+from typing import TYPE_CHECKING, Iterable, Iterator, MutableMapping, Sequence
 
 from leia.errors import InputError
-from leia.wiki.dump import open_binary
+from leia.wiki.compression import open_binary
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -95,10 +98,6 @@ def _unescape_one(m: re.Match) -> bytes | str:
     return c
 
 
-def _unescape_text(raw: str) -> str:
-    return _ESCAPE_TEXT.sub(_unescape_one, raw)
-
-
 def unescape(raw: bytes) -> bytes:
     """The bytes a MySQL string literal's body stands for: ``\\'``, ``\\\\``, ``\\"``, ``\\n``, ``\\r``,
     ``\\t``, ``\\0``, ``\\Z``, ``\\b`` and ``''``; any other ``\\x`` is ``x``, except that ``\\%`` and ``\\_``
@@ -119,6 +118,11 @@ def _text(raw: bytes, counters: Counters) -> str:
     if b"\\" in raw or b"''" in raw:
         raw = unescape(raw)
     return _decode(raw, counters)
+
+
+def _unescaped(raw: str, counters: Counters) -> str:
+    """A string literal's body, already decoded, as text."""
+    return _ESCAPE_TEXT.sub(_unescape_one, raw) if "\\" in raw or "''" in raw else raw
 
 
 def iter_dump_lines(path: str | os.PathLike) -> Iterator[tuple[int, bytes]]:
@@ -209,12 +213,17 @@ class _BadRows:
         self.counters = counters
         self.logged = 0
 
-    def skip(self, lineno: int, raw: bytes) -> None:
+    def skip(self, lineno: int, raw: bytes | str) -> None:
+        if isinstance(raw, str):
+            raw = raw.encode()
         self.counters["skipped_bad_row"] = self.counters.get("skipped_bad_row", 0) + 1
         if self.logged < _MAX_ROW_WARNINGS:
             logger.warning("%s, line %d: skipped a row that does not parse: %.80r", self.path, lineno, raw)
-        elif self.logged == _MAX_ROW_WARNINGS:
-            logger.warning("%s: further rows that do not parse are counted, not logged", self.path)
+        else:
+            if self.logged == _MAX_ROW_WARNINGS:
+                logger.warning("%s: further rows that do not parse are counted, logged at debug level only",
+                               self.path)
+            logger.debug("%s, line %d: skipped a row that does not parse: %.80r", self.path, lineno, raw)
         self.logged += 1
 
     def no_rows(self, lineno: int) -> InputError:
@@ -248,18 +257,10 @@ def iter_rows(
     """
     counters = {} if counters is None else counters
     bad = _BadRows(path, counters)
-    find = _ANY_ROW.findall
     values = _VALUE.findall
     for lineno, line, start, end, ncols in _insert_lines(path, table, columns):
         n = 0
-        junk = False
-        for inner, piece in find(line, start, end):
-            if piece:
-                if not junk:
-                    bad.skip(lineno, piece)
-                junk = True
-                continue
-            junk = False
+        for inner, _ in _rows(_ANY_ROW, line, start, end, lineno, bad):
             row = tuple(_value(v, counters) for v in values(inner))
             if ncols is not None and len(row) != ncols:
                 bad.skip(lineno, inner)
@@ -271,61 +272,64 @@ def iter_rows(
         counters["rows"] = counters.get("rows", 0) + n
 
 
-def _rows_of_bytes(
-    line: bytes, start: int, end: int, want: bytes | None, lineno: int, bad: _BadRows, counters: Counters
+def _rows(
+    pattern: re.Pattern, line: bytes | str, start: int, end: int, lineno: int, bad: _BadRows,
+    other: int | None = None,
+) -> Iterable[tuple]:
+    """The one reader of an INSERT line's rows: the groups of each match of ``pattern`` that is a row, in
+    order. The pattern's alternatives tile the line and end with a junk group; its first group is empty
+    but in a row of the table; group ``other``, when given, holds a row of another shape. Junk is counted
+    and logged as a bad row (consecutive junk pieces as one), and so is a row of another shape."""
+    matches = pattern.findall(line, start, end)
+    return matches if all(map(_FIRST, matches)) else _skipping_bad_rows(matches, lineno, bad, other)
+
+
+_FIRST = operator.itemgetter(0)
+
+
+def _skipping_bad_rows(matches: list[tuple], lineno: int, bad: _BadRows, other: int | None) -> Iterator[tuple]:
+    junk = False
+    for groups in matches:
+        if groups[-1]:
+            if not junk:
+                bad.skip(lineno, groups[-1])
+            junk = True
+            continue
+        junk = False
+        if other is not None and groups[other]:
+            bad.skip(lineno, groups[other])
+            continue
+        yield groups
+
+
+def _langlink_rows(
+    line: bytes | str, start: int, end: int, want: bytes | None, lineno: int, bad: _BadRows, counters: Counters
 ) -> tuple[int, list[int], list[str] | None, list[str]]:
-    """Rows read and the columns of the rows kept, from the bytes of one INSERT line."""
+    """Rows read and the columns of the rows kept (``ll_lang`` only when not filtered by ``want``) from one
+    INSERT line: its bytes, or the line decoded as a whole (faster than decoding each string when all rows
+    are kept)."""
+    decoded = isinstance(line, str)
+    pattern, string = (_LANGLINK_ROW_TEXT, _unescaped) if decoded else (_LANGLINK_ROW, _text)
     ids: list[int] = []
     langs: list[str] | None = [] if want is None else None
     titles: list[str] = []
     rows = 0
-    junk = False
-    for page_id, ll_lang, title, other, piece in _LANGLINK_ROW.findall(line, start, end):
-        if page_id:
-            junk = False
-            rows += 1
-            if langs is not None:
-                langs.append(_text(ll_lang, counters))
-            elif ll_lang != want:
-                continue
-            ids.append(int(page_id))
-            if b"\\" in title or b"''" in title:
-                titles.append(_text(title, counters))
-            else:
-                try:
-                    titles.append(title.decode())
-                except UnicodeDecodeError:
-                    titles.append(_decode(title, counters))
-        elif other:
-            junk = False
-            bad.skip(lineno, other)
-        elif not junk:
-            junk = True
-            bad.skip(lineno, piece)
+    found = _rows(pattern, line, start, end, lineno, bad, other=3)
+    if want is not None and logger.isEnabledFor(logging.DEBUG):
+        found = list(found)
+        for page_id, ll_lang, _, _, _ in found:
+            if ll_lang != want:
+                logger.debug("%s, line %d: skipped the row of ll_from %s to language %r", bad.path, lineno,
+                             int(page_id), ll_lang.decode(errors="replace"))
+    for page_id, ll_lang, title, _, _ in found:
+        rows += 1
+        if langs is not None:
+            langs.append(string(ll_lang, counters))
+        elif ll_lang != want:
+            continue
+        ids.append(int(page_id))
+        titles.append(string(title, counters))
     return rows, ids, langs, titles
-
-
-def _rows_of_text(
-    text: str, start: int, end: int, lineno: int, bad: _BadRows
-) -> tuple[int, list[int], list[str], list[str]]:
-    """All rows of one INSERT line decoded as a whole (faster than decoding each string when all are kept)."""
-    ids: list[int] = []
-    langs: list[str] = []
-    titles: list[str] = []
-    junk = False
-    for page_id, ll_lang, title, other, piece in _LANGLINK_ROW_TEXT.findall(text, start, end):
-        if page_id:
-            junk = False
-            ids.append(int(page_id))
-            langs.append(ll_lang if "\\" not in ll_lang and "''" not in ll_lang else _unescape_text(ll_lang))
-            titles.append(title if "\\" not in title and "''" not in title else _unescape_text(title))
-        elif other:
-            junk = False
-            bad.skip(lineno, other.encode())
-        elif not junk:
-            junk = True
-            bad.skip(lineno, piece.encode())
-    return len(ids), ids, langs, titles
 
 
 def _langlink_lines(
@@ -342,9 +346,10 @@ def _langlink_lines(
             except UnicodeDecodeError:
                 pass
         if text is not None:
-            rows, ids, langs, titles = _rows_of_text(text, start, len(text) - (len(line) - end), lineno, bad)
+            rows, ids, langs, titles = _langlink_rows(text, start, len(text) - (len(line) - end), None, lineno, bad,
+                                                      counters)
         else:
-            rows, ids, langs, titles = _rows_of_bytes(line, start, end, want, lineno, bad, counters)
+            rows, ids, langs, titles = _langlink_rows(line, start, end, want, lineno, bad, counters)
         if rows == 0 and start < end:
             raise bad.no_rows(lineno)
         if ids and (max(ids) >= 2**63 or min(ids) < -2**63):

@@ -7,7 +7,8 @@ concatenated (multistream) bz2 is read through.
 
 What stops a run (``InputError``, naming the file): a missing or truncated file, a file that does not open
 with ``[``, a file that ends without the closing ``]``. What does not: an entity line that is not valid JSON
-or not an entity is counted as ``skipped_bad_line`` and logged.
+or not an entity is counted as ``skipped_bad_line`` and logged. With debug logging on (``-v``), every entity
+line skipped is logged with its file and line, those not linked to both wikis included.
 """
 
 from __future__ import annotations
@@ -42,6 +43,38 @@ def _title(entity: dict[str, Any], wiki: str) -> str | None:
     return title if isinstance(title, str) and title else None
 
 
+def _entity_lines(path: str | os.PathLike, name: str) -> Iterator[tuple[int, bytes]]:
+    """``(line number, line)`` of each entity line of the dump, between its ``[`` and ``]`` lines (checked)."""
+    opened = closed = False
+    lineno = 0
+    for lineno, line in iter_dump_lines(path):
+        if not opened:
+            if line.strip() != b"[":
+                raise InputError(f"{name}: not a Wikidata JSON dump (line {lineno} is not '[')")
+            opened = True
+        elif closed:
+            if line.strip():
+                raise InputError(f"{name}, line {lineno}: data after the closing ']'")
+        elif line.startswith(b"]"):
+            closed = True
+        else:
+            yield lineno, line
+    if not opened:
+        raise InputError(f"{name}: not a Wikidata JSON dump (the file is empty)")
+    if not closed:
+        raise InputError(f"{name}: ends at line {lineno} without the closing ']' (truncated?); download it again")
+
+
+def _entity(line: bytes) -> tuple[str, Any] | None:
+    """(id, entity) of an entity line, None when it is not valid JSON or not an entity."""
+    try:
+        entity = _loads(line.rstrip(b"\r\n\t ,"))
+        qid = entity["id"] if isinstance(entity, dict) else None
+    except (ValueError, KeyError, RecursionError):  # RecursionError: arrays nested beyond the parser
+        return None
+    return (qid, entity) if isinstance(qid, str) else None
+
+
 def iter_sitelinks(
     path: str | os.PathLike,
     source_wiki: str = "jawiki",
@@ -59,45 +92,31 @@ def iter_sitelinks(
     source_key = b'"' + source_wiki.encode() + b'"'
     target_key = b'"' + target_wiki.encode() + b'"'
     entities = parsed = kept = bad = 0
-    opened = closed = False
-    lineno = 0
+    debug = logger.isEnabledFor(logging.DEBUG)
     try:
-        for lineno, line in iter_dump_lines(path):
-            if not opened:
-                if line.strip() != b"[":
-                    raise InputError(f"{name}: not a Wikidata JSON dump (line {lineno} is not '[')")
-                opened = True
-                continue
-            if closed:
-                if line.strip():
-                    raise InputError(f"{name}, line {lineno}: data after the closing ']'")
-                continue
-            if line.startswith(b"]"):
-                closed = True
-                continue
+        for lineno, line in _entity_lines(path, name):
             entities += 1
             if source_key not in line or target_key not in line:
+                if debug:
+                    logger.debug("%s, line %d: skipped an entity not linked to both %s and %s", name, lineno,
+                                 source_wiki, target_wiki)
                 continue
             parsed += 1
-            try:
-                entity = _loads(line.rstrip(b"\r\n\t ,"))
-                qid = entity["id"] if isinstance(entity, dict) else None
-            except (ValueError, KeyError, RecursionError):  # RecursionError: arrays nested beyond the parser
-                qid = None
-            if not isinstance(qid, str):
+            found = _entity(line)
+            if found is None:
                 bad += 1
-                if bad <= _MAX_LINE_WARNINGS:
-                    logger.warning("%s, line %d: skipped a line that is not an entity: %.80r", name, lineno, line)
+                log = logger.warning if bad <= _MAX_LINE_WARNINGS else logger.debug
+                log("%s, line %d: skipped a line that is not an entity: %.80r", name, lineno, line)
                 continue
+            qid, entity = found
             source = _title(entity, source_wiki)
             target = _title(entity, target_wiki)
             if source is not None and target is not None:
                 kept += 1
                 yield qid, source, target
+            elif debug:
+                logger.debug("%s, line %d: skipped %s, which has no title on both %s and %s", name, lineno, qid,
+                             source_wiki, target_wiki)
     finally:
         for key, n in (("entities", entities), ("parsed", parsed), ("kept", kept), ("skipped_bad_line", bad)):
             counters[key] = counters.get(key, 0) + n
-    if not opened:
-        raise InputError(f"{name}: not a Wikidata JSON dump (the file is empty)")
-    if not closed:
-        raise InputError(f"{name}: ends at line {lineno} without the closing ']' (truncated?); download it again")

@@ -30,22 +30,9 @@ from pathlib import Path
 from leia.wiki.sqldump import iter_dump_lines, iter_langlink_batches, iter_langlinks
 
 LINE_BYTES = 1 << 20
-HEADER = b"""-- MySQL dump 10.19  Distrib 10.3.38-MariaDB, for debian-linux-gnu (x86_64)
---
--- Host: bench    Database: jawiki
--- ------------------------------------------------------
-
-DROP TABLE IF EXISTS `langlinks`;
-CREATE TABLE `langlinks` (
-  `ll_from` int(8) unsigned NOT NULL DEFAULT 0,
-  `ll_lang` varbinary(35) NOT NULL DEFAULT '',
-  `ll_title` varbinary(255) NOT NULL DEFAULT '',
-  PRIMARY KEY (`ll_from`,`ll_lang`),
-  KEY `ll_lang` (`ll_lang`,`ll_title`)
-) ENGINE=InnoDB DEFAULT CHARSET=binary ROW_FORMAT=COMPRESSED;
-
-/*!40000 ALTER TABLE `langlinks` DISABLE KEYS */;
-"""
+# The header of Wikimedia's langlinks dumps, up to the first INSERT, from the sample dump in data/.
+_SAMPLE = (Path(__file__).resolve().parents[2] / "data" / "sample-jawiki-langlinks.sql").read_bytes()
+HEADER = _SAMPLE[:_SAMPLE.index(b"INSERT INTO")]
 FOOTER = b"/*!40000 ALTER TABLE `langlinks` ENABLE KEYS */;\n\n-- Dump completed on 2024-07-02  3:12:44\n"
 WORDS = (
     "River Island Kingdom Republic Saint Mount Lake North South New Old Battle Church University Station "
