@@ -249,3 +249,10 @@ def test_the_layer_rule_sees_an_executor_importing_a_step():
     assert layer_violations(graph) == ["leia.execute.local -> leia.steps.extract",
                                        "leia.steps.extract -> leia.execute.parts",
                                        "leia.wiki.dump -> leia.steps.protocol"]
+
+
+def test_the_architecture_document_lists_every_module():
+    listed = set(re.findall(r"^\| `(leia/[\w/]+\.py)` \|", (ROOT / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8"),
+                            re.M))
+    actual = {str(path.relative_to(ROOT)) for path in MODULES.values()}
+    assert sorted(actual - listed) == [] and sorted(listed - actual) == []

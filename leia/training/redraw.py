@@ -7,7 +7,8 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from leia.spans import STRATEGIES, draw_mask, insert_spans, strip_spans
+from leia.errors import ConfigError
+from leia.spans import check_strategy, draw_mask, insert_spans, strip_spans
 
 import torch
 
@@ -57,10 +58,10 @@ def redraw_batch(
 
 
 def check_redraw(prob: float, strategy: str) -> None:
+    """ConfigError (a ValueError too) unless ``prob`` is a probability and ``strategy`` one of the strategies."""
     if not 0.0 <= prob <= 1.0:
-        raise ValueError(f"prob must be between 0 and 1, got {prob}")
-    if strategy not in STRATEGIES:
-        raise ValueError(f"unknown strategy {strategy!r}; choose one of {', '.join(STRATEGIES)}")
+        raise ConfigError(f"prob must be between 0 and 1, got {prob}")
+    check_strategy(strategy)
 
 
 class LeiaRedrawDataset(torch.utils.data.Dataset):
