@@ -1,6 +1,7 @@
-"""End-to-end `leia run` on a benchmark dump: wall time of the whole command (extraction, entity table,
-augmentation) with 2 workers, for this tree and, with ``--peer PATH``, for another tree of leia (a
-``git archive`` of an earlier commit, say) run the same way in the same session, alternating.
+"""End-to-end `leia.run` on a benchmark dump: seconds of the whole run and of its phases (extraction, entity
+table, augmentation) and CPU seconds, with 2 workers, for this tree and, with ``--peer PATH``, for another
+tree of leia (a ``git archive`` of an earlier commit, say) run the same way in the same session, alternating;
+medians are printed.
 
 The dump repeats the real dev articles (new page ids each copy) to ``--mb`` MB of wikitext; its langlinks
 dump repeats the dev langlinks rows for every copy. Both trees read the same files.
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import json
 import os
 import re
 import resource
@@ -21,7 +23,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -46,20 +47,42 @@ def repeated_langlinks(out: Path, copies: int) -> Path:
     return out
 
 
-def timed_run(tree: Path, dump: Path, langlinks: Path, out: Path, workers: int) -> tuple[float, float]:
-    """(wall seconds, CPU seconds of the command and its workers) of one `leia run`."""
+_CHILD = """
+import json, sys, time
+import importlib
+api = importlib.import_module(sys.argv[1])
+phases = {}
+for name in ("extract", "build_entities", "augment"):
+    def timed(*args, _call=getattr(api, name), _name=name, **kwargs):
+        start = time.perf_counter()
+        try:
+            return _call(*args, **kwargs)
+        finally:
+            phases[_name] = phases.get(_name, 0.0) + time.perf_counter() - start
+    setattr(api, name, timed)
+start = time.perf_counter()
+api.run(sys.argv[2], sys.argv[3], sys.argv[4], workers=int(sys.argv[5]), progress=False)
+phases["run"] = time.perf_counter() - start
+print(json.dumps(phases))
+"""
+
+
+def timed_run(tree: Path, dump: Path, langlinks: Path, out: Path, workers: int) -> dict:
+    """Seconds of `leia.run` and of its three phases, and the CPU seconds of the whole process and its
+    workers, for the tree of leia at ``tree``."""
     shutil.rmtree(out, ignore_errors=True)
+    module = "leia.api" if (tree / "leia" / "api.py").exists() else "leia.pipeline"  # (its name before)
     env = {**os.environ, "PYTHONPATH": str(tree)}
-    cmd = [sys.executable, "-c", "import sys; from leia.cli import main; sys.exit(main())", "run", "--dump",
-           str(dump), "--langlinks", str(langlinks), "-o", str(out), "--workers", str(workers), "-q"]
+    cmd = [sys.executable, "-c", _CHILD, module, str(dump), str(langlinks), str(out), str(workers)]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    result = subprocess.run(cmd, env=env, capture_output=True, text=True)
-    wall = time.perf_counter() - start
+    # run inside the tree: `python -c` puts the working folder first on sys.path, before PYTHONPATH
+    result = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=tree)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if result.returncode:
         raise SystemExit(f"{tree}: leia run failed ({result.returncode}): {result.stderr[-2000:]}")
-    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    times = json.loads(result.stdout.strip().splitlines()[-1])
+    times["cpu"] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return times
 
 
 def main() -> None:
@@ -77,23 +100,22 @@ def main() -> None:
         print(f"dump: {written / 1e6:.1f} MB of wikitext ({dump.stat().st_size / 1e6:.1f} MB bz2), "
               f"langlinks {langlinks.stat().st_size / 1e6:.1f} MB gz; {args.workers} workers")
         trees = [("this tree", REPO)] + ([("peer", args.peer)] if args.peer else [])
-        times: dict[str, list[tuple[float, float]]] = {name: [] for name, _ in trees}
+        times: dict[str, list[dict]] = {name: [] for name, _ in trees}
         for _ in range(args.runs):
             for name, tree in trees:
                 times[name].append(timed_run(tree, dump, langlinks, root / "out", args.workers))
+        print(f"{'median of ' + str(args.runs):>16}  {'run':>6} {'extract':>8} {'entities':>9} {'augment':>8} {'CPU':>6}")
+        medians = {}
         for name, _ in trees:
-            walls = sorted(w for w, _ in times[name])
-            cpus = sorted(c for _, c in times[name])
-            print(f"{name:>10}: leia run end to end, wall {walls[0]:.1f} s best, {walls[len(walls) // 2]:.1f} s "
-                  f"median; CPU {cpus[0]:.1f} s best, {cpus[len(cpus) // 2]:.1f} s median "
-                  f"(runs: {', '.join(f'{w:.1f}/{c:.1f}' for w, c in times[name])})")
+            runs = times[name]
+            medians[name] = {k: sorted(r[k] for r in runs)[len(runs) // 2]
+                             for k in ("run", "extract", "build_entities", "augment", "cpu")}
+            m = medians[name]
+            print(f"{name:>16}  {m['run']:6.2f} {m['extract']:8.2f} {m['build_entities']:9.2f} {m['augment']:8.2f} "
+                  f"{m['cpu']:6.2f}   (runs: {', '.join('%.2f' % r['run'] for r in runs)})")
         if args.peer:
-            for what, k in (("wall", 0), ("CPU", 1)):
-                mine = sorted(t[k] for t in times["this tree"])
-                peer = sorted(t[k] for t in times["peer"])
-                print(f"this tree / peer, {what}: best {mine[0] / peer[0]:.2f}, median "
-                      f"{mine[len(mine) // 2] / peer[len(peer) // 2]:.2f}")
-
+            mine, peer = medians["this tree"], medians["peer"]
+            print(f"this tree / peer: end to end {mine['run'] / peer['run']:.2f}, CPU {mine['cpu'] / peer['cpu']:.2f}")
 
 def _dev_mb() -> float:
     from leia.wiki.dump import DumpReader
