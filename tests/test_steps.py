@@ -26,10 +26,15 @@ SQUARES = pa.schema([("n", pa.int64()), ("square", pa.int64())])
 
 
 class Square:
-    """n -> (n, n*n), with the squares of the odd numbers as a side output."""
+    """n -> (n, n*n), with the odd numbers as a side output when ``side``."""
+
+    def __init__(self, side: bool):
+        self.side = side
 
     def __call__(self, numbers: list[int]) -> tuple:
         rows = pa.RecordBatch.from_pylist([{"n": n, "square": n * n} for n in numbers], schema=SQUARES)
+        if not self.side:
+            return rows, {"numbers": len(numbers)}
         odd = pa.RecordBatch.from_pylist([{"n": n} for n in numbers if n % 2], schema=NUMBERS)
         return rows, {"numbers": len(numbers)}, {"odd": odd}
 
@@ -58,7 +63,7 @@ class Numbers:
                 yield Batch(shard, list(range(start, min(start + 2, self.count))), {"read": 1}, 2)
 
     def work(self):
-        return Square()
+        return Square(bool(self.sinks))
 
     def shards(self):
         return None
@@ -225,3 +230,17 @@ def test_the_cli_extracts_the_page_table_and_builds_the_entity_table_from_it(tmp
                  "-o", str(tmp_path / "two.duckdb"), "-q"]) == 0
     one, two = _tables(tmp_path / "one.duckdb"), _tables(tmp_path / "two.duckdb")
     assert one["mappings"] == two["mappings"] and one["entities"] == two["entities"] and one["pages"] == two["pages"]
+
+
+def test_a_step_that_refuses_its_input_leaves_no_output_and_no_lock(tmp_path):
+    from leia.errors import InputError
+
+    class Refusing(Numbers):
+        def work(self):
+            raise InputError("the input is not what it claims")
+
+    with pytest.raises(InputError, match="not what it claims"):
+        run_step(Refusing(4, 2), tmp_path / "out", progress=False)
+    assert not (tmp_path / "out").exists()
+    run_step(Numbers(4, 2), tmp_path / "out", progress=False)  # and nothing holds the folder
+    assert _rows(tmp_path / "out", "squares") == [{"n": n, "square": n * n} for n in range(4)]

@@ -270,9 +270,10 @@ def run_step(step: Step, output: str | os.PathLike, *, workers: int = 1, overwri
     side outputs in their folders): part ``part`` of the shards (those in ``only`` when given), less those
     in ``exclude`` and those a previous run finished. Returns the manifest."""
     check_counts(workers=workers)
+    shown, work = step.progress(), step.work()  # (before the outputs are opened: either may refuse the input)
+    shards = step.shards() if workers > 1 and not step.sinks else None
     main, sides = _open_all(step, output, part, overwrite)
     skip = Selection(part, _done(main, sides) | set(exclude), only)
-    shown = step.progress()
     bar = tqdm(total=shown.total or None, unit=shown.unit, unit_scale=shown.unit == "B", desc=shown.desc,
                disable=not progress, dynamic_ncols=True)
     seen: Counter = Counter(main.manifest.counters)
@@ -291,12 +292,11 @@ def run_step(step: Step, output: str | os.PathLike, *, workers: int = 1, overwri
         show(entry["rows"])
 
     try:
-        shards = step.shards() if workers > 1 and not sides else None
         if shards is not None:
-            run_whole_shards([i for i in shards if i not in skip], _BatchesOf(step), step.work(), out=main.out,
+            run_whole_shards([i for i in shards if i not in skip], _BatchesOf(step), work, out=main.out,
                              manifest=main.manifest, schema=step.schema, workers=workers, on_shard=on_shard)
         else:
-            run_shards(step.batches(skip), step.work(), out=main.out, manifest=main.manifest, schema=step.schema,
+            run_shards(step.batches(skip), work, out=main.out, manifest=main.manifest, schema=step.schema,
                        sides=sides, workers=workers, on_batch=on_batch)
     finally:
         bar.close()
