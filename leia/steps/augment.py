@@ -4,8 +4,7 @@ each linked (or detected) Japanese mention followed by ``<translate>English</tra
 from __future__ import annotations
 
 import os
-from pathlib import Path
-from typing import Any, Callable, Container, Iterator
+from typing import Any, Callable, Container
 
 import pyarrow as pa
 
@@ -13,26 +12,11 @@ from leia.augmenter import AugmentConfig, augment_batch
 from leia.entities import EntityTable
 from leia.io.manifest import Manifest
 from leia.schemas import AUGMENTED
-from leia.steps.protocol import Batch, Chain, Piece, Progress
-from leia.steps.sources import Source
+from leia.steps.protocol import Chain, Piece
+from leia.steps.sources import Source, SourceStep
 from leia.wiki.siteinfo import SiteInfo
 
-__all__ = ["AugmentStep", "Augment", "PagesToDocuments", "augment_manifest"]
-
-
-class PagesToDocuments:
-    """Pages of a dump -> a record batch of documents (extraction's work, its counters but ``documents``,
-    which augmentation counts)."""
-
-    def __init__(self, site: SiteInfo, dump: str):
-        from leia.steps.extract import ConvertPages
-
-        self.convert = ConvertPages(site, dump)
-
-    def __call__(self, pages: list) -> tuple[pa.RecordBatch, dict]:
-        documents, counters = self.convert(pages)
-        counters.pop("documents", None)
-        return documents, counters
+__all__ = ["AugmentStep", "Augment", "augment_manifest"]
 
 
 class Augment:
@@ -66,21 +50,22 @@ def augment_manifest(source: Source, table: EntityTable, config: AugmentConfig, 
     return manifest, site
 
 
-class AugmentStep:
+class AugmentStep(SourceStep):
     """Augmentation as a step (leia.steps.protocol). ``stages`` are the mention stages run on the documents
     before the spans are inserted (leia.steps.detect: detection in plain text, repeated mentions); each
     records its parameters in the manifest."""
 
     schema = AUGMENTED
-    sinks: dict = {}
+    verb = "augment"
+    shown = (("docs", "documents"), ("spans", "spans"))
 
     def __init__(self, source: Source, table: EntityTable, config: AugmentConfig, input: str | os.PathLike,
                  stages: tuple = ()):
-        self.source, self.table, self.config, self.input = source, table, config, input
+        super().__init__(source, input)
+        self.table, self.config = table, config
         self.manifest, self.site = augment_manifest(source, table, config, input)
         self.stages: tuple = ()
         self.add_stages(stages)
-        self.inputs = tuple(source.paths)
 
     def add_stages(self, stages: tuple) -> None:
         """Run ``stages`` (each with its ``parameters`` for the manifest) before the spans are inserted."""
@@ -88,36 +73,20 @@ class AugmentStep:
         for stage in stages:
             self.manifest.parameters.update(stage.parameters)
 
-    def progress(self) -> Progress:
-        unit = "B" if self.source.kind == "dump" else " docs"
-        total = self.source.total if self.source.kind != "corpus" else None
-        return Progress(total, unit, f"augment {Path(self.input).name}", (("docs", "documents"), ("spans", "spans")))
-
-    def batches(self, skip: Container[int]) -> Iterator[Batch]:
-        return self.source.batches(skip)
-
     def work(self) -> Chain:
-        first = (PagesToDocuments(self.site, str(self.source.paths[0])),) if self.source.kind == "dump" else ()
         self.table.lookup([])  # load the names once, before workers fork
-        return Chain(*first, *self.stages, Augment(self.table, self.config))
-
-    def shards(self) -> list[int] | None:
-        return self.source.shard_indices() if self.source.kind == "documents" else None
+        return Chain(*self.reading(self.site, count_documents=False), *self.stages, Augment(self.table, self.config))
 
     def pieces(self, workers: int, done: Container[int], parallel: Callable) -> list[Piece]:
         """One piece per input shard when the input is a folder of documents; otherwise one part per worker,
         each reading the whole input and passing over the shards of the others."""
-        shards = self.shards()
-        if shards is None:
+        if self.source.kind != "documents":
             return [Piece(f"part-{i:05d}-of-{workers:05d}", self, part=(workers, i)) for i in range(workers)]
-        count = max((s["index"] for s in self._documents_shards()), default=-1) + 1
-        return [Piece(f"part-{i:05d}-of-{count:05d}", self, part=(count, i))
-                for i in (s["index"] for s in self._documents_shards()) if i not in done]
-
-    def _documents_shards(self) -> list[dict]:
         from leia.io.manifest import read_manifest
 
-        return read_manifest(self.source.paths[0]).shards
+        indices = [s["index"] for s in read_manifest(self.source.paths[0]).shards]
+        count = max(indices, default=-1) + 1
+        return [Piece(f"part-{i:05d}-of-{count:05d}", self, part=(count, i)) for i in indices if i not in done]
 
     def shared(self) -> pa.Table:
         return self.table.names_arrow()
@@ -129,4 +98,3 @@ class AugmentStep:
     def __getstate__(self) -> dict:
         # an entity table travels as its path: a worker on another machine is given the names apart, once
         return {**self.__dict__, "table": EntityTable(self.table.path)}
-

@@ -8,7 +8,14 @@ import os
 
 import pyarrow as pa
 
-__all__ = ["DetectMentions", "RepeatMentions", "mention_stages"]
+from leia.errors import ConfigError
+from leia.io.manifest import Manifest
+from leia.schemas import DOCUMENTS
+from leia.steps.protocol import Chain
+from leia.steps.sources import Source, SourceStep
+from leia.wiki.siteinfo import SiteInfo
+
+__all__ = ["DetectMentions", "RepeatMentions", "mention_stages", "DetectStep"]
 
 
 class DetectMentions:
@@ -51,61 +58,35 @@ def mention_stages(mentions: str | os.PathLike | None, repeat_mentions: bool, ta
     return tuple(stages)
 
 
-class DetectStep:
+class DetectStep(SourceStep):
     """Mention detection as a step of its own (leia.steps.protocol): documents (a folder, a dump, a corpus)
     -> document shards whose anchors include the mentions ``stages`` add, which ``leia augment`` reads like
     extracted documents."""
 
-    sinks: dict = {}
+    schema = DOCUMENTS
+    verb = "detect"
+    shown = (("docs", "documents"),)
 
-    def __init__(self, source, stages: tuple, input: str | os.PathLike):
-        from leia.io.manifest import Manifest
-        from leia.schemas import DOCUMENTS
-        from leia.wiki.siteinfo import SiteInfo
-
+    def __init__(self, source: Source, stages: tuple, input: str | os.PathLike):
         if not stages:
-            from leia.errors import ConfigError
-
             raise ConfigError("nothing to detect: give a mention dictionary (--mentions) and/or --repeat-mentions")
-        self.schema = DOCUMENTS
-        self.source, self.stages, self.input = source, stages, input
+        super().__init__(source, input)
+        self.stages = stages
         self.site = SiteInfo.from_dict(source.wiki) if source.wiki else None
         parameters: dict = {"shard_size": source.shard_size if source.kind != "documents" else None}
         for stage in stages:
             parameters.update(stage.parameters)
         self.manifest = Manifest(kind="documents", inputs=list(source.inputs), parameters=parameters,
                                  schema=DOCUMENTS.to_string(), extra={"wiki": source.wiki})
-        self.inputs = tuple(source.paths)
 
-    def progress(self):
-        from leia.steps.protocol import Progress
-
-        unit = "B" if self.source.kind == "dump" else " docs"
-        total = self.source.total if self.source.kind != "corpus" else None
-        return Progress(total, unit, f"detect {os.path.basename(self.input)}", (("docs", "documents"),))
-
-    def batches(self, skip):
-        return self.source.batches(skip)
-
-    def work(self):
-        from leia.steps.protocol import Chain
-
-        if self.source.kind == "dump":
-            from leia.steps.extract import ConvertPages
-
-            return Chain(ConvertPages(self.site, str(self.source.paths[0])), *self.stages)
-        return Chain(*self.stages)
-
-    def shards(self):
-        return self.source.shard_indices() if self.source.kind == "documents" else None
+    def work(self) -> Chain:
+        return Chain(*self.reading(self.site, count_documents=True), *self.stages)
 
     def pieces(self, workers, done, parallel):
-        from leia.errors import ConfigError
-
         raise ConfigError("mention detection runs on the local engine only")
 
-    def shared(self):
+    def shared(self) -> None:
         return None
 
-    def with_shared(self, state):
+    def with_shared(self, state) -> "DetectStep":
         return self

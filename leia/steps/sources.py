@@ -21,9 +21,9 @@ from leia.schemas import ANCHOR, DOCUMENTS
 from leia.io.integrity import file_identity, regular_file
 from leia.io.manifest import MANIFEST, read_manifest
 from leia.io.shards import check_shards, iter_shard_batches
-from leia.steps.protocol import Batch
+from leia.steps.protocol import Batch, Progress
 
-__all__ = ["Source", "open_source"]
+__all__ = ["Source", "open_source", "SourceStep", "PagesToDocuments"]
 
 _CORPUS_SUFFIXES = (".jsonl", ".json", ".jsonl.gz", ".parquet", ".arrow")
 
@@ -281,3 +281,50 @@ def _looks_like_dump(path: Path) -> bool:
         stream.close()
         raw.close()
     return b"<mediawiki" in head
+
+
+class PagesToDocuments:
+    """Pages of a dump -> a record batch of documents (extraction's work and its counters; without
+    ``documents`` when a later stage counts them)."""
+
+    def __init__(self, site, dump: str, count_documents: bool = True):
+        from leia.steps.extract import ConvertPages
+
+        self.convert, self.count_documents = ConvertPages(site, dump), count_documents
+
+    def __call__(self, pages: list) -> tuple[pa.RecordBatch, dict]:
+        documents, counters = self.convert(pages)
+        if not self.count_documents:
+            counters.pop("documents", None)
+        return documents, counters
+
+
+class SourceStep:
+    """What the steps that read a :class:`Source` share (augmentation, mention detection): their inputs, the
+    source's batches and shards, the progress bar (named ``verb``, showing the counters ``shown``), and the
+    extraction a dump needs before any other stage."""
+
+    sinks: dict = {}
+    verb = ""
+    shown: tuple[tuple[str, str], ...] = ()
+
+    def __init__(self, source: Source, input: str | os.PathLike):
+        self.source, self.input, self.inputs = source, input, tuple(source.paths)
+
+    def progress(self) -> Progress:
+        unit = "B" if self.source.kind == "dump" else " docs"
+        total = self.source.total if self.source.kind != "corpus" else None
+        return Progress(total, unit, f"{self.verb} {Path(self.input).name}", self.shown)
+
+    def batches(self, skip: Container[int]) -> Iterator[Batch]:
+        return self.source.batches(skip)
+
+    def shards(self) -> list[int] | None:
+        return self.source.shard_indices() if self.source.kind == "documents" else None
+
+    def reading(self, site, count_documents: bool) -> tuple:
+        """The stages that turn a batch of the source into documents: extraction for a dump, none otherwise."""
+        if self.source.kind != "dump":
+            return ()
+        return (PagesToDocuments(site, str(self.source.paths[0]), count_documents),)
+
