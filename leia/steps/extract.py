@@ -8,7 +8,7 @@ import logging
 import os
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any, Callable, Container, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Container, Iterator
 
 import pyarrow as pa
 
@@ -18,6 +18,9 @@ from leia.schemas import DOCUMENTS
 from leia.steps.protocol import Batch, Piece, Progress
 from leia.wiki.dump import DumpReader, RawPage, shard_of
 from leia.wiki.siteinfo import SiteInfo
+
+if TYPE_CHECKING:
+    from leia.wiki.htmldump import HtmlRecord
 
 __all__ = ["convert_pages", "iter_page_batches", "dump_input", "open_dump", "ExtractOptions", "convert_records",
            "ConvertPages", "ExtractStep", "BlockUnit", "CONVERTER_VERSION"]
