@@ -277,8 +277,11 @@ def tokenize(
     from leia.training.packing import PackedDataset
     from leia.training.tokens import add_leia_tokens
 
+    from leia.io.manifest import read_manifest
+
     check_counts(workers=workers, block_size=block_size)
     check_counts(at_least=0, epoch=epoch)
+    read_manifest(data)  # the input first: a folder that is not there is named before any tokenizer is loaded
     if isinstance(tokenizer, (str, os.PathLike)):
         tokenizer = load_tokenizer(tokenizer)
     else:

@@ -13,7 +13,7 @@ from typing import Any
 from leia.errors import ConfigError, InputError, require
 from leia.training.tokens import add_leia_tokens
 
-__all__ = ["load_tokenizer", "smoke_tokenizer", "build_model", "smoke_config", "looks_local"]
+__all__ = ["load_tokenizer", "smoke_tokenizer", "build_model", "smoke_config", "looks_local", "check_local"]
 
 # owner/name as the Hub spells a repository: anything else is a path on this machine.
 _HUB_NAME = re.compile(r"^[A-Za-z0-9][\w.\-]*(/[\w.\-]+)?$")
@@ -25,7 +25,8 @@ def looks_local(name: str) -> bool:
     return Path(name).exists() or not _HUB_NAME.match(name) or name.startswith((".", "~"))
 
 
-def _check_local(name: str, what: str, option: str) -> None:
+def check_local(name: str, what: str, option: str) -> None:
+    """InputError when ``name`` can only be a path here (:func:`looks_local`) and nothing is there."""
     if looks_local(name) and not Path(name).exists():
         raise InputError(f"{name}: no such file or folder ({what}; give {option} a local folder or a Hub name)")
 
@@ -35,7 +36,7 @@ def load_tokenizer(name: str | os.PathLike) -> Any:
     the two markers added."""
     transformers = require("transformers", "train")
     name = os.fspath(name)
-    _check_local(name, "the tokenizer", "--tokenizer")
+    check_local(name, "the tokenizer", "--tokenizer")
     try:
         tokenizer = transformers.AutoTokenizer.from_pretrained(name)
     except (OSError, ValueError) as e:
@@ -89,7 +90,7 @@ def build_model(tokenizer: Any, *, model: str | None = None, config: str | os.Pa
     transformers = require("transformers", "train")
     kwargs = {"attn_implementation": attn_implementation} if attn_implementation else {}
     if model is not None:
-        _check_local(model, "the model", "--model")
+        check_local(model, "the model", "--model")
         try:
             built = transformers.AutoModelForCausalLM.from_pretrained(model, **kwargs)
         except (OSError, ValueError) as e:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import os
 import re
 from pathlib import Path
 from typing import Any, Sequence
@@ -51,6 +52,12 @@ def _check_inputs(config: TrainConfig) -> Path | None:
         if folder is not None and not Path(folder).is_dir():
             option = "--" + name.replace("_", "-")
             raise InputError(f"{folder}: no such folder ({option}: a folder of augmented shards from leia augment)")
+    from leia.training.loading import check_local
+
+    if config.model is not None:
+        check_local(config.model, "the model", "--model")
+    if config.tokenizer is not None:
+        check_local(config.tokenizer, "the tokenizer", "--tokenizer")
     for name in ("config", "deepspeed", "fsdp_config"):
         path = getattr(config, name)
         if path is not None and not Path(path).is_file():
@@ -139,7 +146,10 @@ def train(config: TrainConfig, callbacks: Sequence[Any] = ()) -> dict:
 
     config = config.resolved()
     checkpoint = _check_inputs(config)
-    state = PartialState()
+    cpu = not _has_accelerator()
+    # the process group of torchrun & co., as the Trainer opens it (gloo where there is no GPU)
+    launched = int(os.environ.get("WORLD_SIZE", "1")) > 1
+    state = PartialState(cpu=True, backend="gloo" if launched else None) if cpu else PartialState()
     if config.tokenizer is not None:
         tokenizer = load_tokenizer(config.tokenizer)
     else:
@@ -182,7 +192,8 @@ def train(config: TrainConfig, callbacks: Sequence[Any] = ()) -> dict:
         deepspeed=config.deepspeed,
         fsdp=config.fsdp or None, fsdp_config=config.fsdp_config,
         report_to="none", remove_unused_columns=False, disable_tqdm=config.quiet,
-        use_cpu=not _has_accelerator(), **_checkpointing(transformers, config.gradient_checkpointing),
+        use_cpu=cpu, ddp_backend="gloo" if cpu and state.num_processes > 1 else None,
+        **_checkpointing(transformers, config.gradient_checkpointing),
     )
     metrics = TranslateMetrics(tokenizer) if eval_dataset is not None else None
     trainer = transformers.Trainer(
