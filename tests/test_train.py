@@ -236,6 +236,21 @@ def test_held_out_perplexity_and_the_probability_of_translate_are_logged(augment
     assert held_out and not any(markers & set(r["input_ids"]) for r in held_out)
 
 
+# -- the GPU check, in its reduced form on a CPU ----------------------------------------------------------
+
+@pytest.mark.slow
+def test_the_gpu_check_runs_reduced_on_a_cpu(augmented):
+    done = subprocess.run([sys.executable, str(ROOT / "pipelines" / "gpu_check.py"), "--data", str(augmented), "--cpu"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [(x["model"], x["attention"], x["dtype"]) for x in lines] == [("smoke", "sdpa", "float32"),
+                                                                          ("smoke", "eager", "float32")]
+    for x in lines:
+        assert x["documents_in_block"] >= 2 and x["packed_vs_alone_max_logprob_diff"] < 1e-4
+        assert x["tokens_per_second"] > 0 and x["peak_memory_mib"] > 0 and math.isfinite(x["last_loss"])
+
+
 # -- the configs in pipelines/ ---------------------------------------------------------------------------
 
 def test_transformers_accepts_the_deepspeed_and_fsdp_configs_shipped(tmp_path):

@@ -166,8 +166,11 @@ class PackedDataset(torch.utils.data.IterableDataset):
     within a shard the blocks run on from one record batch to the next, so only the shard's last block is
     padded (or dropped with ``drop_tail``); the blocks are the same whatever the number of workers or ranks,
     with no shard read twice or missed. A span that would cross a block boundary is dropped whole (see
-    :func:`pack`). Leave ``rank``/``world_size`` at 0/1 under ``Trainer``/accelerate, which hand each process
-    its own batches; set them when every process reads for itself.
+    :func:`pack`). Leave ``rank``/``world_size`` at 0/1 under ``Trainer``/accelerate, which either read the
+    whole stream in the first process (``dispatch_batches``) or in every process, each keeping its slice of
+    each batch: set them too and the stream is split twice. Set them only where every process reads for
+    itself; ``leia train`` trains on :class:`leia.training.BlockDataset` instead, whose blocks are addressed by
+    index.
 
     Documents are kept apart by default: ``position_ids`` restart at each document (and each block), the
     label of each document's first token is -100, and with :class:`LeiaDataCollator` (no attention mask,

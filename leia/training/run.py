@@ -168,7 +168,8 @@ def train(config: TrainConfig, callbacks: Sequence[Any] = ()) -> dict:
     dataset = BlockDataset(folders, shuffle=config.shuffle, seed=config.seed, length=needed, multiple_of=per_pass)
     eval_dataset = None
     if eval_folder is not None:
-        eval_dataset = BlockDataset([eval_folder], shuffle=False, length=config.eval_blocks, multiple_of=per_pass)
+        # not padded: a batch of padding alone would make the evaluation loss of its process 0/0
+        eval_dataset = BlockDataset([eval_folder], shuffle=False, length=config.eval_blocks)
 
     transformers.set_seed(config.seed)
     model = build_model(tokenizer, model=config.model,
