@@ -1,8 +1,9 @@
 """The public API: each ``leia`` command as a Python function with the same parameters. Each builds its
 step (leia.steps) and picks the executor that runs it (leia.execute: this machine's processes, a Ray
 cluster, a part of a split run): ``extract`` (dump -> documents), ``augment`` (documents, a dump or a corpus
--> augmented shards), ``run`` (dump -> documents -> entities -> augmented shards in one go), and
-``augment_dataset`` (a ``datasets.Dataset`` in memory)."""
+-> augmented shards), ``run`` (dump -> documents -> entities -> augmented shards in one go),
+``augment_dataset`` (a ``datasets.Dataset`` in memory) and ``tokenize`` (augmented shards -> packed blocks of
+token ids, ``leia[train]``)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ from leia.io.manifest import Manifest
 from leia.schemas import DOCUMENTS
 from leia.steps.extract import ExtractOptions, ExtractStep
 
-__all__ = ["extract", "augment", "detect_mentions", "augment_dataset", "run", "SAMPLE_DUMP", "SAMPLE_LANGLINKS"]
+__all__ = ["extract", "augment", "detect_mentions", "augment_dataset", "run", "tokenize", "SAMPLE_DUMP",
+           "SAMPLE_LANGLINKS"]
 
 _DATA = Path(__file__).resolve().parent.parent / "data"
 SAMPLE_DUMP = _DATA / "sample-jawiki-pages-articles.xml"
@@ -248,6 +250,46 @@ def run(
             out.rmdir()
         raise
     return paths
+
+
+def tokenize(
+    data: str | os.PathLike,
+    output: str | os.PathLike,
+    tokenizer,
+    *,
+    block_size: int,
+    epoch: int = 0,
+    prob: float | None = None,
+    strategy: str = "right",
+    seed: int = 0,
+    cross_document_attention: bool = False,
+    workers: int = 1,
+    overwrite: bool = False,
+    progress: bool = True,
+) -> Manifest:
+    """Augmented shards (or documents) -> the packed blocks of epoch ``epoch``: shards of ``input_ids``,
+    ``labels`` (the markers masked) and ``position_ids``, the blocks :class:`leia.training.PackedDataset` yields
+    for the same settings, seed and epoch. ``tokenizer`` is a tokenizer or where to load one (the markers are
+    added to it); ``prob`` redraws the spans as in training (None: the stored draw)."""
+    from leia.errors import check_counts
+    from leia.steps.pack import PackStep
+    from leia.training.loading import load_tokenizer
+    from leia.training.packing import PackedDataset
+    from leia.training.tokens import add_leia_tokens
+
+    from leia.io.manifest import read_manifest
+
+    check_counts(workers=workers, block_size=block_size)
+    check_counts(at_least=0, epoch=epoch)
+    read_manifest(data)  # the input first: a folder that is not there is named before any tokenizer is loaded
+    if isinstance(tokenizer, (str, os.PathLike)):
+        tokenizer = load_tokenizer(tokenizer)
+    else:
+        add_leia_tokens(tokenizer)
+    dataset = PackedDataset(data, tokenizer, block_size, prob=prob, strategy=strategy, seed=seed,
+                            cross_document_attention=cross_document_attention)
+    return _execute(PackStep(dataset, epoch), output, engine="local", part=Part(), workers=workers, address=None,
+                    overwrite=overwrite, progress=progress)
 
 
 def _check_entity_inputs(path: Path, **files: str | os.PathLike | None) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-__all__ = ["ANCHOR", "DOCUMENTS", "MENTION", "AUGMENTED", "MARKER_OPEN", "MARKER_CLOSE"]
+__all__ = ["ANCHOR", "DOCUMENTS", "MENTION", "AUGMENTED", "BLOCKS", "MARKER_OPEN", "MARKER_CLOSE"]
 
 MARKER_OPEN = "<translate>"
 MARKER_CLOSE = "</translate>"
@@ -50,5 +50,17 @@ AUGMENTED = pa.schema(
         pa.field("title", pa.string(), nullable=False),
         pa.field("text", pa.string(), nullable=False),
         pa.field("mentions", pa.list_(MENTION), nullable=False),
+    ]
+)
+
+# Packed blocks of token ids (`leia tokenize`), one row per block, every list of the block's length: what a
+# causal LM trains on without leia. `labels` are -100 where no loss is taken (the markers, padding, each
+# document's first token when documents are kept apart); `position_ids` restart at each document (and each
+# block), or count through the block when attention runs across documents.
+BLOCKS = pa.schema(
+    [
+        pa.field("input_ids", pa.list_(pa.int32()), nullable=False),
+        pa.field("labels", pa.list_(pa.int32()), nullable=False),
+        pa.field("position_ids", pa.list_(pa.int32()), nullable=False),
     ]
 )

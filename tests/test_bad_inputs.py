@@ -395,3 +395,110 @@ def test_a_bad_setting_given_to_the_python_api_is_a_config_error(call, bad, mess
         _api_calls(tmp_path, fixtures)[call](**bad)
     assert isinstance(info.value, ValueError)
     assert not (tmp_path / "out").exists()
+
+
+# -- leia train and leia tokenize: each bad setting one line, before anything is written --------------------
+
+TRAIN_SETTINGS = [
+    BadSetting(("--prob", "2"), ("train", "tokenize"), "argument --prob: must be between 0 and 1"),
+    BadSetting(("--prob", "half"), ("train", "tokenize"), "argument --prob: invalid float value: 'half'"),
+    BadSetting(("--batch-size", "0"), ("train",), "argument --batch-size: must be at least 1"),
+    BadSetting(("--block-size", "1"), ("train",), "argument --block-size: must be at least 2"),
+    BadSetting(("--block-size", "0"), ("tokenize",), "argument --block-size: must be at least 1"),
+    BadSetting(("--epoch", "-1"), ("tokenize",), "argument --epoch: must be at least 0"),
+    BadSetting(("--max-steps", "0"), ("train",), "argument --max-steps: must be at least 1"),
+    BadSetting(("--max-steps", "5", "--epochs", "1"), ("train",), "argument --epochs: not allowed with argument "
+                                                                  "--max-steps"),
+    BadSetting(("--tokens-per-step", "x"), ("train",), "argument --tokens-per-step: invalid int value: 'x'"),
+    BadSetting(("--bf16", "maybe"), ("train",), "argument --bf16: invalid choice: 'maybe' (choose from 'auto', "
+                                                "'yes', 'no')"),
+    BadSetting(("--lr-scheduler", "x"), ("train",), "argument --lr-scheduler: invalid choice: 'x' (choose from "
+                                                    "'cosine', 'linear', 'constant', 'constant_with_warmup', "
+                                                    "'cosine_with_min_lr')"),
+    _choice("--strategy", "x", ("train", "tokenize")),
+    BadSetting(("--adam-beta2", "1"), ("train",), "adam-beta2 must be in [0, 1), got 1.0", status=1),
+    BadSetting(("--learning-rate", "-1"), ("train",), "learning-rate must be a number of at least 0, got -1.0",
+               status=1),
+    BadSetting(("--resume",), ("train",), "{tmp}/out: no checkpoint-N to resume from; run without --resume to "
+                                          "start", status=1),
+    BadSetting(("--tokenizer", "./no-such-tokenizer"), ("train", "tokenize"),
+               "./no-such-tokenizer: no such file or folder (the tokenizer; give --tokenizer a local folder or a "
+               "Hub name)", status=1),
+    BadSetting(("--eval-data", "{tmp}/held-out"), ("train",), "{tmp}/held-out: no such folder (--eval-data: a "
+                                                              "folder of augmented shards from leia augment)",
+               status=1),
+]
+
+
+@pytest.fixture(scope="module")
+def augmented(fixtures, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("augmented") / "augmented"
+    leia.augment(fixtures["documents"], fixtures["entities"], out, progress=False)
+    return out
+
+
+def _train_line(command: str, tmp: Path, augmented: Path) -> list[str]:
+    if command == "train":
+        return ["train", "--smoke", "--data", str(augmented), "--output-dir", str(tmp / "out"), "-q"]
+    return ["tokenize", str(augmented), "--tokenizer", "gpt2", "--block-size", "64", "-o", str(tmp / "out"), "-q"]
+
+
+BAD_TRAIN_SETTINGS = [(command, bad) for bad in TRAIN_SETTINGS for command in bad.commands]
+
+
+@pytest.mark.parametrize(("command", "bad"), BAD_TRAIN_SETTINGS,
+                         ids=[f"{command} {' '.join(bad.setting)}" for command, bad in BAD_TRAIN_SETTINGS])
+def test_a_bad_training_setting_is_refused_in_one_line_before_the_run(command, bad, tmp_path, augmented, capsys):
+    pytest.importorskip("torch")
+    setting = [word.replace("{tmp}", str(tmp_path)) for word in bad.setting]
+    argv = _train_line(command, tmp_path, augmented) + setting
+    if bad.status == 2:
+        with pytest.raises(SystemExit) as info:
+            main(argv)
+        status = info.value.code
+    else:
+        status = main(argv)
+    captured = capsys.readouterr()
+    assert status == bad.status, captured.err
+    line = f"leia {command}: error: {bad.error.replace('{tmp}', str(tmp_path))}"
+    if bad.status == 2:
+        assert captured.err.splitlines()[-1] == line
+    else:
+        assert captured.err == line + "\n"
+    assert "Traceback" not in captured.err and "huggingface.co" not in captured.err
+    assert list(tmp_path.iterdir()) == []
+
+
+TRAIN_CASES = [
+    ("no --data", ["train", "--smoke", "--output-dir", "{tmp}/out"],
+     "the following arguments are required: --data", 2),
+    ("a --data folder that is not there", ["train", "--smoke", "--data", "{tmp}/nothing", "--output-dir", "{tmp}/out"],
+     "{tmp}/nothing: no such folder (--data: a folder of augmented shards from leia augment)", 1),
+    ("no model", ["train", "--data", "{augmented}", "--output-dir", "{tmp}/out"],
+     "give the model to train: --model M, --config C.json, or --smoke for a tiny one", 1),
+    ("--config without --tokenizer", ["train", "--config", "{tmp}/c.json", "--data", "{augmented}", "--output-dir",
+                                      "{tmp}/out"], "--config needs --tokenizer (the tokenizer of the model to adapt)", 1),
+    ("a --model path that is not there", ["train", "--model", "{tmp}/model", "--data", "{augmented}",
+                                          "--output-dir", "{tmp}/out"],
+     "{tmp}/model: no such file or folder (the model; give --model a local folder or a Hub name)", 1),
+    ("tokenize a folder that is not there", ["tokenize", "{tmp}/nothing", "--tokenizer", "gpt2", "--block-size", "8",
+                                             "-o", "{tmp}/out"],
+     "{tmp}/nothing: no manifest.json; not a leia shard folder", 1),
+]
+
+
+@pytest.mark.parametrize(("argv", "error", "status"), [c[1:] for c in TRAIN_CASES], ids=[c[0] for c in TRAIN_CASES])
+def test_bad_training_input_gives_one_line(argv, error, status, tmp_path, augmented, capsys):
+    pytest.importorskip("torch")
+    argv = [w.replace("{tmp}", str(tmp_path)).replace("{augmented}", str(augmented)) for w in argv]
+    if status == 2:
+        with pytest.raises(SystemExit) as info:
+            main(argv)
+        code = info.value.code
+    else:
+        code = main(argv)
+    err = capsys.readouterr().err
+    assert code == status, err
+    assert err.splitlines()[-1] == f"leia {argv[0]}: error: {error.replace('{tmp}', str(tmp_path))}"
+    assert "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []

@@ -1,4 +1,4 @@
-"""pipelines/train_leia.py end to end: a tiny Llama trained for a few steps on a hand-made shard folder."""
+"""pipelines/train_leia.py end to end: a tiny Llama (--smoke) trained for a few steps on a hand-made shard folder."""
 
 from __future__ import annotations
 
@@ -43,9 +43,8 @@ def test_train_leia_runs_and_saves_the_model(tmp_path, capsys, tokenizer_path):
     out = tmp_path / "run"
 
     status = load_pipeline().main([
-        "--tiny-llama", "--tokenizer", str(tokenizer_path), "--data", str(data), "--output-dir", str(out),
-        "--max-steps", "4", "--block-size", "32", "--batch-size", "2", "--logging-steps", "1",
-        "--prob", "0.5", "--mask-entity-names", "--learning-rate", "1e-3",
+        "--smoke", "--tokenizer", str(tokenizer_path), "--data", str(data), "--output-dir", str(out),
+        "--max-steps", "4", "--block-size", "32", "--batch-size", "2", "--prob", "0.5", "--mask-entity-names", "-q",
     ])
 
     assert status == 0

@@ -12,14 +12,15 @@ import threading
 from typing import Sequence
 
 from leia.cli import (augment, entities, extract, lookup, mentions, merge_manifests, preview, run, stats,
-                      verify)
+                      tokenize, train, verify)
 from leia.cli.logs import log_to_stderr
 from leia.cli.options import add_verbose
 from leia.errors import LeiaError
 
 __all__ = ["main", "build_parser"]
 
-SUBCOMMANDS = (extract, entities, lookup, augment, mentions, run, merge_manifests, stats, verify, preview)
+SUBCOMMANDS = (extract, entities, lookup, augment, mentions, run, merge_manifests, stats, verify, preview, tokenize,
+               train)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,55 +1,18 @@
 """The options several subcommands share (workers, progress, engine and parts, page filters, augmentation), each
-defined once, and the argparse types that refuse a bad setting while the command line is parsed."""
+defined once, with the argparse types that refuse a bad setting while the command line is parsed (from
+:mod:`leia.settings`)."""
 
 from __future__ import annotations
 
 import argparse
-from typing import Callable, TypeVar
+
+from leia.settings import COUNT, POSITIVE, at_least, or_word, probability
 
 __all__ = [
     "add_command", "add_verbose", "at_least", "POSITIVE", "COUNT", "probability", "or_word", "add_workers",
     "add_overwrite", "add_quiet", "progress", "add_scale_options", "scale", "add_filter_options", "filters",
     "add_augment_options",
 ]
-
-T = TypeVar("T")
-
-
-def _parsed(parse: Callable[[str], T], value: str) -> T:
-    """``parse(value)``, or the message argparse gives for a value that is not a number at all."""
-    try:
-        return parse(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid {parse.__name__} value: {value!r}") from None
-
-
-def at_least(low: int) -> Callable[[str], int]:
-    """The argparse type of a whole number no less than ``low``."""
-    def whole_number(value: str) -> int:
-        n = _parsed(int, value)
-        if n < low:
-            raise argparse.ArgumentTypeError(f"must be at least {low}")
-        return n
-    return whole_number
-
-
-POSITIVE = at_least(1)
-COUNT = at_least(0)
-
-
-def probability(value: str) -> float:
-    """The argparse type of a number between 0 and 1."""
-    p = _parsed(float, value)
-    if not 0.0 <= p <= 1.0:
-        raise argparse.ArgumentTypeError("must be between 0 and 1")
-    return p
-
-
-def or_word(word: str, parse: Callable[[str], T]) -> Callable[[str], T | None]:
-    """The argparse type ``parse`` that also takes ``word`` (e.g. 'none', 'off'), read as None."""
-    def value_or_word(value: str) -> T | None:
-        return None if value == word else parse(value)
-    return value_or_word
 
 
 def add_verbose(p: argparse.ArgumentParser, default: object = False) -> None:

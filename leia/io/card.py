@@ -86,9 +86,9 @@ def features_yaml(schema: pa.Schema) -> list[dict]:
 
 
 def _schema_of(manifest: "Manifest") -> pa.Schema | None:
-    from leia.schemas import AUGMENTED, DOCUMENTS
+    from leia.schemas import AUGMENTED, BLOCKS, DOCUMENTS
 
-    for schema in (DOCUMENTS, AUGMENTED):
+    for schema in (DOCUMENTS, AUGMENTED, BLOCKS):
         if manifest.schema == schema.to_string():
             return schema
     return None

@@ -1,22 +1,19 @@
 """Training with LEIA corpora: the marker tokens, augmented text to token ids (:func:`encode_spans`), a
-collator that keeps the markers out of the loss, redrawing spans each epoch as the paper did, and packing
-augmented shards into constant-length blocks, with or without attention across documents.
+collator that keeps the markers out of the loss, redrawing spans each epoch as the paper did, packing
+augmented shards into constant-length blocks, with or without attention across documents, and the
+``leia train`` run (:func:`train` with :class:`TrainConfig`).
 
-Importing this package imports torch (``pip install 'leia[train]'``); transformers is only needed for the
-tokenizer and model objects passed in (and for ``LeiaDataCollator(flatten=True)``).
+The names below need torch (``pip install 'leia[train]'``), imported with the first of them that is used;
+transformers is only needed for the tokenizer and model objects passed in, for ``LeiaDataCollator(flatten=True)``
+and for :func:`train`. :class:`TrainConfig` needs neither.
 """
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 from leia.errors import require
-
-require("torch", "train")
-
-from leia.training.tokens import MARKERS, add_leia_tokens, leia_token_ids  # noqa: E402
-from leia.training.encoding import SpanEncoder, SpanEncoding, TokenizedBatch, encode_spans  # noqa: E402
-from leia.training.collator import LeiaDataCollator  # noqa: E402
-from leia.training.redraw import REDRAWABLE, LeiaRedrawDataset, redraw_batch, redraw_spans  # noqa: E402
-from leia.training.packing import Blocks, PackedDataset, pack  # noqa: E402
 
 __all__ = [
     "MARKERS",
@@ -34,4 +31,31 @@ __all__ = [
     "Blocks",
     "pack",
     "PackedDataset",
+    "BlockDataset",
+    "TrainConfig",
+    "train",
 ]
+
+_WHERE = {
+    "MARKERS": "tokens", "add_leia_tokens": "tokens", "leia_token_ids": "tokens",
+    "encode_spans": "encoding", "SpanEncoder": "encoding", "SpanEncoding": "encoding", "TokenizedBatch": "encoding",
+    "LeiaDataCollator": "collator",
+    "REDRAWABLE": "redraw", "redraw_spans": "redraw", "redraw_batch": "redraw", "LeiaRedrawDataset": "redraw",
+    "Blocks": "packing", "pack": "packing", "PackedDataset": "packing",
+    "BlockDataset": "blocks",
+    "TrainConfig": "settings",
+    "train": "run",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'leia.training' has no attribute {name!r}")
+    if module != "settings":
+        require("torch", "train")
+    return getattr(importlib.import_module(f"leia.training.{module}"), name)
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -11,7 +11,7 @@ import numpy as np
 import pyarrow as pa
 import torch
 
-from leia.errors import ConfigError
+from leia.errors import ConfigError, InputError
 from leia.io.shards import shard_paths
 from leia.training.encoding import Draw, SpanEncoder, TokenizedBatch
 from leia.training.redraw import REDRAWABLE, check_redraw
@@ -157,16 +157,20 @@ class _Packer:
 
 
 class PackedDataset(torch.utils.data.IterableDataset):
-    """Streams the documents of a folder of augmented shards as blocks of exactly ``block_size`` tokens:
-    dicts of ``input_ids``, ``labels`` and ``position_ids`` (int64 tensors), for continued pre-training.
+    """Streams the documents of a folder of augmented shards (or of documents, without ``prob``) as blocks of
+    exactly ``block_size`` tokens: dicts of ``input_ids``, ``labels`` and ``position_ids`` (int64 tensors),
+    for continued pre-training.
 
     Each document's ids come from :func:`leia.training.encode_spans` and are followed by eos. The unit of work
     is one shard: shards are dealt round-robin to ``world_size`` ranks times the data loader's workers, and
     within a shard the blocks run on from one record batch to the next, so only the shard's last block is
     padded (or dropped with ``drop_tail``); the blocks are the same whatever the number of workers or ranks,
     with no shard read twice or missed. A span that would cross a block boundary is dropped whole (see
-    :func:`pack`). Leave ``rank``/``world_size`` at 0/1 under ``Trainer``/accelerate, which hand each process
-    its own batches; set them when every process reads for itself.
+    :func:`pack`). Leave ``rank``/``world_size`` at 0/1 under ``Trainer``/accelerate, which either read the
+    whole stream in the first process (``dispatch_batches``) or in every process, each keeping its slice of
+    each batch: set them too and the stream is split twice. Set them only where every process reads for
+    itself; ``leia train`` trains on :class:`leia.training.BlockDataset` instead, whose blocks are addressed by
+    index.
 
     Documents are kept apart by default: ``position_ids`` restart at each document (and each block), the
     label of each document's first token is -100, and with :class:`LeiaDataCollator` (no attention mask,
@@ -208,7 +212,7 @@ class PackedDataset(torch.utils.data.IterableDataset):
         if tokenizer.eos_token_id is None:
             raise ValueError("the tokenizer has no eos token to put between documents")
         self.folder = Path(folder)
-        self.shards, parameters = _read_shard_list(self.folder)
+        self.shards, parameters = _read_shard_list(self.folder, prob)
         built_with = parameters.get("strategy", "right")
         if prob is not None and built_with not in REDRAWABLE:
             raise ConfigError(
@@ -245,22 +249,29 @@ class PackedDataset(torch.utils.data.IterableDataset):
         total = self.world_size * workers
         mine = self.rank * workers + worker
         epoch = self.epoch
-        for unit, path in enumerate(self.shards):
-            if unit % total != mine:
-                continue
-            packer = _Packer(self.block_size, self.open_id, self.close_id, self.pad_id, self.label_pad_token_id,
-                             self.drop_tail, separate=not self.cross_document_attention)
-            for index, batch in enumerate(_record_batches(path)):
-                draw = self._draw(unit, index, batch, epoch)
-                self.stats.update(documents=len(draw.lengths), spans=draw.spans,
-                                  spans_inside_token=draw.spans_dropped)
-                yield from self._items(packer.add(draw.ids, draw.lengths))
-            yield from self._items(packer.finish())
-            self.stats.update(spans_dropped=packer.spans_dropped, padding=packer.padding,
-                              tail_tokens_dropped=packer.tail_tokens_dropped)
+        for unit in range(len(self.shards)):
+            if unit % total == mine:
+                for blocks in self.shard_blocks(unit, epoch):
+                    yield from self._items(blocks)
+
+    def shard_blocks(self, unit: int, epoch: int) -> Iterator[Blocks]:
+        """The blocks of shard ``unit`` (its index in :attr:`shards`) in epoch ``epoch``, a few at a time, as
+        iterating yields them; ``stats`` counts them."""
+        packer = _Packer(self.block_size, self.open_id, self.close_id, self.pad_id, self.label_pad_token_id,
+                         self.drop_tail, separate=not self.cross_document_attention)
+        for index, batch in enumerate(_record_batches(self.shards[unit])):
+            draw = self._draw(unit, index, batch, epoch)
+            self.stats.update(documents=len(draw.lengths), spans=draw.spans, spans_inside_token=draw.spans_dropped)
+            yield self._counted(packer.add(draw.ids, draw.lengths))
+        yield self._counted(packer.finish())
+        self.stats.update(spans_dropped=packer.spans_dropped, padding=packer.padding,
+                          tail_tokens_dropped=packer.tail_tokens_dropped)
+
+    def _counted(self, blocks: Blocks) -> Blocks:
+        self.stats.update(blocks=len(blocks.input_ids), tokens=blocks.input_ids.size)
+        return blocks
 
     def _items(self, blocks: Blocks) -> Iterator[dict[str, Any]]:
-        self.stats.update(blocks=len(blocks.input_ids), tokens=blocks.input_ids.size)
         input_ids, labels = torch.from_numpy(blocks.input_ids), torch.from_numpy(blocks.labels)
         if blocks.position_ids is None:
             for i in range(len(input_ids)):
@@ -299,6 +310,10 @@ def _record_batches(path: Path) -> Iterator[pa.RecordBatch]:
         yield from pa.ipc.open_stream(source)
 
 
-def _read_shard_list(folder: Path) -> tuple[list[Path], dict]:
-    shards, manifest = shard_paths(folder, "augmented")  # each checked against its size and checksum
+def _read_shard_list(folder: Path, prob: float | None) -> tuple[list[Path], dict]:
+    shards, manifest = shard_paths(folder)  # each checked against its size and checksum
+    if manifest.kind not in ("augmented", "documents"):
+        raise InputError(f"{folder}: holds {manifest.kind} shards; packing reads augmented shards or documents")
+    if manifest.kind == "documents" and prob is not None:
+        raise ConfigError(f"{folder}: holds documents, which have no spans to redraw; pack them with prob=None")
     return shards, dict(manifest.parameters)

@@ -1,0 +1,313 @@
+"""``leia train`` and ``leia tokenize``: the README's smoke command, resume equal to the run never stopped, one
+epoch on two processes equal to one process, the exported blocks equal to PackedDataset's, the held-out
+evaluation, and the settings helper the command's options are made with."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import hashlib
+import json
+import math
+import os
+import re
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+transformers = pytest.importorskip("transformers")
+
+import leia  # noqa: E402
+from leia.cli import main  # noqa: E402
+from leia.settings import POSITIVE, add_settings, setting, settings_from  # noqa: E402
+from leia.training import BlockDataset, PackedDataset, TrainConfig, add_leia_tokens, train  # noqa: E402
+from leia.training.blocks import epoch_blocks  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+@pytest.fixture(scope="module")
+def augmented(tmp_path_factory) -> Path:
+    """The sample's augmented shards (leia run on data/)."""
+    out = tmp_path_factory.mktemp("sample") / "leia-output"
+    leia.run(output=out, progress=False)
+    return out / "augmented"
+
+
+def logged(output_dir: Path, key: str = "loss") -> list[tuple[int, float]]:
+    history = json.loads((output_dir / "trainer_state.json").read_text())["log_history"]
+    return [(h["step"], h[key]) for h in history if key in h]
+
+
+# -- the README ------------------------------------------------------------------------------------------
+
+def readme_smoke_commands() -> list[str]:
+    section = (ROOT / "README.md").read_text(encoding="utf-8").split("\n## Training\n", 1)[1].split("\n## ", 1)[0]
+    block = section.split("A smoke run, on a CPU in under a minute:\n\n```bash\n", 1)[1].split("```", 1)[0]
+    return [line for line in block.splitlines() if line.strip()]
+
+
+@pytest.mark.slow
+def test_the_readme_smoke_command_runs_as_written(tmp_path):
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+    for command in readme_smoke_commands():
+        done = subprocess.run(command, shell=True, cwd=tmp_path, env=env, capture_output=True, text=True,
+                              timeout=300)
+        assert done.returncode == 0, command + "\n" + done.stderr[-3000:]
+    run = tmp_path / "runs" / "smoke"
+    summary = json.loads(done.stdout.strip().splitlines()[-1])
+    assert summary["steps"] == 8 and math.isfinite(summary["training_loss"])
+    assert sorted(p.name for p in run.glob("checkpoint-*")) == ["checkpoint-4", "checkpoint-8"]
+    losses = logged(run)
+    assert [step for step, _ in losses] == list(range(1, 9)) and all(math.isfinite(x) for _, x in losses)
+    assert [tokens for _, tokens in logged(run, "num_input_tokens_seen")][:8] == [128 * i for i in range(1, 9)]
+    settings = json.loads((run / "leia-train.json").read_text())
+    assert settings["settings"]["learning_rate"] == 1e-3 and settings["settings"]["block_size"] == 64
+    assert settings["settings"]["adam_beta2"] == 0.95 and settings["settings"]["lr_scheduler"] == "cosine"
+    assert settings["gradient_accumulation_steps"] == 1 and settings["world_size"] == 1
+    tokenizer = transformers.AutoTokenizer.from_pretrained(run)
+    model = transformers.AutoModelForCausalLM.from_pretrained(run)
+    assert model.get_input_embeddings().weight.shape[0] == len(tokenizer)
+    assert transformers.GenerationConfig.from_pretrained(run).bad_words_ids == [
+        [tokenizer.convert_tokens_to_ids("<translate>")]]
+
+
+# -- resume ----------------------------------------------------------------------------------------------
+
+class StopAt(transformers.TrainerCallback):
+    def __init__(self, step: int):
+        self.step = step
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if state.global_step == self.step:
+            control.should_training_stop = True
+
+
+@pytest.mark.slow
+def test_a_resumed_run_logs_the_losses_of_the_run_never_stopped(augmented, tmp_path):
+    """Bitwise: the data position (the blocks of the shuffled epochs), the RNG, the optimizer and the schedule
+    are restored, and on a CPU the same operations give the same floats."""
+    settings = dict(data=str(augmented), smoke=True, quiet=True, max_steps=9, save_steps=3, logging_steps=1,
+                    prob=0.5, epochs=None, batch_size=4)
+    whole = train(TrainConfig(output_dir=str(tmp_path / "whole"), **settings))
+    train(TrainConfig(output_dir=str(tmp_path / "stopped"), **settings), callbacks=[StopAt(5)])
+    assert logged(tmp_path / "stopped")[-1][0] == 5
+    resumed = train(TrainConfig(output_dir=str(tmp_path / "stopped"), resume=True, **settings))
+    for key in ("loss", "grad_norm", "learning_rate", "num_input_tokens_seen"):
+        assert logged(tmp_path / "stopped", key) == logged(tmp_path / "whole", key), key
+    assert resumed["num_input_tokens_seen"] == whole["num_input_tokens_seen"] == 9 * 4 * 64
+    # the 9 steps run over more than one epoch of the sample: the second is another draw, in another order
+    record = json.loads((tmp_path / "whole" / "leia-train.json").read_text())
+    assert len(record["epochs"]) >= 2
+
+
+# -- several processes -----------------------------------------------------------------------------------
+
+def _ranks(record: Path, command: list[str], tmp: Path) -> list[dict]:
+    record.mkdir()
+    done = subprocess.run(command, cwd=tmp, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert done.returncode == 0, done.stderr[-4000:]
+    return [json.loads(p.read_text()) for p in sorted(record.glob("rank-*.json"))]
+
+
+@pytest.mark.slow
+def test_one_epoch_on_two_processes_sees_every_block_once_as_one_process_does(augmented, tmp_path):
+    script = str(ROOT / "tests" / "train_ranks.py")
+    options = ["--smoke", "--data", str(augmented), "--epochs", "1", "-q", "--save-steps", "100"]
+    one = _ranks(tmp_path / "one", [sys.executable, script, str(tmp_path / "one"), *options,
+                                    "--output-dir", str(tmp_path / "run1")], tmp_path)
+    two = _ranks(tmp_path / "two", [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", script,
+                                    str(tmp_path / "two"), *options, "--output-dir", str(tmp_path / "run2")],
+                 tmp_path)
+    assert len(one) == 1 and len(two) == 2
+    assert all(rank["status"] == 0 for rank in one + two)  # every process ended
+    blocks = epoch_blocks(tmp_path / "run1" / "blocks" / "epoch-00000")
+    single = Counter(b["sha1"] for b in one[0]["blocks"])
+    ranks = [Counter(b["sha1"] for b in rank["blocks"]) for rank in two]
+    assert sum(single.values()) == blocks and max(single.values()) == 1
+    assert ranks[0] + ranks[1] == single and not set(ranks[0]) & set(ranks[1])
+    assert all(ranks)
+    tokens = [sum(b["tokens"] for b in rank["blocks"]) for rank in one + two]
+    assert tokens[0] == tokens[1] + tokens[2] == blocks * 64
+    steps = [json.loads((tmp_path / run / "trainer_state.json").read_text())["global_step"] for run in ("run1", "run2")]
+    assert steps == [math.ceil(blocks / 2), math.ceil(blocks / 4)]
+
+
+# -- leia tokenize ---------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def tokenizer(tokenizer_path):
+    tok = transformers.AutoTokenizer.from_pretrained(tokenizer_path)
+    add_leia_tokens(tok)
+    return tok
+
+
+@pytest.mark.parametrize(("prob", "epoch", "cross"), [(0.5, 0, False), (0.5, 2, False), (None, 0, False),
+                                                      (1.0, 1, True)])
+def test_exported_blocks_are_those_packed_dataset_yields(augmented, tokenizer, tmp_path, prob, epoch, cross):
+    out = tmp_path / "blocks"
+    manifest = leia.api.tokenize(augmented, out, tokenizer, block_size=48, epoch=epoch, prob=prob, seed=3,
+                                 cross_document_attention=cross, progress=False)
+    dataset = PackedDataset(augmented, tokenizer, 48, prob=prob, seed=3, cross_document_attention=cross)
+    dataset.set_epoch(epoch)
+    expected = list(dataset)
+    exported = leia.io.shards.iter_record_batches(out, "blocks")
+    rows = [row for batch in exported for row in batch.to_pylist()]
+    assert len(rows) == len(expected) == manifest.counters["blocks"] > 10
+    for row, block in zip(rows, expected):
+        assert row["input_ids"] == block["input_ids"].tolist()
+        assert row["labels"] == block["labels"].tolist()
+        positions = block["position_ids"].tolist() if not cross else list(range(48))
+        assert row["position_ids"] == positions
+    assert manifest.counters["tokens"] == 48 * len(rows)
+    assert manifest.counters["loss_tokens"] == sum(sum(x != -100 for x in r["labels"]) for r in rows)
+
+
+def test_a_trainer_without_leia_reads_the_export_through_its_card(augmented, tokenizer_path, tmp_path, capsys):
+    import datasets
+
+    out = tmp_path / "blocks"
+    status = main(["tokenize", str(augmented), "--tokenizer", str(tokenizer_path), "--block-size", "32", "-o",
+                   str(out), "-q"])
+    assert status == 0
+    assert "blocks in" in capsys.readouterr().out
+    ds = datasets.load_dataset(str(out), split="train")
+    assert ds.column_names == ["input_ids", "labels", "position_ids"]
+    assert len(ds) == epoch_blocks(out)
+    batch = transformers.default_data_collator([ds[0], ds[1]])
+    assert batch["input_ids"].shape == batch["labels"].shape == batch["position_ids"].shape == (2, 32)
+    card = (out / "README.md").read_text()
+    assert "- name: input_ids" in card and "license: cc-by-sa-4.0" in card
+
+
+# -- the blocks a run trains on --------------------------------------------------------------------------
+
+def test_the_run_deals_each_epoch_in_its_own_seeded_order_and_pads_with_masked_blocks(augmented, tokenizer,
+                                                                                        tmp_path):
+    for e in (0, 1):
+        leia.api.tokenize(augmented, tmp_path / f"e{e}", tokenizer, block_size=32, epoch=e, prob=0.5,
+                          progress=False)
+    folders = [tmp_path / "e0", tmp_path / "e1"]
+    sizes = [epoch_blocks(f) for f in folders]
+    run = BlockDataset(folders, seed=7, multiple_of=8)
+    assert run.blocks == sum(sizes) and len(run) % 8 == 0 and len(run) - run.blocks < 8
+    where = [run.locate(i) for i in range(len(run))]
+    assert where[:sizes[0]] == [(0, int(j)) for j in run.order(0)]
+    assert sorted(j for e, j in where[:sizes[0]]) == list(range(sizes[0]))
+    assert sorted(j for e, j in where[sizes[0]:run.blocks]) == list(range(sizes[1]))
+    assert list(run.order(0)) != list(range(sizes[0])) and list(run.order(0)) != list(run.order(1))[:sizes[0]]
+    assert list(BlockDataset(folders, seed=7).order(1)) == list(run.order(1))
+    padding = run[len(run) - 1]
+    assert (padding["labels"] == -100).all() and padding["input_ids"].shape == (32,)
+    exported = [r for b in leia.io.shards.iter_record_batches(tmp_path / "e1", "blocks") for r in b.to_pylist()]
+    first = run[sizes[0]]
+    assert first["input_ids"].tolist() == exported[int(run.order(1)[0])]["input_ids"]
+    short = BlockDataset(folders, length=5, multiple_of=2, shuffle=False)
+    assert len(short) == 6 and [short.locate(i) for i in range(6)] == [(0, 0), (0, 1), (0, 2), (0, 3), (0, 4), None]
+
+
+# -- evaluation ------------------------------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_held_out_perplexity_and_the_probability_of_translate_are_logged(augmented, tmp_path):
+    train(TrainConfig(data=str(augmented), output_dir=str(tmp_path / "run"), smoke=True, quiet=True,
+                      eval_data=str(augmented), eval_steps=4, eval_blocks=6))
+    evaluations = [h for h in json.loads((tmp_path / "run" / "trainer_state.json").read_text())["log_history"]
+                   if "eval_perplexity" in h]
+    assert [h["step"] for h in evaluations] == [4, 8]
+    vocabulary = len(transformers.AutoTokenizer.from_pretrained(tmp_path / "run"))
+    for h in evaluations:
+        assert 1.0 < h["eval_perplexity"] < 2 * vocabulary
+        assert math.isclose(h["eval_perplexity"], math.exp(h["eval_loss"]), rel_tol=1e-3)
+        assert 0.0 < h["eval_translate_prob"] <= h["eval_translate_prob_max"] < 1.0
+        assert h["eval_tokens"] > 0
+    # spans are never drawn in the held-out text: no marker in its blocks
+    held_out = [r for b in leia.io.shards.iter_record_batches(tmp_path / "run" / "blocks" / "eval", "blocks")
+                for r in b.to_pylist()]
+    tokenizer = transformers.AutoTokenizer.from_pretrained(tmp_path / "run")
+    markers = set(tokenizer.convert_tokens_to_ids(["<translate>", "</translate>"]))
+    assert held_out and not any(markers & set(r["input_ids"]) for r in held_out)
+
+
+# -- the GPU check, in its reduced form on a CPU ----------------------------------------------------------
+
+@pytest.mark.slow
+def test_the_gpu_check_runs_reduced_on_a_cpu(augmented):
+    done = subprocess.run([sys.executable, str(ROOT / "pipelines" / "gpu_check.py"), "--data", str(augmented), "--cpu"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [(x["model"], x["attention"], x["dtype"]) for x in lines] == [("smoke", "sdpa", "float32"),
+                                                                          ("smoke", "eager", "float32")]
+    for x in lines:
+        assert x["documents_in_block"] >= 2 and x["packed_vs_alone_max_logprob_diff"] < 1e-4
+        assert x["tokens_per_second"] > 0 and x["peak_memory_mib"] > 0 and math.isfinite(x["last_loss"])
+
+
+# -- the configs in pipelines/ ---------------------------------------------------------------------------
+
+def test_transformers_accepts_the_deepspeed_and_fsdp_configs_shipped(tmp_path):
+    pytest.importorskip("deepspeed")
+    args = transformers.TrainingArguments(str(tmp_path / "ds"), deepspeed=str(ROOT / "pipelines" /
+                                                                                  "deepspeed-zero3.json"),
+                                          use_cpu=True, report_to="none")
+    assert args.hf_deepspeed_config.config["zero_optimization"]["stage"] == 3
+    assert args.hf_deepspeed_config.is_zero3()
+    args = transformers.TrainingArguments(str(tmp_path / "fsdp"), fsdp="full_shard auto_wrap",
+                                          fsdp_config=str(ROOT / "pipelines" / "fsdp.json"), use_cpu=True,
+                                          report_to="none")
+    assert args.fsdp_config["version"] == 2 and args.fsdp_config["auto_wrap_policy"] == "TRANSFORMER_BASED_WRAP"
+
+
+# -- the settings helper ---------------------------------------------------------------------------------
+
+@dataclasses.dataclass
+class Toy:
+    path: str = setting(help="where", positional=True)
+    size: int = setting(help="how many", type=POSITIVE)
+    rate: float = setting(0.5, "how fast")
+    mode: str = setting("a", "which", choices=("a", "b"))
+    loud: bool = setting(False, "say more", short="-l")
+    tidy: bool = setting(True, "clean up")
+    left: str | None = setting(None, "one side", group="side")
+    right: str | None = setting(None, "the other", group="side")
+
+
+def toy_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="toy")
+    add_settings(parser, Toy)
+    return parser
+
+
+def test_the_settings_helper_makes_one_option_per_field_and_gives_the_dataclass_back(capsys):
+    parser = toy_parser()
+    toy = settings_from(parser.parse_args(["p", "--size", "3", "-l", "--no-tidy", "--left", "x"]), Toy)
+    assert toy == Toy("p", 3, 0.5, "a", True, False, "x", None)
+    assert settings_from(parser.parse_args(["p", "--size", "1", "--rate", "2.5", "--mode", "b"]), Toy) == \
+        Toy("p", 1, 2.5, "b", False, True, None, None)
+    text = parser.format_help()
+    assert "how fast (default 0.5)" in text and "--tidy, --no-tidy" in text and "say more\n" in text
+    assert re.search(r"\[--left LEFT \| --right RIGHT\]", parser.format_usage())
+    for argv, message in ((["p"], "the following arguments are required: --size"),
+                          (["p", "--size", "0"], "argument --size: must be at least 1"),
+                          (["p", "--size", "1", "--mode", "c"], "argument --mode: invalid choice: 'c'"),
+                          (["p", "--size", "1", "--left", "x", "--right", "y"],
+                           "argument --right: not allowed with argument --left")):
+        with pytest.raises(SystemExit):
+            toy_parser().parse_args(argv)
+        assert capsys.readouterr().err.splitlines()[-1].startswith("toy: error: " + message)
+
+
+def test_every_train_setting_is_an_option_of_leia_train():
+    from leia.cli import build_parser
+
+    text = build_parser()._subparsers._group_actions[0].choices["train"].format_help()
+    for field in dataclasses.fields(TrainConfig):
+        assert "--" + field.name.replace("_", "-") in text, field.name
