@@ -283,6 +283,7 @@ def test_a_failed_duckdb_build_publishes_nothing_and_keeps_the_old_file(tmp_path
     out = tmp_path / "t.duckdb"
     with atomic_duckdb(out) as con:
         con.execute("CREATE TABLE meta (key VARCHAR, value VARCHAR)")
+        con.execute("INSERT INTO meta VALUES ('leia_version', '0')")
     before = out.read_bytes()
     with pytest.raises(RuntimeError, match="stop"):
         with atomic_duckdb(out, overwrite=True) as con:

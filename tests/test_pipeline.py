@@ -306,10 +306,11 @@ def enwiki_table(tmp_path_factory, enwiki_sample_dump) -> Path:
 
 
 def test_entity_table_of_another_wiki(dev, enwiki_table, tmp_path):
-    with pytest.raises(ConfigError, match="jawiki.*enwiki"):
-        leia.augment(dev["documents"], enwiki_table, tmp_path / "out", progress=False)
-    with pytest.raises(ConfigError, match="jawiki.*enwiki"):
-        leia.augment(dev["dump"], enwiki_table, tmp_path / "out", progress=False)
+    for kind, given in (("documents folder", dev["documents"]), ("dump", dev["dump"])):
+        with pytest.raises(ConfigError) as refused:
+            leia.augment(given, enwiki_table, tmp_path / "out", progress=False)
+        assert str(refused.value) == (f"the entity table {enwiki_table} is of enwiki, but the {kind} {given} is of "
+                                      "jawiki; build the entity table from jawiki's dump (leia entities)")
     assert not (tmp_path / "out").exists()
 
 

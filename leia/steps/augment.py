@@ -31,12 +31,10 @@ class Augment:
 
 def augment_manifest(source: Source, table: EntityTable, config: AugmentConfig, input: str | os.PathLike
                      ) -> tuple[Manifest, SiteInfo]:
-    """The manifest an augmentation of ``source`` writes, and the wiki its pages are parsed as; refuses an
-    entity table of another wiki."""
+    """The manifest an augmentation of ``source`` writes, and the wiki its pages are parsed as (the entity
+    table was checked to be of the same wiki: leia.io.provenance)."""
     from leia.io.integrity import file_identity
 
-    if source.wiki:
-        table.check_wiki(source.wiki.get("dbname", ""), f"{input}")
     site = SiteInfo.from_dict(source.wiki) if source.wiki else table.site
     manifest = Manifest(
         kind="augmented",

@@ -45,14 +45,14 @@ class RepeatMentions:
         return self.propagator.propagate_batch(documents)
 
 
-def mention_stages(mentions: str | os.PathLike | None, repeat_mentions: bool, table, wiki: dict | None) -> tuple:
-    """The mention stages an augmentation asked for: detection with the dictionary at ``mentions`` (checked
-    against the entity table ``table`` and the input's ``wiki``), then repeated mentions."""
+def mention_stages(mentions: str | os.PathLike | None, repeat_mentions: bool) -> tuple:
+    """The mention stages an augmentation asked for: detection with the dictionary at ``mentions`` (of the
+    input's wiki: checked with the other inputs, leia.io.provenance), then repeated mentions."""
     stages: list = []
     if mentions is not None:
         from leia.mentions import mention_detector
 
-        stages.append(DetectMentions(*mention_detector(mentions, table, wiki)))
+        stages.append(DetectMentions(*mention_detector(mentions)))
     if repeat_mentions:
         stages.append(RepeatMentions())
     return tuple(stages)
