@@ -569,3 +569,27 @@ def test_run_without_langlinks_says_where_the_names_come_from_and_how_to_get_mor
                  str(tmp_path / "with"), "-q"]) == 0
     assert capsys.readouterr().err == ""
 
+
+def test_verify_of_a_path_that_does_not_exist(tmp_path, capsys):
+    assert main(["verify", str(tmp_path / "nosuch")]) == 1
+    assert capsys.readouterr().out == f"{tmp_path / 'nosuch'}: no such file or folder\n"
+
+
+@pytest.mark.parametrize(("argv", "line"), [
+    (["augment", "docs", "--entity", "e.duckdb", "-o", "out"],
+     "leia augment: error: unrecognized arguments: --entity (did you mean --entities?)"),
+    (["augment", "docs", "--entities", "e.duckdb", "-o", "out", "--sead", "3"],
+     "leia augment: error: unrecognized arguments: --sead 3 (did you mean --seed?)"),
+    (["mentions", "build", "--document", "docs", "--entities", "e.duckdb", "-o", "m.duckdb"],
+     "leia mentions build: error: unrecognized arguments: --document (did you mean --documents?)"),
+    (["run", "--lang", "de"], "leia run: error: unrecognized arguments: --lang de (did you mean --langlinks?)"),
+])
+def test_an_unknown_option_is_named_even_when_it_hides_a_required_one(argv, line, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"usage: leia {' '.join(argv[:2]) if argv[0] == 'mentions' else argv[0]} ")
+    assert err.splitlines()[-1] == line
+    assert list(tmp_path.iterdir()) == []

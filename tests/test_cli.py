@@ -298,4 +298,45 @@ def test_verbose_before_or_after_the_command_name(words):
 def test_python_m_leia_cli():
     result = subprocess.run([sys.executable, "-m", "leia.cli", "--help"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0
-    assert result.stdout.startswith("usage: leia [-h] [-v] COMMAND ...\n")
+    assert result.stdout.startswith("usage: leia [-h] [--version] [-v] COMMAND ...\n")
+
+
+def test_version_comes_from_the_package_metadata(capsys):
+    from importlib.metadata import version
+
+    import leia
+
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0
+    assert capsys.readouterr().out == f"leia {version('leia')}\n"
+    assert leia.__version__ == version("leia")  # what manifests record is the installed version
+
+
+@pytest.mark.parametrize("words", [["preview", "leia-output/augmented", "-n", "5"],
+                                   ["stats", "leia-output/augmented"],
+                                   ["lookup", "--entities", "leia-output/entities.duckdb", "東京", "富士山"]])
+def test_a_reader_that_closes_the_pipe_early_ends_the_command_quietly(sample_run, words):
+    """``leia preview DIR | head -2``: the reader has gone when leia writes; it stops with status 0 and no word,
+    as Unix tools do."""
+    command = [str(BIN)] if BIN.exists() else [sys.executable, "-m", "leia.cli"]
+    read, write = os.pipe()
+    os.close(read)  # the reader went away before leia wrote a line
+    try:
+        result = subprocess.run([*command, *words], cwd=sample_run, stdout=write, stderr=subprocess.PIPE,
+                                timeout=120)
+    finally:
+        os.close(write)
+    assert (result.returncode, result.stderr.decode()) == (0, "")
+
+
+def test_a_closed_pipe_that_is_not_stdout_is_still_an_error(monkeypatch, capsys, tmp_path):
+    """Only the reader of stdout going away ends a command quietly; a broken pipe elsewhere is reported."""
+    import leia.cli.verify as verify
+
+    def broken(args):
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(verify, "run", broken)
+    assert main(["verify", str(tmp_path)]) == 1
+    assert capsys.readouterr().err == "leia verify: error: [Errno 32] Broken pipe\n"

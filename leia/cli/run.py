@@ -17,7 +17,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--langlinks", help="the wiki's langlinks SQL dump")
     p.add_argument("--wikidata", help="a Wikidata JSON dump")
     p.add_argument("-o", "--output", default="leia-output", help="output folder (default leia-output)")
-    add_augment_options(p)
+    add_augment_options(p, workers="parallel processes of extraction and augmentation (default 1)")
     add_filter_options(p)
     p.set_defaults(handler=run)
 
