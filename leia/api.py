@@ -19,6 +19,7 @@ from leia.errors import ConfigError, OutputError, check_counts
 from leia.execute import check_engine
 from leia.execute.parts import Part
 from leia.io.files import make_folder
+from leia.io.folders import check_parameters
 from leia.io.manifest import Manifest
 from leia.schemas import DOCUMENTS
 from leia.steps.extract import ExtractOptions, ExtractStep
@@ -260,6 +261,10 @@ def run(
                             "dump (%s-YYYYMMDD-langlinks.sql.gz) with --langlinks", wiki or "jawiki")
         else:
             _check_entity_inputs(paths["entities"], dump=dump, langlinks=langlinks, wikidata=wikidata)
+        if not overwrite:
+            check_parameters(paths["augmented"], "augmented", {
+                "prob": prob, "strategy": strategy, "seed": seed, "nearby": AugmentConfig.nearby,
+                "max_spans_per_entity": AugmentConfig.max_spans_per_entity})
         extract(dump, paths["documents"], workers=workers, overwrite=overwrite, progress=progress,
                 skip_disambiguation=skip_disambiguation, drop_navigation_sections=drop_navigation_sections,
                 variant=variant, pages=pages)

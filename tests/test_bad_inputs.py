@@ -230,6 +230,11 @@ def _overwrite_a_file_of_the_user(command: str, overwrite: bool) -> Callable[[Pa
     return make
 
 
+def _run_again_with_another_seed(tmp: Path, fixtures: dict) -> list[str]:
+    leia.run(output=tmp / "run", progress=False)
+    return ["run", "-o", str(tmp / "run"), "--seed", "5", "-q"]
+
+
 def _mentions_into_a_folder(tmp: Path, fixtures: dict) -> list[str]:
     (tmp / "dir").mkdir()
     return ["mentions", "build", "--documents", str(fixtures["documents"]), "--entities", str(fixtures["entities"]),
@@ -335,6 +340,9 @@ CASES = [
          _NOT_LEIAS.replace("{name}", "notes.txt")),
     Case("run --overwrite over an entities.duckdb of the user's", _overwrite_a_file_of_the_user("run", True),
          _NOT_LEIAS.replace("{name}", "run/entities.duckdb")),
+    Case("run again with another seed, before any work", _run_again_with_another_seed,
+         r"{tmp}/run/augmented: holds augmented shards of another run \(different inputs, parameters, schema or part "
+         r"of a split\); choose another folder or pass --overwrite"),
     Case("mentions build -o a folder", _mentions_into_a_folder,
          r"{tmp}/dir: is a folder; give the path of the mention dictionary to write \(a file\)"),
     # Requests that cannot give a table, refused before anything is read.

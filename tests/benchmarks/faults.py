@@ -14,6 +14,7 @@ import argparse
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -30,6 +31,10 @@ ENV = {**os.environ, "PYTHONPATH": str(REPO), "TQDM_DISABLE": "1"}
 LEIA = [sys.executable, "-m", "leia.cli"]
 TIMEOUT = 180  # seconds for any one run
 STOP = 5  # seconds a signalled run may take to end
+# The one line of an interrupted run: what it kept, and what the rerun does (leia.io.folders.kept_note).
+INTERRUPTED = re.compile(r"leia extract: interrupted; (kept \d+ shards? \([\d,]+ rows\) in \S+; rerun the same command "
+                         r"to resume|nothing finished yet in \S+ \(no shard was complete\); rerunning the same command "
+                         r"starts again)\n")
 # Ctrl-C in the first moments of `python` belongs to the interpreter's own start-up (importing site and the
 # `leia` module, before leia's main() runs), which prints its own traceback; the random moments of the SIGINT
 # fault start once that start-up is over (measured in prepare()).
