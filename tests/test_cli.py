@@ -108,7 +108,12 @@ def test_stats(sample_run, capsys):
     assert lines[1] == f"mentions   {85:>12,}"
     assert lines[2] == f"spans      {figures['spans']:>12,}"
     assert lines[3] == f"coverage   {figures['coverage']:>12.1%}  (mentions with an English name)"
-    assert lines[4:] == [f"  {s:<16} {n:>10,}  {n / 85:6.1%}" for s, n in sorted(sources.items())]
+    assert sources.keys() == {"inline", "langlinks", "unknown"}
+    assert lines[4:] == [
+        "mentions that may get a span, by where the name came from:",
+        *(f"  {s:<16} {sources[s]:>10,}  {sources[s] / 85:6.1%}" for s in ("inline", "langlinks")),
+        "mentions that get no span, by reason:",
+        f"  {'unknown':<16} {sources['unknown']:>10,}  {sources['unknown'] / 85:6.1%}"]
 
 
 def test_preview_without_color(sample_run, capsys):
@@ -120,6 +125,32 @@ def test_preview_without_color(sample_run, capsys):
     assert "<translate>" in out and "\x1b[" not in out
     assert main(["preview", "--color", "always", "-n", "2", "--width", "500", str(folder)]) == 0
     assert "\x1b[1;36m<translate>" in capsys.readouterr().out
+
+
+def test_preview_shows_what_leia_preview_shows(sample_run, capsys):
+    """The command and the Python function show the same documents at the same width by default."""
+    import leia
+    from leia.report import PREVIEW_WIDTH
+
+    folder = sample_run / "leia-output" / "augmented"
+    assert main(["preview", "--color", "never", str(folder)]) == 0
+    assert capsys.readouterr().out == "".join(f"{block}\n\n" for block in leia.preview(folder, color=False))
+    assert PREVIEW_WIDTH == 600
+    with pytest.raises(SystemExit):
+        main(["preview", "--help"])
+    assert "characters per document (default 600, leia.preview's)" in " ".join(capsys.readouterr().out.split())
+
+
+def test_preview_of_documents_without_titles_names_them_by_id(tmp_path, sample_run, capsys):
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text('{"id": 7, "text": "東京は首都。", "anchors": [{"start": 0, "end": 2, "target": "東京"}]}\n',
+                      encoding="utf-8")
+    entities = sample_run / "leia-output" / "entities.duckdb"
+    assert main(["augment", str(corpus), "--entities", str(entities), "-o", str(tmp_path / "out"), "--prob", "1",
+                 "-q"]) == 0
+    capsys.readouterr()
+    assert main(["preview", "--color", "never", str(tmp_path / "out")]) == 0
+    assert capsys.readouterr().out == "== document 7 ==\n東京<translate>Tokyo</translate>は首都。\n\n"
 
 
 def test_stats_of_a_documents_folder_is_refused(sample_run, capsys):

@@ -15,7 +15,7 @@ from leia.steps.protocol import Chain
 from leia.steps.sources import Source, SourceStep
 from leia.wiki.siteinfo import SiteInfo
 
-__all__ = ["DetectMentions", "RepeatMentions", "mention_stages", "DetectStep"]
+__all__ = ["DetectMentions", "RepeatMentions", "mention_stages", "count_documents", "DetectStep"]
 
 
 class DetectMentions:
@@ -58,6 +58,11 @@ def mention_stages(mentions: str | os.PathLike | None, repeat_mentions: bool) ->
     return tuple(stages)
 
 
+def count_documents(documents: pa.RecordBatch) -> tuple[pa.RecordBatch, dict]:
+    """The stage that counts the documents of a batch (``documents``), as they pass through unchanged."""
+    return documents, {"documents": documents.num_rows}
+
+
 class DetectStep(SourceStep):
     """Mention detection as a step of its own (leia.steps.protocol): documents (a folder, a dump, a corpus)
     -> document shards whose anchors include the mentions ``stages`` add, which ``leia augment`` reads like
@@ -80,7 +85,7 @@ class DetectStep(SourceStep):
                                  schema=DOCUMENTS.to_string(), extra={"wiki": source.wiki})
 
     def work(self) -> Chain:
-        return Chain(*self.reading(self.site, count_documents=True), *self.stages)
+        return Chain(*self.reading(self.site, count_documents=False), count_documents, *self.stages)
 
     def pieces(self, workers, done, parallel):
         raise ConfigError("mention detection runs on the local engine only")
