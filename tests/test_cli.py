@@ -102,6 +102,9 @@ def test_stats(sample_run, capsys):
     assert figures["spans"] == sum(r["text"].count("<translate>") for r in rows)
     sources = {s: sum(m["source"] == s for m in mentions) for s in {m["source"] for m in mentions}}
     assert figures["mentions_by_source"] == dict(sorted(sources.items()))
+    assert figures["parameters"]["entity_table"] == {  # the entity table's parameters as JSON, not a string of it
+        "lang": "en", "harvest": True, "cleaning": {"drop_disambiguator": True, "drop_fragment": True,
+                                                    "skip_namespaces": True, "skip_lists": True}}
     assert main(["stats", str(folder)]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == f"documents  {14:>12,}"
