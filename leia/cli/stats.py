@@ -11,7 +11,7 @@ __all__ = ["add_parser", "run"]
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     p = add_command(commands, "stats", help="documents, mentions, spans and coverage of augmented shards")
-    p.add_argument("folder")
+    p.add_argument("folder", help="a folder of augmented shards")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=run)
 
