@@ -374,3 +374,14 @@ def test_a_closed_pipe_that_is_not_stdout_is_still_an_error(monkeypatch, capsys,
     monkeypatch.setattr(verify, "run", broken)
     assert main(["verify", str(tmp_path)]) == 1
     assert capsys.readouterr().err == "leia verify: error: [Errno 32] Broken pipe\n"
+
+
+def test_an_interrupt_outside_a_run_of_shards_says_to_rerun(monkeypatch, capsys, tmp_path):
+    import leia.cli.verify as verify
+
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(verify, "run", interrupted)
+    assert main(["verify", str(tmp_path)]) == 130
+    assert capsys.readouterr().err == "leia verify: interrupted; rerun the same command to resume\n"

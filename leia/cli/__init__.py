@@ -72,7 +72,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"{args.command_name}: error: {_one_line(e)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt as e:  # leia.errors.Interrupted says what the run kept
-        print(f"{args.command_name}: interrupted; {e or 'rerun the same command to resume'}", file=sys.stderr)
+        print(f"{args.command_name}: interrupted; {str(e) or 'rerun the same command to resume'}", file=sys.stderr)
         return 130
     except OSError as e:  # the file system refused something leia did not foresee: still one line
         if isinstance(e, BrokenPipeError) and _stdout_closed():
