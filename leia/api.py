@@ -7,6 +7,7 @@ token ids, ``leia[train]``)."""
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -14,16 +15,20 @@ import pyarrow as pa
 
 from leia.augmenter import AugmentConfig, augment_batch
 from leia.entities import EntityTable, build_entities
-from leia.errors import ConfigError, OutputError
+from leia.entities.build import check_entities
+from leia.errors import ConfigError, OutputError, check_counts
 from leia.execute import check_engine
 from leia.execute.parts import Part
 from leia.io.files import make_folder
+from leia.io.folders import check_parameters
 from leia.io.manifest import Manifest
 from leia.schemas import DOCUMENTS
 from leia.steps.extract import ExtractOptions, ExtractStep
 
 __all__ = ["extract", "augment", "detect_mentions", "augment_dataset", "run", "tokenize", "SAMPLE_DUMP",
            "SAMPLE_LANGLINKS"]
+
+log = logging.getLogger(__name__)
 
 _DATA = Path(__file__).resolve().parent.parent / "data"
 SAMPLE_DUMP = _DATA / "sample-jawiki-pages-articles.xml"
@@ -124,7 +129,6 @@ def augment(
     (:class:`leia.mentions.Propagator`, source ``repeat``). ``nearby`` and ``max_spans_per_entity`` are the
     span controls of :class:`leia.augmenter.AugmentConfig`.
     """
-    from leia.errors import check_counts
     from leia.steps.augment import AugmentStep
     from leia.steps.detect import mention_stages
     from leia.steps.sources import open_source
@@ -139,8 +143,9 @@ def augment(
     where = (lambda p: Path(p).absolute()) if ray else (lambda p: p)
     source = open_source(where(input), shard_size=shard_size, batch_size=batch_size)
     table = EntityTable(where(entities))
+    _check_wikis(source, input, entities, table, mentions)
     step = AugmentStep(source, table, config, input)
-    step.add_stages(mention_stages(mentions, repeat_mentions, table, source.wiki))
+    step.add_stages(mention_stages(mentions, repeat_mentions))
     return _execute(step, output, engine=engine, part=part, workers=workers, address=address, overwrite=overwrite,
                     progress=progress)
 
@@ -164,7 +169,6 @@ def detect_mentions(
     include the mentions the dictionary ``mentions`` detects in plain text and, with ``repeat_mentions``, the
     later occurrences of what each document links; ``leia augment`` reads the folder like extracted
     documents. ``entities`` (optional) is the entity table the dictionary must share its wiki with."""
-    from leia.errors import check_counts
     from leia.steps.detect import DetectStep, mention_stages
     from leia.steps.sources import open_source
 
@@ -172,9 +176,20 @@ def detect_mentions(
     check_counts(shard_size=shard_size, batch_size=batch_size)
     source = open_source(input, shard_size=shard_size, batch_size=batch_size)
     table = EntityTable(entities) if entities is not None else None
-    step = DetectStep(source, mention_stages(mentions, repeat_mentions, table, source.wiki), input)
+    _check_wikis(source, input, entities, table, mentions)
+    step = DetectStep(source, mention_stages(mentions, repeat_mentions), input)
     return _execute(step, output, engine="local", part=part, workers=workers, address=None, overwrite=overwrite,
                     progress=progress)
+
+
+def _check_wikis(source, input, entities, table: EntityTable | None, mentions) -> None:
+    """The input, the entity table and the mention dictionary of one wiki (leia.io.provenance), read from
+    their manifests, headers and ``meta`` before any work."""
+    from leia.io.provenance import Named, check_provenance, named
+
+    check_provenance([Named(source.kind, str(input), (source.wiki or {}).get("dbname", "")),
+                      Named("entities", str(entities), table.dbname) if table is not None else None,
+                      named("mentions", mentions)], lang=table.lang if table is not None else None)
 
 
 def augment_dataset(dataset, entities: str | os.PathLike | EntityTable, *, prob: float = 0.5,
@@ -228,21 +243,36 @@ def run(
                               "(pip install -e . there), or give a dump with --dump")
         dump, langlinks = SAMPLE_DUMP, SAMPLE_LANGLINKS
     out = Path(output)
+    check_counts(workers=workers)
     created = make_folder(out, "; give a folder for the three outputs")
     paths = {"documents": out / "documents", "entities": out / "entities.duckdb", "augmented": out / "augmented"}
     from leia.wiki.htmldump import is_html_dump
 
     # One read of an XML dump: extraction writes the page table the entity table is built from.
     pages = None if is_html_dump(dump) else out / "pages"
+    build = overwrite or not paths["entities"].exists()
     try:
+        # Before any work: what the entity table will be built from (or was), and whether the inputs belong
+        # together, from their headers.
+        if build:
+            wiki = check_entities(paths["entities"], dump=dump, langlinks=langlinks, wikidata=wikidata,
+                                  overwrite=overwrite)
+            if langlinks is None and wikidata is None:
+                log.warning("no --langlinks: the English names come from the {{仮リンク}} of the dump alone, "
+                            "which name a small part of the pages its articles link to; give the wiki's langlinks "
+                            "dump (%s-YYYYMMDD-langlinks.sql.gz) with --langlinks", wiki or "jawiki")
+        else:
+            _check_entity_inputs(paths["entities"], dump=dump, langlinks=langlinks, wikidata=wikidata)
+        if not overwrite:
+            check_parameters(paths["augmented"], "augmented", {
+                "prob": prob, "strategy": strategy, "seed": seed, "nearby": AugmentConfig.nearby,
+                "max_spans_per_entity": AugmentConfig.max_spans_per_entity})
         extract(dump, paths["documents"], workers=workers, overwrite=overwrite, progress=progress,
                 skip_disambiguation=skip_disambiguation, drop_navigation_sections=drop_navigation_sections,
                 variant=variant, pages=pages)
-        if overwrite or not paths["entities"].exists():
+        if build:
             build_entities(paths["entities"], dump=dump, pages=pages, langlinks=langlinks, wikidata=wikidata,
                            overwrite=overwrite, progress=progress)
-        else:
-            _check_entity_inputs(paths["entities"], dump=dump, langlinks=langlinks, wikidata=wikidata)
         augment(paths["documents"], paths["entities"], paths["augmented"], prob=prob, strategy=strategy,
                 seed=seed, workers=workers, overwrite=overwrite, progress=progress)
     except BaseException:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 
 __all__ = [
-    "LeiaError", "InputError", "ConfigError", "OutputError", "WorkerError", "MissingDependencyError", "require",
+    "LeiaError", "InputError", "ConfigError", "OutputError", "WorkerError", "Interrupted", "MissingDependencyError",
+    "require",
     "json_object_line", "check_counts",
 ]
 
@@ -36,7 +37,11 @@ class OutputError(LeiaError):
 
 class WorkerError(LeiaError):
     """A worker process died (killed by the system, out of memory) while it worked on a shard. Finished shards
-    are kept: rerun the same command to resume."""
+    are kept (the message says how many): rerun the same command to resume."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C (or SIGTERM) stopped a run of shards; the message says what it kept and what a rerun does."""
 
 
 class MissingDependencyError(LeiaError):

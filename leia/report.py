@@ -10,22 +10,26 @@ from typing import Iterator
 
 import pyarrow as pa
 
-from leia.augmenter import NO_SPAN_REASONS, UNNAMED
+from leia.augmenter import MENTION_SOURCES, NO_SPAN_REASONS, UNNAMED
 from leia.errors import check_counts
 from leia.io.manifest import Manifest, read_manifest
 from leia.io.shards import iter_record_batches
 from leia.schemas import MARKER_CLOSE, MARKER_OPEN
 
-__all__ = ["stats", "preview"]
+__all__ = ["stats", "preview", "PREVIEW_WIDTH"]
+
+PREVIEW_WIDTH = 600  # characters of each document leia.preview and leia preview show
 
 log = logging.getLogger(__name__)
 
 
 def stats(folder: str | os.PathLike) -> dict:
-    """Documents, mentions, spans and coverage (the share of mentions with an English name, by source) of a
-    folder of augmented shards, computed from the shards themselves; ``mentions_by_source`` counts every value
-    of ``source`` (where the name came from, ``repeat``, or why there is no span), ``no_span_by_reason`` the
-    reasons alone (:data:`leia.augmenter.NO_SPAN_REASONS`)."""
+    """Documents, mentions, spans and coverage (the share of mentions with an English name) of a folder of
+    augmented shards, computed from the shards themselves; ``mentions_by_source`` counts every value of
+    ``source`` (where the name came from, ``repeat``, or why there is no span), ``coverage_by_source`` gives
+    the share of the mentions that may get a span by where their name came from
+    (:data:`leia.augmenter.MENTION_SOURCES`), ``no_span_by_reason`` counts the others by reason
+    (:data:`leia.augmenter.NO_SPAN_REASONS`)."""
     import pyarrow.compute as pc
 
     manifest = read_manifest(folder, "augmented")
@@ -43,7 +47,7 @@ def stats(folder: str | os.PathLike) -> dict:
     return {
         "documents": docs, "mentions": mentions, "spans": spans,
         "coverage": named / mentions if mentions else 0.0,
-        "coverage_by_source": {k: v / mentions for k, v in sorted(by_source.items())} if mentions else {},
+        "coverage_by_source": {k: v / mentions for k, v in sorted(by_source.items()) if k in MENTION_SOURCES},
         "mentions_by_source": dict(sorted(by_source.items())),
         "no_span_by_reason": {k: by_source[k] for k in NO_SPAN_REASONS if by_source[k]},
         "parameters": manifest.parameters,
@@ -64,9 +68,9 @@ def _value_counts(array: pa.Array) -> tuple[list, list]:
     return vc.field("values").to_pylist(), vc.field("counts").to_pylist()
 
 
-def preview(folder: str | os.PathLike, n: int = 3, width: int = 400, color: bool = True) -> Iterator[str]:
-    """The first ``n`` documents of an augmented folder, each cut to ``width`` characters, with the spans
-    highlighted (ANSI colours when ``color``)."""
+def preview(folder: str | os.PathLike, n: int = 3, width: int = PREVIEW_WIDTH, color: bool = True) -> Iterator[str]:
+    """The first ``n`` documents of an augmented folder, each under its title (its id when it has none) and
+    cut to ``width`` characters, with the spans highlighted (ANSI colours when ``color``)."""
     check_counts(0, n=n)
     check_counts(width=width)
     _warn_incomplete(folder, read_manifest(folder, "augmented"))
@@ -77,7 +81,8 @@ def _preview(folder: str | os.PathLike, n: int, width: int, color: bool) -> Iter
     open_, close = ("\x1b[1;36m", "\x1b[0m") if color else ("", "")
     shown = 0
     for rb in iter_record_batches(folder, "augmented"):
-        for title, text in zip(rb.column("title").to_pylist(), rb.column("text").to_pylist()):
+        for doc_id, title, text in zip(rb.column("id").to_pylist(), rb.column("title").to_pylist(),
+                                       rb.column("text").to_pylist()):
             if shown >= n:
                 return
             snippet = text[:width]
@@ -85,5 +90,5 @@ def _preview(folder: str | os.PathLike, n: int, width: int, color: bool) -> Iter
                 snippet = snippet.replace(MARKER_OPEN, open_ + MARKER_OPEN).replace(MARKER_CLOSE, MARKER_CLOSE + close)
                 if snippet.rfind(open_) > snippet.rfind(close):
                     snippet += close  # cut inside a span
-            yield f"== {title} ==\n{snippet}"
+            yield f"== {title or f'document {doc_id}'} ==\n{snippet}"
             shown += 1

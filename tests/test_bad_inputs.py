@@ -24,6 +24,8 @@ from leia.io.shards import verify_folder
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_DUMP = REPO / "data" / "sample-jawiki-pages-articles.xml"
 SAMPLE_LANGLINKS = REPO / "data" / "sample-jawiki-langlinks.sql"
+SAMPLE_HTML = REPO / "data" / "sample-jawiki-NS0-ENTERPRISE-HTML.ndjson"
+SAMPLE = re.escape(str(SAMPLE_DUMP))
 
 _SITEINFO = """<mediawiki xmlns="http://www.mediawiki.org/xml/export-0.10/" xml:lang="ja">
 <siteinfo><sitename>Wikipedia</sitename><dbname>jawiki</dbname><case>first-letter</case>
@@ -36,9 +38,10 @@ def _page(page_id: str = "1", ns: str = "0", title: str = "東京", text: str = 
             f"<timestamp>2024-01-01T00:00:00Z</timestamp><text>{text}</text></revision></page>\n")
 
 
-def _dump(tmp: Path, *pages: str, extra: str = "") -> Path:
+def _dump(tmp: Path, *pages: str, extra: str = "", wiki: str = "jawiki") -> Path:
     path = tmp / "dump.xml"
-    path.write_text(_SITEINFO.replace("{extra}", extra) + "".join(pages) + "</mediawiki>\n", encoding="utf-8")
+    path.write_text(_SITEINFO.replace("{extra}", extra).replace("jawiki", wiki) + "".join(pages) + "</mediawiki>\n",
+                    encoding="utf-8")
     return path
 
 
@@ -46,7 +49,8 @@ def _dump(tmp: Path, *pages: str, extra: str = "") -> Path:
 class Case:
     name: str
     make: Callable[[Path, dict], list[str]]  # writes the inputs, returns the command line
-    error: str  # the line after "leia COMMAND: error: " (a regex; {tmp} is the test's folder)
+    error: str  # the line after "leia COMMAND: error: " (a regex; {tmp} is the test's folder, {docs} the
+    # documents folder of the fixtures)
 
 
 def _flipped_bz2(tmp: Path, fixtures: dict) -> list[str]:
@@ -145,6 +149,112 @@ def _fifo(command: str) -> Callable[[Path, dict], list[str]]:
     return make
 
 
+def _langlinks_of(wiki: str, command: str) -> Callable[[Path, dict], list[str]]:
+    """The sample's langlinks with a header that names ``wiki``, given with the (jawiki) sample dump."""
+    def make(tmp: Path, fixtures: dict) -> list[str]:
+        sql = tmp / "ll.sql"
+        sql.write_text(SAMPLE_LANGLINKS.read_text(encoding="utf-8").replace("Database: jawiki", f"Database: {wiki}"),
+                       encoding="utf-8")
+        if command == "run":
+            return ["run", "--dump", str(SAMPLE_DUMP), "--langlinks", str(sql), "-o", str(tmp / "out"), "-q"]
+        pages = ["--pages", str(fixtures["pages"])] if command == "entities --pages" else ["--dump", str(SAMPLE_DUMP)]
+        return ["entities", *pages, "--langlinks", str(sql), "-o", str(tmp / "e.duckdb"), "-q"]
+    return make
+
+
+def _wikidata_of(*wikis: str) -> Callable[[Path, dict], list[str]]:
+    def make(tmp: Path, fixtures: dict) -> list[str]:
+        item = {"type": "item", "id": "Q1", "sitelinks": {w: {"site": w, "title": "X"} for w in wikis}}
+        (tmp / "wd.json").write_text("[\n" + json.dumps(item) + "\n]\n", encoding="utf-8")
+        return ["entities", "--dump", str(SAMPLE_DUMP), "--wikidata", str(tmp / "wd.json"), "-o",
+                str(tmp / "e.duckdb"), "-q"]
+    return make
+
+
+def _target_dump_of_the_source_wiki(tmp: Path, fixtures: dict) -> list[str]:
+    shutil.copy(SAMPLE_HTML, tmp / "ja.ndjson")
+    return ["entities", "--dump", str(SAMPLE_HTML), "--target-dump", str(tmp / "ja.ndjson"), "-o",
+            str(tmp / "e.duckdb"), "-q"]
+
+
+def _english_dump(command: str) -> Callable[[Path, dict], list[str]]:
+    def make(tmp: Path, fixtures: dict) -> list[str]:
+        dump = _dump(tmp, _page(title="Tokyo", text="Tokyo is the capital of [[Japan]]."), wiki="enwiki")
+        if command == "run":
+            return ["run", "--dump", str(dump), "-o", str(tmp / "out"), "-q"]
+        return ["entities", "--dump", str(dump), "-o", str(tmp / "e.duckdb"), "-q"]
+    return make
+
+
+def _duckdb_of(path: Path, wiki: str, table: str, columns: str) -> Path:
+    """A DuckDB file that reads as one leia built of ``wiki``, with an empty ``table``."""
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE meta (key VARCHAR, value VARCHAR)")
+    con.execute("INSERT INTO meta VALUES ('wiki', ?), ('leia_version', '0.1.0')", [json.dumps({"dbname": wiki})])
+    con.execute(f"CREATE TABLE {table} ({columns})")
+    con.close()
+    return path
+
+
+def _entity_table_of(wiki: str, command: str) -> Callable[[Path, dict], list[str]]:
+    def make(tmp: Path, fixtures: dict) -> list[str]:
+        table = _duckdb_of(tmp / "zh.duckdb", wiki, "entities",
+                           "title VARCHAR, english VARCHAR, source VARCHAR, via VARCHAR")
+        if command == "mentions build":
+            return ["mentions", "build", "--documents", str(fixtures["documents"]), "--entities", str(table), "-o",
+                    str(tmp / "e.duckdb"), "-q"]
+        return ["augment", str(fixtures["documents"]), "--entities", str(table), "-o", str(tmp / "out"), "-q"]
+    return make
+
+
+def _mention_dictionary_of(wiki: str) -> Callable[[Path, dict], list[str]]:
+    def make(tmp: Path, fixtures: dict) -> list[str]:
+        mentions = _duckdb_of(tmp / "m.duckdb", wiki, "candidates", "surface VARCHAR, target VARCHAR")
+        return ["augment", str(fixtures["documents"]), "--entities", str(fixtures["entities"]), "--mentions",
+                str(mentions), "-o", str(tmp / "out"), "-q"]
+    return make
+
+
+def _overwrite_a_file_of_the_user(command: str, overwrite: bool) -> Callable[[Path, dict], list[str]]:
+    def make(tmp: Path, fixtures: dict) -> list[str]:
+        flag = ["--overwrite"] if overwrite else []
+        if command == "run":
+            (tmp / "run").mkdir()
+            (tmp / "run" / "entities.duckdb").write_text("my notes")
+            return ["run", "-o", str(tmp / "run"), "-q", *flag]
+        (tmp / "notes.txt").write_text("my notes")
+        if command == "mentions build":
+            return ["mentions", "build", "--documents", str(fixtures["documents"]), "--entities",
+                    str(fixtures["entities"]), "-o", str(tmp / "notes.txt"), "-q", *flag]
+        return ["entities", "--dump", str(SAMPLE_DUMP), "-o", str(tmp / "notes.txt"), "-q", *flag]
+    return make
+
+
+def _run_again_with_another_seed(tmp: Path, fixtures: dict) -> list[str]:
+    leia.run(output=tmp / "run", progress=False)
+    return ["run", "-o", str(tmp / "run"), "--seed", "5", "-q"]
+
+
+def _mentions_into_a_folder(tmp: Path, fixtures: dict) -> list[str]:
+    (tmp / "dir").mkdir()
+    return ["mentions", "build", "--documents", str(fixtures["documents"]), "--entities", str(fixtures["entities"]),
+            "-o", str(tmp / "dir"), "-q"]
+
+
+def _entities_request(*words: str) -> Callable[[Path, dict], list[str]]:
+    def make(tmp: Path, fixtures: dict) -> list[str]:
+        dump = _dump(tmp, _page(title="Tokyo", text="Tokyo is the capital of [[Japan]]."), wiki="enwiki")
+        return ["entities", *[str(dump) if w == "DUMP" else w for w in words], "-o", str(tmp / "e.duckdb"), "-q"]
+    return make
+
+
+_LANGLINKS_OF_ZHWIKI = (r"the langlinks dump {tmp}/ll\.sql is of zhwiki, but the {given} is of jawiki; give the "
+                        r"langlinks dump of jawiki \(jawiki-YYYYMMDD-langlinks\.sql\.gz\)")
+_SAME_LANGUAGE = (r"the source wiki and the target language are the same \(enwiki\): leia inserts names in 'en' into "
+                  r"text of another language; give the dump of that language's wiki")
+_NOT_LEIAS = (r"{tmp}/{name}: exists and is not a file leia built; --overwrite replaces only what leia built, so "
+              r"move it away or choose another file")
+
 _NESTED = ("[" * 200_000 + "]" * 200_000).encode()
 
 CASES = [
@@ -187,34 +297,92 @@ CASES = [
          r"{tmp}/old.duckdb: its table entities has no column english, source, via; rebuild the entity table with "
          r"`leia entities`"),
     Case("entities -o a folder --overwrite", _entities_into_a_folder,
-         r"{tmp}/dir: is a folder; give the path of the DuckDB file to write"),
+         r"{tmp}/dir: is a folder; give the path of the entity table to write \(a file\)"),
     Case("run -o a file", _run_into_a_file, r"{tmp}/file: exists and is not a folder; give a folder for the three "
                                             r"outputs"),
     Case("a FIFO as the dump", _fifo("extract"),
          r"{tmp}/pipe.xml: not a regular file \(a pipe or a device\?\); give the input as a file"),
     Case("a FIFO as the langlinks", _fifo("entities"),
          r"{tmp}/pipe.xml: not a regular file \(a pipe or a device\?\); give the langlinks as a file"),
+    # Inputs of another wiki, each refused from its header before any work.
+    Case("langlinks of another wiki (entities --dump)", _langlinks_of("zhwiki", "entities"),
+         _LANGLINKS_OF_ZHWIKI.replace("{given}", "dump " + SAMPLE)),
+    Case("langlinks of another wiki (entities --pages)", _langlinks_of("zhwiki", "entities --pages"),
+         _LANGLINKS_OF_ZHWIKI.replace("{given}", r"page table {pages}")),
+    Case("langlinks of another wiki (run)", _langlinks_of("zhwiki", "run"),
+         _LANGLINKS_OF_ZHWIKI.replace("{given}", "dump " + SAMPLE)),
+    Case("Wikidata dump that links no page of the wiki", _wikidata_of("zhwiki", "enwiki"),
+         r"{tmp}/wd.json: none of its first 1 entities with sitelinks links a page of jawiki \(the first links "
+         r"enwiki, zhwiki\); give a Wikidata JSON dump that covers both wikis \(wikidata-YYYYMMDD-all\.json\.bz2\)"),
+    Case("Wikidata dump without sitelinks", _wikidata_of(),
+         r"{tmp}/wd.json: no entity of it links a page of any wiki \(no sitelinks\); give the Wikidata JSON dump "
+         r"\(wikidata-YYYYMMDD-all\.json\.bz2\)"),
+    Case("--target-dump of the source wiki", _target_dump_of_the_source_wiki,
+         r"the target dump {tmp}/ja.ndjson is of jawiki, not of the target wiki enwiki; give the HTML dump of enwiki "
+         r"\(enwiki-NS0-YYYYMMDD-ENTERPRISE-HTML\.json\.tar\.gz\)"),
+    Case("run on a dump of the target language", _english_dump("run"), _SAME_LANGUAGE),
+    Case("entities of a dump of the target language", _english_dump("entities"), _SAME_LANGUAGE),
+    Case("augment with an entity table of another wiki", _entity_table_of("zhwiki", "augment"),
+         r"the entity table {tmp}/zh.duckdb is of zhwiki, but the documents folder {docs} is of jawiki; build the "
+         r"entity table from jawiki's dump \(leia entities\)"),
+    Case("mentions build with an entity table of another wiki", _entity_table_of("zhwiki", "mentions build"),
+         r"the entity table {tmp}/zh.duckdb is of zhwiki, but the documents folder {docs} is of jawiki; build the "
+         r"entity table from jawiki's dump \(leia entities\)"),
+    Case("augment with a mention dictionary of another wiki", _mention_dictionary_of("zhwiki"),
+         r"the mention dictionary {tmp}/m.duckdb is of zhwiki, but the documents folder {docs} is of jawiki; build "
+         r"the mention dictionary from jawiki's documents \(leia mentions build\)"),
+    # What --overwrite may replace: only what leia built.
+    Case("entities -o a file of the user's --overwrite", _overwrite_a_file_of_the_user("entities", True),
+         _NOT_LEIAS.replace("{name}", "notes.txt")),
+    Case("entities -o a file of the user's", _overwrite_a_file_of_the_user("entities", False),
+         _NOT_LEIAS.replace("{name}", "notes.txt")),
+    Case("mentions build -o a file of the user's --overwrite", _overwrite_a_file_of_the_user("mentions build", True),
+         _NOT_LEIAS.replace("{name}", "notes.txt")),
+    Case("run --overwrite over an entities.duckdb of the user's", _overwrite_a_file_of_the_user("run", True),
+         _NOT_LEIAS.replace("{name}", "run/entities.duckdb")),
+    Case("run again with another seed, before any work", _run_again_with_another_seed,
+         r"{tmp}/run/augmented: holds augmented shards of another run \(different inputs, parameters, schema or part "
+         r"of a split\); choose another folder or pass --overwrite"),
+    Case("mentions build -o a folder", _mentions_into_a_folder,
+         r"{tmp}/dir: is a folder; give the path of the mention dictionary to write \(a file\)"),
+    # Requests that cannot give a table, refused before anything is read.
+    Case("entities --langlinks without --dump or --pages", _entities_request("--langlinks", str(SAMPLE_LANGLINKS)),
+         r"--langlinks needs --dump or --pages: the langlinks rows name pages by id, the dump \(or its page table\) "
+         r"maps ids to titles"),
+    Case("entities --lang ja from the dump alone", _entities_request("--dump", "DUMP", "--lang", "ja"),
+         r"--lang ja: the dump alone gives English names only \(those its \{\{仮リンク\}\} name\); names in 'ja' come "
+         r"from --langlinks, --wikidata or --target-dump"),
 ]
 
 
 @pytest.fixture(scope="module")
 def fixtures(tmp_path_factory) -> dict:
     root = tmp_path_factory.mktemp("fixtures")
-    leia.extract(SAMPLE_DUMP, root / "documents", shard_size=4, progress=False)
+    leia.extract(SAMPLE_DUMP, root / "documents", shard_size=4, progress=False, pages=root / "pages")
     leia.build_entities(root / "entities.duckdb", dump=SAMPLE_DUMP, langlinks=SAMPLE_LANGLINKS, progress=False)
-    return {"documents": root / "documents", "entities": root / "entities.duckdb"}
+    return {"documents": root / "documents", "entities": root / "entities.duckdb", "pages": root / "pages"}
+
+
+def _files(folder: Path) -> dict[Path, bytes]:
+    return {p: p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_bad_input_gives_one_line_and_leaves_nothing_half_written(case, tmp_path, fixtures, capsys):
     argv = case.make(tmp_path, fixtures)
     before = {p: p.stat().st_mtime_ns for p in Path(fixtures["documents"]).iterdir()}
+    given = _files(tmp_path) if tmp_path.is_dir() else {}
     status = main(argv)
     captured = capsys.readouterr()
     assert status == 1, captured.err
     assert captured.err.count("\n") == 1, captured.err
-    pattern = f"leia {argv[0]}: error: " + case.error.replace("{tmp}", re.escape(str(tmp_path))) + "\n"
+    command = " ".join(argv[:2]) if argv[0] == "mentions" else argv[0]
+    pattern = f"leia {command}: error: " + case.error.replace("{tmp}", re.escape(str(tmp_path))).replace(
+        "{docs}", re.escape(str(fixtures["documents"]))).replace("{pages}", re.escape(str(fixtures["pages"]))) + "\n"
     assert re.fullmatch(pattern, captured.err), captured.err
+    # the files the case wrote are as they were; anything new lies in the output folder
+    assert {p: data for p, data in _files(tmp_path).items() if p in given} == given
+    assert [p for p in _files(tmp_path) if p not in given and (tmp_path / "out") not in p.parents] == []
     left = [p for p in tmp_path.rglob("*") if ".tmp" in p.name or p.name.endswith((".wal", ".lock"))]
     assert left == []
     for out in (tmp_path / "out", tmp_path / "e.duckdb"):
@@ -501,4 +669,42 @@ def test_bad_training_input_gives_one_line(argv, error, status, tmp_path, augmen
     assert code == status, err
     assert err.splitlines()[-1] == f"leia {argv[0]}: error: {error.replace('{tmp}', str(tmp_path))}"
     assert "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
+# Not errors, but nothing goes in silently: what a command says when an input is missing or not there.
+def test_run_without_langlinks_says_where_the_names_come_from_and_how_to_get_more(tmp_path, capsys):
+    assert main(["run", "--dump", str(SAMPLE_DUMP), "-o", str(tmp_path / "out"), "-q"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == (
+        "WARNING leia.api: no --langlinks: the English names come from the {{仮リンク}} of the dump alone, which name "
+        "a small part of the pages its articles link to; give the wiki's langlinks dump "
+        "(jawiki-YYYYMMDD-langlinks.sql.gz) with --langlinks\n")
+    assert main(["run", "--dump", str(SAMPLE_DUMP), "--langlinks", str(SAMPLE_LANGLINKS), "-o",
+                 str(tmp_path / "with"), "-q"]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_verify_of_a_path_that_does_not_exist(tmp_path, capsys):
+    assert main(["verify", str(tmp_path / "nosuch")]) == 1
+    assert capsys.readouterr().out == f"{tmp_path / 'nosuch'}: no such file or folder\n"
+
+
+@pytest.mark.parametrize(("argv", "line"), [
+    (["augment", "docs", "--entity", "e.duckdb", "-o", "out"],
+     "leia augment: error: unrecognized arguments: --entity (did you mean --entities?)"),
+    (["augment", "docs", "--entities", "e.duckdb", "-o", "out", "--sead", "3"],
+     "leia augment: error: unrecognized arguments: --sead 3 (did you mean --seed?)"),
+    (["mentions", "build", "--document", "docs", "--entities", "e.duckdb", "-o", "m.duckdb"],
+     "leia mentions build: error: unrecognized arguments: --document (did you mean --documents?)"),
+    (["run", "--lang", "de"], "leia run: error: unrecognized arguments: --lang de (did you mean --langlinks?)"),
+])
+def test_an_unknown_option_is_named_even_when_it_hides_a_required_one(argv, line, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"usage: leia {' '.join(argv[:2]) if argv[0] == 'mentions' else argv[0]} ")
+    assert err.splitlines()[-1] == line
     assert list(tmp_path.iterdir()) == []

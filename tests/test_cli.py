@@ -102,13 +102,21 @@ def test_stats(sample_run, capsys):
     assert figures["spans"] == sum(r["text"].count("<translate>") for r in rows)
     sources = {s: sum(m["source"] == s for m in mentions) for s in {m["source"] for m in mentions}}
     assert figures["mentions_by_source"] == dict(sorted(sources.items()))
+    assert figures["parameters"]["entity_table"] == {  # the entity table's parameters as JSON, not a string of it
+        "lang": "en", "harvest": True, "cleaning": {"drop_disambiguator": True, "drop_fragment": True,
+                                                    "skip_namespaces": True, "skip_lists": True}}
     assert main(["stats", str(folder)]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == f"documents  {14:>12,}"
     assert lines[1] == f"mentions   {85:>12,}"
     assert lines[2] == f"spans      {figures['spans']:>12,}"
     assert lines[3] == f"coverage   {figures['coverage']:>12.1%}  (mentions with an English name)"
-    assert lines[4:] == [f"  {s:<16} {n:>10,}  {n / 85:6.1%}" for s, n in sorted(sources.items())]
+    assert sources.keys() == {"inline", "langlinks", "unknown"}
+    assert lines[4:] == [
+        "mentions that may get a span, by where the name came from:",
+        *(f"  {s:<16} {sources[s]:>10,}  {sources[s] / 85:6.1%}" for s in ("inline", "langlinks")),
+        "mentions that get no span, by reason:",
+        f"  {'unknown':<16} {sources['unknown']:>10,}  {sources['unknown'] / 85:6.1%}"]
 
 
 def test_preview_without_color(sample_run, capsys):
@@ -120,6 +128,32 @@ def test_preview_without_color(sample_run, capsys):
     assert "<translate>" in out and "\x1b[" not in out
     assert main(["preview", "--color", "always", "-n", "2", "--width", "500", str(folder)]) == 0
     assert "\x1b[1;36m<translate>" in capsys.readouterr().out
+
+
+def test_preview_shows_what_leia_preview_shows(sample_run, capsys):
+    """The command and the Python function show the same documents at the same width by default."""
+    import leia
+    from leia.report import PREVIEW_WIDTH
+
+    folder = sample_run / "leia-output" / "augmented"
+    assert main(["preview", "--color", "never", str(folder)]) == 0
+    assert capsys.readouterr().out == "".join(f"{block}\n\n" for block in leia.preview(folder, color=False))
+    assert PREVIEW_WIDTH == 600
+    with pytest.raises(SystemExit):
+        main(["preview", "--help"])
+    assert "characters per document (default 600, leia.preview's)" in " ".join(capsys.readouterr().out.split())
+
+
+def test_preview_of_documents_without_titles_names_them_by_id(tmp_path, sample_run, capsys):
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text('{"id": 7, "text": "東京は首都。", "anchors": [{"start": 0, "end": 2, "target": "東京"}]}\n',
+                      encoding="utf-8")
+    entities = sample_run / "leia-output" / "entities.duckdb"
+    assert main(["augment", str(corpus), "--entities", str(entities), "-o", str(tmp_path / "out"), "--prob", "1",
+                 "-q"]) == 0
+    capsys.readouterr()
+    assert main(["preview", "--color", "never", str(tmp_path / "out")]) == 0
+    assert capsys.readouterr().out == "== document 7 ==\n東京<translate>Tokyo</translate>は首都。\n\n"
 
 
 def test_stats_of_a_documents_folder_is_refused(sample_run, capsys):
@@ -298,4 +332,56 @@ def test_verbose_before_or_after_the_command_name(words):
 def test_python_m_leia_cli():
     result = subprocess.run([sys.executable, "-m", "leia.cli", "--help"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0
-    assert result.stdout.startswith("usage: leia [-h] [-v] COMMAND ...\n")
+    assert result.stdout.startswith("usage: leia [-h] [--version] [-v] COMMAND ...\n")
+
+
+def test_version_comes_from_the_package_metadata(capsys):
+    from importlib.metadata import version
+
+    import leia
+
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0
+    assert capsys.readouterr().out == f"leia {version('leia')}\n"
+    assert leia.__version__ == version("leia")  # what manifests record is the installed version
+
+
+@pytest.mark.parametrize("words", [["preview", "leia-output/augmented", "-n", "5"],
+                                   ["stats", "leia-output/augmented"],
+                                   ["lookup", "--entities", "leia-output/entities.duckdb", "東京", "富士山"]])
+def test_a_reader_that_closes_the_pipe_early_ends_the_command_quietly(sample_run, words):
+    """``leia preview DIR | head -2``: the reader has gone when leia writes; it stops with status 0 and no word,
+    as Unix tools do."""
+    command = [str(BIN)] if BIN.exists() else [sys.executable, "-m", "leia.cli"]
+    read, write = os.pipe()
+    os.close(read)  # the reader went away before leia wrote a line
+    try:
+        result = subprocess.run([*command, *words], cwd=sample_run, stdout=write, stderr=subprocess.PIPE,
+                                timeout=120)
+    finally:
+        os.close(write)
+    assert (result.returncode, result.stderr.decode()) == (0, "")
+
+
+def test_a_closed_pipe_that_is_not_stdout_is_still_an_error(monkeypatch, capsys, tmp_path):
+    """Only the reader of stdout going away ends a command quietly; a broken pipe elsewhere is reported."""
+    import leia.cli.verify as verify
+
+    def broken(args):
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(verify, "run", broken)
+    assert main(["verify", str(tmp_path)]) == 1
+    assert capsys.readouterr().err == "leia verify: error: [Errno 32] Broken pipe\n"
+
+
+def test_an_interrupt_outside_a_run_of_shards_says_to_rerun(monkeypatch, capsys, tmp_path):
+    import leia.cli.verify as verify
+
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(verify, "run", interrupted)
+    assert main(["verify", str(tmp_path)]) == 130
+    assert capsys.readouterr().err == "leia verify: interrupted; rerun the same command to resume\n"

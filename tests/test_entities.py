@@ -347,15 +347,33 @@ def test_refused_request_writes_nothing(case, tmp_path, request):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_existing_output_needs_overwrite(tmp_path):
+def test_existing_output_needs_overwrite_and_is_replaced_only_when_leia_built_it(tmp_path):
     path = tmp_path / "e.duckdb"
-    path.write_bytes(b"precious")
-    with pytest.raises(OutputError, match=re.escape(str(path)) + ".*--overwrite"):
+    build_entities(path, dump=SAMPLE_DUMP, progress=False)
+    assert EntityTable(path).lookup(["東京"]) == [None]
+    with pytest.raises(OutputError, match=re.escape(f"{path}: exists; choose another file or pass --overwrite")):
         build_entities(path, dump=SAMPLE_DUMP, langlinks=SAMPLE_LANGLINKS, progress=False)
-    assert path.read_bytes() == b"precious"
     build_entities(path, dump=SAMPLE_DUMP, langlinks=SAMPLE_LANGLINKS, overwrite=True, progress=False)
     assert EntityTable(path).lookup(["東京"]) == ["Tokyo"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["e.duckdb"]
+
+
+@pytest.mark.parametrize("overwrite", [False, True])
+def test_a_file_leia_did_not_build_is_never_replaced(tmp_path, overwrite):
+    mine = tmp_path / "notes.txt"
+    mine.write_bytes(b"precious")
+    other = tmp_path / "other.duckdb"  # a DuckDB file, but not one of leia's
+    con = duckdb.connect(str(other))
+    con.execute("CREATE TABLE meta (key VARCHAR, value VARCHAR)")
+    con.close()
+    before = other.read_bytes()
+    for path in (mine, other):
+        with pytest.raises(OutputError, match=re.escape(f"{path}: exists and is not a file leia built; --overwrite "
+                                                        "replaces only what leia built, so move it away or choose "
+                                                        "another file")):
+            build_entities(path, dump=SAMPLE_DUMP, langlinks=SAMPLE_LANGLINKS, overwrite=overwrite, progress=False)
+    assert mine.read_bytes() == b"precious" and other.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt", "other.duckdb"]
 
 
 def test_langlinks_of_another_language_only(tmp_path):

@@ -186,7 +186,8 @@ def test_target_dump_needs_html_dumps_of_the_right_wikis(tmp_path):
 
     with pytest.raises(ConfigError, match="--target-dump"):
         build_entities(tmp_path / "e.duckdb", target_dump=_english_dump(tmp_path / "enwiki.ndjson"), progress=False)
-    with pytest.raises(ConfigError, match="is a dump of jawiki, not of the target wiki enwiki"):
+    with pytest.raises(ConfigError, match=f"^the target dump {SAMPLE} is of jawiki, not of the target wiki enwiki; "
+                                          "give the HTML dump of enwiki "):
         build_entities(tmp_path / "e.duckdb", dump=SAMPLE, target_dump=SAMPLE, progress=False)
     assert not (tmp_path / "e.duckdb").exists()
 

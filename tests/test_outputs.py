@@ -283,6 +283,7 @@ def test_a_failed_duckdb_build_publishes_nothing_and_keeps_the_old_file(tmp_path
     out = tmp_path / "t.duckdb"
     with atomic_duckdb(out) as con:
         con.execute("CREATE TABLE meta (key VARCHAR, value VARCHAR)")
+        con.execute("INSERT INTO meta VALUES ('leia_version', '0')")
     before = out.read_bytes()
     with pytest.raises(RuntimeError, match="stop"):
         with atomic_duckdb(out, overwrite=True) as con:
@@ -359,6 +360,46 @@ def test_load_dataset_reads_exactly_the_finished_shards(tmp_path, docs):
     assert "**incomplete**: 3 finished shards so far" in card
     assert "- source dump: sample-jawiki-pages-articles.xml\n" in card
     assert '"shard_size": 2' in card and '"documents": 6' in card
+
+
+def test_load_dataset_reads_the_card_without_a_warning(tmp_path, docs, entities):
+    """The card's YAML is what ``datasets`` (and the Hub) read without complaint: its split with name, examples
+    and bytes, the sizes, the features."""
+    import logging
+    import warnings
+
+    import yaml
+
+    datasets = pytest.importorskip("datasets")
+    augmented = tmp_path / "augmented"
+    leia.augment(docs, entities, augmented, progress=False)
+
+    class Records(logging.Handler):
+        def __init__(self) -> None:
+            super().__init__(logging.WARNING)
+            self.lines: list[str] = []
+
+        def emit(self, record: logging.LogRecord) -> None:
+            self.lines.append(f"{record.name}: {record.getMessage()}")
+
+    records = Records()
+    logging.getLogger("datasets").addHandler(records)
+    try:
+        with warnings.catch_warnings(record=True) as warned:
+            warnings.simplefilter("always")
+            loaded = {folder.name: datasets.load_dataset(str(folder), split="train", cache_dir=str(tmp_path / "cache"))
+                      for folder in (docs, augmented)}
+    finally:
+        logging.getLogger("datasets").removeHandler(records)
+    assert records.lines == [] and [str(w.message) for w in warned] == []
+    for folder in (docs, augmented):
+        manifest = read_manifest(folder)
+        rows, size = sum(s["rows"] for s in manifest.shards), sum(s["size"] for s in manifest.shards)
+        assert loaded[folder.name].info.splits["train"].num_examples == loaded[folder.name].num_rows == rows
+        header = yaml.safe_load((folder / "README.md").read_text(encoding="utf-8").split("---\n")[1])
+        info = header["dataset_info"]
+        assert info["splits"] == [{"name": "train", "num_bytes": size, "num_examples": rows}]
+        assert (info["download_size"], info["dataset_size"]) == (size, size)
 
 
 def test_verify_says_what_is_wrong(tmp_path, docs, capsys):

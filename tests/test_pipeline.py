@@ -19,7 +19,7 @@ import pytest
 
 import leia
 from leia.io.integrity import file_identity
-from leia.augmenter import AugmentConfig, augment_batch
+from leia.augmenter import MENTION_SOURCES, NO_SPAN_REASONS, AugmentConfig, augment_batch
 from leia.entities import EntityTable, build_entities
 from leia.errors import ConfigError, InputError, OutputError
 from leia.io.manifest import MANIFEST, read_manifest
@@ -306,10 +306,11 @@ def enwiki_table(tmp_path_factory, enwiki_sample_dump) -> Path:
 
 
 def test_entity_table_of_another_wiki(dev, enwiki_table, tmp_path):
-    with pytest.raises(ConfigError, match="jawiki.*enwiki"):
-        leia.augment(dev["documents"], enwiki_table, tmp_path / "out", progress=False)
-    with pytest.raises(ConfigError, match="jawiki.*enwiki"):
-        leia.augment(dev["dump"], enwiki_table, tmp_path / "out", progress=False)
+    for kind, given in (("documents folder", dev["documents"]), ("dump", dev["dump"])):
+        with pytest.raises(ConfigError) as refused:
+            leia.augment(given, enwiki_table, tmp_path / "out", progress=False)
+        assert str(refused.value) == (f"the entity table {enwiki_table} is of enwiki, but the {kind} {given} is of "
+                                      "jawiki; build the entity table from jawiki's dump (leia entities)")
     assert not (tmp_path / "out").exists()
 
 
@@ -383,7 +384,9 @@ def test_stats_match_the_shards(dev):
     assert result["spans"] == sum(r["text"].count("<translate>") for r in rows)
     assert result["mentions_by_source"] == dict(sorted(by_source.items()))
     assert result["coverage"] == pytest.approx(named / len(mentions))
-    assert result["coverage_by_source"] == pytest.approx({s: n / len(mentions) for s, n in by_source.items()})
+    assert result["coverage_by_source"] == pytest.approx(
+        {s: n / len(mentions) for s, n in by_source.items() if s in MENTION_SOURCES})
+    assert result["no_span_by_reason"] == {s: by_source[s] for s in NO_SPAN_REASONS if s in by_source}
     assert result["parameters"]["seed"] == 3
     counters = read_manifest(dev["reference"]).counters
     assert (result["mentions"], result["spans"]) == (counters["mentions"], counters["spans"])

@@ -27,6 +27,16 @@ SAMPLE_DUMP = REPO / "data" / "sample-jawiki-pages-articles.xml"
 SCHEMA = pa.schema([pa.field("n", pa.int64(), nullable=False)])
 
 
+def _kept(out: Path, of: int | None = None) -> str:
+    """What a stopped run says it kept in ``out``, from the folder's manifest."""
+    shards = read_manifest(out).shards if out.exists() else []  # a run that kept nothing leaves no folder
+    if not shards:
+        return f"nothing finished yet in {out} (no shard was complete); rerunning the same command starts again"
+    n, rows = len(shards), sum(s["rows"] for s in shards)
+    count = f"{n} of {of} shards" if of is not None else f"{n} shard{'s' if n != 1 else ''}"
+    return f"kept {count} ({rows:,} rows) in {out}; rerun the same command to resume"
+
+
 def _manifest() -> Manifest:
     return Manifest(kind="numbers", inputs=[], parameters={}, schema=SCHEMA.to_string())
 
@@ -56,13 +66,14 @@ def _files(folder: Path) -> dict[str, bytes]:
 def test_a_dead_worker_fails_the_run_naming_its_shard(tmp_path):
     out, manifest = open_output(tmp_path / "out", _manifest())
     start = time.monotonic()
-    with pytest.raises(WorkerError, match=r"^a worker process died .* shard (\d+) was being worked on; finished "
-                                          r"shards are kept: rerun the same command to resume$") as caught:
+    with pytest.raises(WorkerError, match=r"^a worker process died .* shard (\d+) was being worked on; kept \d+ "
+                                          r"shards? \(\d+ rows\) in \S+; rerun the same command to resume$") as caught:
         run_shards(_batches(40), _Work(die=25), out=out, manifest=manifest, schema=SCHEMA, workers=2)
     assert time.monotonic() - start < 30
     lost = int(re.search(r"shard (\d+)", str(caught.value)).group(1))
     assert lost == 12  # batch 25 is in shard 12
     finished = read_manifest(out)
+    assert str(caught.value).endswith(f"; {_kept(out)}")
     assert not finished.complete
     assert [s["index"] for s in finished.shards] == list(range(len(finished.shards)))
     assert len(finished.shards) <= lost
@@ -155,7 +166,7 @@ def test_an_interrupted_run_with_a_hung_worker_ends_at_once_with_one_line(tmp_pa
         pytest.fail("the run did not end within 5 s of the signal")
     assert time.monotonic() - sent < 5
     assert proc.returncode == 130
-    assert err.decode() == "leia extract: interrupted; rerun the same command to resume\n"
+    assert err.decode() == f"leia extract: interrupted; {_kept(tmp_path / 'out')}\n"
     time.sleep(0.2)
     assert not [w for w in workers if Path(f"/proc/{w}").exists() and
                 Path(f"/proc/{w}/stat").read_text().split()[2] != "Z"]
@@ -199,8 +210,7 @@ def test_a_worker_stopped_by_sigterm_says_nothing_and_names_its_shard(tmp_path):
     result = subprocess.run([sys.executable, "-c", script, str(tmp_path / "out")], capture_output=True,
                             env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=60)
     assert result.stderr.decode() == ("a worker process died (killed by the system: out of memory?) while shard 4 "
-                                      "was being worked on; finished shards are kept: rerun the same command to "
-                                      "resume\n")
+                                      f"was being worked on; {_kept(tmp_path / 'out')}\n")
 
 
 _MID_SEND = textwrap.dedent("""
@@ -229,3 +239,71 @@ def test_a_worker_killed_while_it_sends_its_answer_fails_the_run_instead_of_hang
                             env={**os.environ, "PYTHONPATH": str(REPO)})
     assert result.stderr.decode() == ("a worker process died (killed by the system: out of memory?) while batch 3 "
                                       "was being worked on; rerun the same command\n")
+
+
+# --- what a stopped run kept, and what a resumed one reuses --------------------------------------------------
+
+@pytest.fixture(scope="module")
+def augment_inputs(tmp_path_factory) -> dict:
+    import leia
+
+    root = tmp_path_factory.mktemp("inputs")
+    leia.extract(SAMPLE_DUMP, root / "docs", shard_size=2, progress=False)
+    leia.build_entities(root / "e.duckdb", dump=SAMPLE_DUMP, langlinks=REPO / "data" / "sample-jawiki-langlinks.sql",
+                        progress=False)
+    return {"docs": root / "docs", "entities": root / "e.duckdb"}
+
+
+@pytest.mark.parametrize("stop_at", [1, 6])
+def test_an_interrupted_run_says_what_it_kept_and_the_rerun_what_it_reuses(tmp_path, augment_inputs, monkeypatch,
+                                                                          caplog, stop_at):
+    import leia
+    from leia.cli import main
+    from leia.errors import Interrupted
+    from leia.steps.augment import Augment
+
+    docs, entities, out = augment_inputs["docs"], augment_inputs["entities"], tmp_path / "out"
+    shards = len([s for s in read_manifest(docs).shards if s["rows"]])
+    original, calls = Augment.__call__, []
+
+    def interrupted(self, batch):
+        calls.append(1)
+        if len(calls) == stop_at:
+            raise KeyboardInterrupt
+        return original(self, batch)
+
+    monkeypatch.setattr(Augment, "__call__", interrupted)
+    with pytest.raises(Interrupted) as stopped:
+        leia.augment(docs, entities, out, progress=False)
+    assert str(stopped.value) == _kept(out, of=shards)
+    # a shard is published when the next one starts: stopped in the 6th, the 5th is lost with it
+    kept = read_manifest(out).shards if out.exists() else []
+    assert len(kept) == max(stop_at - 2, 0)
+    assert str(stopped.value).startswith("nothing finished yet" if stop_at == 1 else "kept 4 of 7 shards (8 rows)")
+    monkeypatch.setattr(Augment, "__call__", original)
+    caplog.set_level("INFO", logger="leia")
+    stderr = tmp_path / "stderr"
+    with open(stderr, "w+", encoding="utf-8") as err:
+        monkeypatch.setattr(sys, "stderr", err)
+        assert main(["augment", str(docs), "--entities", str(entities), "-o", str(out)]) == 0
+    lines = [line for line in stderr.read_text(encoding="utf-8").replace("\r", "\n").splitlines() if line]
+    resumed = [r.getMessage() for r in caplog.records if r.levelname == "INFO"]
+    if not kept:
+        assert resumed == [] and lines[0].startswith("augment docs:   0%|")
+        return
+    rows = sum(s["rows"] for s in kept)
+    assert resumed == [f"{out}: resuming: reusing {len(kept)} of {shards} shards ({rows} rows) written by an earlier run"]
+    assert lines[0] == resumed[0]
+    total = sum(s["rows"] for s in read_manifest(docs).shards)
+    assert f" {rows}/{total} " in lines[1]  # the bar starts at what was kept, not at 0%
+
+
+def test_reading_past_finished_shards_of_a_dump_moves_the_progress_on():
+    from leia.steps.extract import iter_page_batches, open_dump
+
+    every = list(iter_page_batches(open_dump(SAMPLE_DUMP), 2, 1))
+    resumed = list(iter_page_batches(open_dump(SAMPLE_DUMP), 2, 1, skip={0, 1, 2}))
+    assert [b.shard for b in resumed if b.payload is None] == [0, 0, 1, 1, 2, 2]
+    assert [(b.shard, b.payload) for b in resumed if b.payload is not None] == \
+        [(b.shard, b.payload) for b in every if b.shard not in {0, 1, 2}]
+    assert sum(b.progress for b in resumed) == sum(b.progress for b in every) > 0

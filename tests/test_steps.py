@@ -136,7 +136,7 @@ def test_detection_as_a_step_then_augmentation_equals_augmentation_that_detects(
     detected = detect_mentions(sample["corpus"], tmp_path / "detected", mentions=sample["mentions"],
                                entities=sample["entities"], shard_size=8, workers=workers, progress=False)
     assert detected.kind == "documents" and len(detected.shards) == 4
-    assert detected.counters["documents_detected"] == 30
+    assert detected.counters["documents_detected"] == detected.counters["documents"] == 30
     assert detected.parameters["mentions"]["path"] == "mentions.duckdb"
     augment(tmp_path / "detected", sample["entities"], tmp_path / "two-steps", seed=1, progress=False)
     augment(sample["corpus"], sample["entities"], tmp_path / "one-step", mentions=sample["mentions"], seed=1,
@@ -164,6 +164,20 @@ def test_the_cli_runs_detection_as_its_own_command(sample, tmp_path, capsys):
     assert "documents_detected                     30" in capsys.readouterr().out
     rows = _rows(tmp_path / "detected", "documents")
     assert [a["target"] for a in rows[0]["anchors"]] == ["カイロ", "ナイル川", "エジプト", "地中海"]
+
+
+def test_detection_counts_the_documents_it_passes_on_even_when_it_detects_nothing(sample, tmp_path, capsys):
+    """Documents that have anchors are passed on as they are: the run still counts them (it ended with docs=0)."""
+    from leia.cli import main
+
+    folder = tmp_path.parent / "documents-with-anchors"
+    if not folder.exists():
+        from leia.api import extract
+
+        extract(SAMPLE_DUMP, folder, progress=False)
+    assert main(["mentions", "detect", str(folder), "--mentions", str(sample["mentions"]), "-o",
+                 str(tmp_path / "detected"), "-q"]) == 0
+    assert capsys.readouterr().out == f"documents in {tmp_path / 'detected'}\n  {'documents':<28} {14:>12,}\n"
 
 
 def _tables(path: Path) -> dict:

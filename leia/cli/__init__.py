@@ -14,7 +14,7 @@ from typing import Sequence
 from leia.cli import (augment, entities, extract, lookup, mentions, merge_manifests, preview, run, stats,
                       tokenize, train, verify)
 from leia.cli.logs import log_to_stderr
-from leia.cli.options import add_verbose
+from leia.cli.options import Parser, add_verbose, add_version
 from leia.errors import LeiaError
 
 __all__ = ["main", "build_parser"]
@@ -24,7 +24,8 @@ SUBCOMMANDS = (extract, entities, lookup, augment, mentions, run, merge_manifest
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="leia", description="Build LEIA training corpora from Wikipedia dumps.")
+    parser = Parser(prog="leia", description="Build LEIA training corpora from Wikipedia dumps.")
+    add_version(parser)
     add_verbose(parser)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for subcommand in SUBCOMMANDS:
@@ -65,16 +66,38 @@ def _run(args: argparse.Namespace) -> int:
         from leia.execute.pool import stop_on_sigterm
 
         with stop_on_sigterm():
-            return args.handler(args) or 0
+            status = args.handler(args) or 0
+            sys.stdout.flush()  # here, not at exit: a reader that went away is told apart below
+            return status
     except LeiaError as e:
         print(f"{args.command_name}: error: {_one_line(e)}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print(f"{args.command_name}: interrupted; rerun the same command to resume", file=sys.stderr)
+    except KeyboardInterrupt as e:  # leia.errors.Interrupted says what the run kept
+        print(f"{args.command_name}: interrupted; {str(e) or 'rerun the same command to resume'}", file=sys.stderr)
         return 130
     except OSError as e:  # the file system refused something leia did not foresee: still one line
+        if isinstance(e, BrokenPipeError) and _stdout_closed():
+            # The reader of stdout went away (leia preview DIR | head -2): stop quietly, as Unix tools do.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 0
         print(f"{args.command_name}: error: {e}", file=sys.stderr)
         return 1
+
+
+def _stdout_closed() -> bool:
+    """Whether stdout is a pipe whose reading end is closed."""
+    import io
+    import select
+
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):  # not a file: not a pipe either
+        return False
+    if not hasattr(select, "poll"):  # cannot tell: take the error as stdout's
+        return True
+    poller = select.poll()
+    poller.register(fd, select.POLLOUT)
+    return any(events & (select.POLLERR | select.POLLHUP) for _, events in poller.poll(0))
 
 
 def _one_line(e: Exception) -> str:

@@ -21,11 +21,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
                                          "items (with an HTML --dump)")
     p.add_argument("--langlinks", help="the wiki's langlinks SQL dump (.sql or .sql.gz); needs --dump or --pages")
     p.add_argument("--wikidata", help="a Wikidata JSON dump (.json, .json.bz2, .json.gz)")
-    p.add_argument("--lang", default="en", help="language of the names (default en)")
+    p.add_argument("--lang", default="en", help="language of the names to insert (default en); names in another "
+                                                "language come from --langlinks, --wikidata or --target-dump")
     p.add_argument("--wiki", help="source wiki database name (e.g. jawiki) when there is no --dump")
     p.add_argument("--keep-disambiguators", action="store_true", help='keep "(planet)" in "Mercury (planet)"')
     p.add_argument("-o", "--output", required=True, help="the DuckDB file to write")
-    add_overwrite(p, "replace an existing file")
+    add_overwrite(p, "replace an entity table leia built at OUTPUT (never a file of another kind)")
     add_quiet(p)
     p.set_defaults(handler=run)
 

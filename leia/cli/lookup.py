@@ -12,7 +12,9 @@ __all__ = ["add_parser", "run"]
 def add_parser(commands: argparse._SubParsersAction) -> None:
     p = add_command(commands, "lookup", help="print TITLE<TAB>ENGLISH for each title")
     p.add_argument("--entities", required=True, help="entity table built by `leia entities`")
-    p.add_argument("titles", nargs="+", metavar="TITLE")
+    p.add_argument("titles", nargs="+", metavar="TITLE",
+                   help="titles as a link names them (underscores and a lower-case first letter are read as the wiki "
+                        "reads them)")
     p.set_defaults(handler=run)
 
 

@@ -35,7 +35,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     m.add_argument("--context", action="store_true",
                    help="prefer a target that an unambiguous mention of the same document links to")
     add_workers(m, "parallel processes (default 1)", default=1)
-    add_overwrite(m, "replace an existing file")
+    add_overwrite(m, "replace a mention dictionary leia built at OUTPUT (never a file of another kind)")
     add_quiet(m)
     m.set_defaults(handler=run)
     d = add_command(actions, "detect", help="documents, a dump or a corpus -> documents whose anchors include the "

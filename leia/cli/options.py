@@ -5,14 +5,84 @@ defined once, with the argparse types that refuse a bad setting while the comman
 from __future__ import annotations
 
 import argparse
+import sys
+from typing import NoReturn, Sequence
 
 from leia.settings import COUNT, POSITIVE, at_least, or_word, probability
 
 __all__ = [
-    "add_command", "add_verbose", "at_least", "POSITIVE", "COUNT", "probability", "or_word", "add_workers",
-    "add_overwrite", "add_quiet", "progress", "add_scale_options", "scale", "add_filter_options", "filters",
+    "Parser", "add_version", "add_command", "add_verbose", "at_least", "POSITIVE", "COUNT", "probability", "or_word",
+    "add_workers", "add_overwrite", "add_quiet", "progress", "add_scale_options", "scale", "add_filter_options", "filters",
     "add_augment_options",
 ]
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse's parser (and its subcommands'), except that an option it does not know is the error it
+    reports, before a required argument it misses (``--entity`` for ``--entities`` reads as a missing
+    ``--entities`` otherwise), and the subcommand reports it, with the option it most resembles. Options
+    are not abbreviated: ``leia run --lang de`` would otherwise read a file ``de`` as ``--langlinks``."""
+
+    words: Sequence[str] = ()
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
+    def parse_known_args(self, args=None, namespace=None):
+        self.words = list(sys.argv[1:] if args is None else args)
+        namespace, extras = super().parse_known_args(args, namespace)
+        if extras:
+            self.error(self.unrecognized(extras))
+        return namespace, extras
+
+    def error(self, message: str) -> NoReturn:
+        unknown = self.unknown_options(self.words)
+        if unknown and message.startswith("the following arguments are required"):
+            message = self.unrecognized(unknown)
+        super().error(message)
+
+    def options(self) -> list[str]:
+        return [s for action in self._actions for s in action.option_strings]
+
+    def unknown_options(self, words: Sequence[str]) -> list[str]:
+        """The words that look like options and are none of this parser's."""
+        known = self.options()
+        unknown = []
+        for word in words:
+            if word == "--":
+                break
+            name = word.split("=", 1)[0]
+            if len(name) < 2 or not name.startswith("-") or name[1:2].isdigit():
+                continue
+            if name not in known:
+                unknown.append(name)
+        return unknown
+
+    def unrecognized(self, extras: Sequence[str]) -> str:
+        import difflib
+
+        message = f"unrecognized arguments: {' '.join(extras)}"
+        unknown = self.unknown_options(extras)
+        close = difflib.get_close_matches(unknown[0], self.options(), n=1) if unknown else []
+        return message + (f" (did you mean {close[0]}?)" if close else "")
+
+
+class _Version(argparse.Action):
+    """``--version``: the installed package's version, from its metadata, read only when asked."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None) -> NoReturn:
+        from importlib.metadata import version
+
+        sys.stdout.write(f"leia {version('leia')}\n")
+        parser.exit()
+
+
+def add_version(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--version", action=_Version, help="print leia's version and exit")
 
 
 def add_verbose(p: argparse.ArgumentParser, default: object = False) -> None:
@@ -86,14 +156,15 @@ def filters(args: argparse.Namespace) -> dict:
             "drop_navigation_sections": not args.keep_navigation_sections, "variant": args.variant}
 
 
-def add_augment_options(p: argparse.ArgumentParser) -> None:
-    """How spans are drawn and inserted, and how the augmentation runs (``leia augment`` and ``leia run``)."""
+def add_augment_options(p: argparse.ArgumentParser, workers: str = RAY_WORKERS) -> None:
+    """How spans are drawn and inserted, and how the augmentation runs (``leia augment`` and ``leia run``);
+    ``workers`` is the help of ``--workers``."""
     from leia.spans import STRATEGIES
 
     p.add_argument("--prob", type=probability, default=0.5, help="probability of a span per mention (default 0.5)")
     p.add_argument("--strategy", choices=STRATEGIES, default="right",
                    help="span after the mention (right, default), before it, or instead of it")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    add_workers(p)
-    add_overwrite(p, "replace another run's output")
+    add_workers(p, workers)
+    add_overwrite(p, "replace another run's output (only the files leia wrote)")
     add_quiet(p)

@@ -13,11 +13,12 @@ __all__ = ["add_parser", "run"]
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     p = add_command(commands, "run", help="extract + entities + augment; with no arguments, on the sample in data/")
-    p.add_argument("--dump", help="the wiki's XML dump (default: the sample in data/)")
-    p.add_argument("--langlinks", help="the wiki's langlinks SQL dump")
-    p.add_argument("--wikidata", help="a Wikidata JSON dump")
+    p.add_argument("--dump", help="the wiki's XML dump, or its HTML dump (default: the sample in data/)")
+    p.add_argument("--langlinks", help="the wiki's langlinks SQL dump (.sql or .sql.gz), which names most English "
+                                       "titles; without it (or --wikidata) they come from the dump's {{仮リンク}} alone")
+    p.add_argument("--wikidata", help="a Wikidata JSON dump (.json, .json.bz2, .json.gz)")
     p.add_argument("-o", "--output", default="leia-output", help="output folder (default leia-output)")
-    add_augment_options(p)
+    add_augment_options(p, workers="parallel processes of extraction and augmentation (default 1)")
     add_filter_options(p)
     p.set_defaults(handler=run)
 

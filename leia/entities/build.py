@@ -15,11 +15,11 @@ from leia.entities.names import Cleaning
 from leia.entities.readers import (MAPPINGS, SCHEMA_SQL, read_dump, read_langlinks, read_page_table, read_target_dump,
                                    read_wikidata)
 from leia.entities.resolve import resolve
-from leia.errors import ConfigError, InputError, OutputError
+from leia.errors import ConfigError, InputError
 from leia.io.duckdb import atomic_duckdb
 from leia.io.provenance import file_input
 
-__all__ = ["build_entities"]
+__all__ = ["build_entities", "check_entities"]
 
 
 def build_entities(
@@ -50,13 +50,8 @@ def build_entities(
     appears only when complete.
     """
     out = Path(output)
-    _check_request(out, dump or pages, langlinks, wikidata, target_dump, overwrite)
-    reader, site, inputs = _open_page_table(pages, dump) if pages is not None else _open_dump(dump)
-    inputs += [file_input(path, kind) for kind, path in
-               (("langlinks", langlinks), ("target_dump", target_dump), ("wikidata", wikidata)) if path]
-    wiki, target_wiki = _source_wiki(site, wiki, bool(wikidata)), f"{lang}wiki"
-    if wiki == target_wiki:
-        raise ConfigError(f"the source wiki and the target language are the same ({wiki})")
+    reader, site, inputs, wiki = _checked(out, dump, pages, langlinks, wikidata, target_dump, lang, wiki, overwrite)
+    target_wiki = f"{lang}wiki"
     harvest = harvest and lang == "en"
 
     counters: Counter = Counter()
@@ -70,12 +65,12 @@ def build_entities(
             read_wikidata(wikidata, wiki, target_wiki, mappings, counters, progress)
         if target_dump:
             mappings.flush()
-            read_target_dump(con, target_dump, target_wiki, counters)
+            read_target_dump(con, target_dump, counters)
         mappings.flush()
         resolve(con, cleaning, counters)
         if counters["entities"] == 0:
             raise InputError(
-                "no English names found in the inputs: "
+                f"no {_names(lang)} found in the inputs: "
                 + ", ".join(f"{i['kind']} {i['path']}" for i in inputs)
                 + f" (target language {lang!r}); check the files and --lang")
         wiki_record = site.to_dict() if site else {"dbname": wiki}
@@ -103,20 +98,42 @@ def _meta(wiki: dict, lang: str, inputs: list[dict], parameters: dict, counters:
     }.items())
 
 
-def _source_wiki(site, wiki: str | None, wikidata: bool) -> str | None:
-    """The source wiki's database name: the dump's (``wiki``, when given too, must agree), else ``wiki``
-    (which Wikidata sitelinks need)."""
-    if site is None:
-        if wikidata and not wiki:
-            raise ConfigError("--wikidata without --dump needs --wiki (the source wiki's database name, e.g. jawiki)")
-        return wiki
-    if wiki and wiki != site.dbname:
-        raise ConfigError(f"--wiki {wiki} does not match the dump's wiki {site.dbname}")
-    return site.dbname
+def _names(lang: str) -> str:
+    return "English names" if lang == "en" else f"names in {lang!r}"
 
 
-def _check_request(out: Path, dump, langlinks, wikidata, target_dump, overwrite: bool) -> None:
+def check_entities(output: str | os.PathLike, *, dump: str | os.PathLike | None = None,
+                   langlinks: str | os.PathLike | None = None, wikidata: str | os.PathLike | None = None,
+                   target_dump: str | os.PathLike | None = None, lang: str = "en", wiki: str | None = None,
+                   overwrite: bool = False, pages: str | os.PathLike | None = None) -> str | None:
+    """Every refusal :func:`build_entities` can make before it reads an input (the request, the output, and
+    the wikis the inputs name, from their headers), without building anything: for a run that builds the
+    table after other work. Returns the source wiki's database name (None when no input names it)."""
+    return _checked(Path(output), dump, pages, langlinks, wikidata, target_dump, lang, wiki, overwrite)[3]
+
+
+def _checked(out: Path, dump, pages, langlinks, wikidata, target_dump, lang: str, wiki: str | None,
+             overwrite: bool) -> tuple[object, object, list[dict], str | None]:
+    """The request checked, then the page source (the dump's reader, its wiki and its manifest record), the
+    manifest records of the other inputs, and the source wiki, all from headers: nothing is read yet."""
+    from leia.io.provenance import Named, check_provenance, named
+
+    _check_request(out, dump or pages, langlinks, wikidata, target_dump, overwrite, lang)
+    reader, site, inputs = _open_page_table(pages, dump) if pages is not None else _open_dump(dump)
+    inputs += [file_input(path, kind) for kind, path in
+               (("langlinks", langlinks), ("target_dump", target_dump), ("wikidata", wikidata)) if path]
+    pages_named = Named("pages" if pages is not None else "dump", str(pages if pages is not None else dump),
+                        site.dbname) if site else None
+    wiki = check_provenance([pages_named, named("langlinks", langlinks)], target=[named("target_dump", target_dump)],
+                            lang=lang, wiki=wiki, wikidata=wikidata)
+    if wikidata and not wiki:
+        raise ConfigError("--wikidata without --dump needs --wiki (the source wiki's database name, e.g. jawiki)")
+    return reader, site, inputs, wiki
+
+
+def _check_request(out: Path, dump, langlinks, wikidata, target_dump, overwrite: bool, lang: str) -> None:
     """Refuse, before anything is read, inputs that cannot make a table and an output that must not be written."""
+    from leia.io.duckdb import check_output_file
     from leia.wiki.htmldump import is_html_dump
 
     if target_dump and not (dump and is_html_dump(dump) and is_html_dump(target_dump)):
@@ -125,14 +142,12 @@ def _check_request(out: Path, dump, langlinks, wikidata, target_dump, overwrite:
     if not (dump or langlinks or wikidata):
         raise ConfigError("nothing to build from: give --dump, --langlinks and/or --wikidata")
     if langlinks and not dump:
-        raise ConfigError("--langlinks needs --dump: the langlinks rows name pages by id, the dump maps ids to titles")
-    for given in (dump, langlinks, wikidata, target_dump):
-        if given is not None and out.resolve() == Path(given).resolve():
-            raise OutputError(f"{out}: is an input; write the entity table to another file")
-    if out.is_dir():
-        raise OutputError(f"{out}: is a folder; give the path of the DuckDB file to write")
-    if out.exists() and not overwrite:
-        raise OutputError(f"{out}: exists; choose another file or pass --overwrite")
+        raise ConfigError("--langlinks needs --dump or --pages: the langlinks rows name pages by id, the dump (or "
+                          "its page table) maps ids to titles")
+    if lang != "en" and not (langlinks or wikidata or target_dump):
+        raise ConfigError(f"--lang {lang}: the dump alone gives English names only (those its {{{{仮リンク}}}} name); "
+                          f"names in {lang!r} come from --langlinks, --wikidata or --target-dump")
+    check_output_file(out, overwrite, "entity table", inputs=(dump, langlinks, wikidata, target_dump))
 
 
 def _open_dump(dump) -> tuple[object, object, list[dict]]:

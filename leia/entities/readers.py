@@ -10,7 +10,6 @@ import pyarrow as pa
 from tqdm.auto import tqdm
 
 from leia.io.duckdb import Appender, insert_arrow
-from leia.errors import ConfigError
 
 __all__ = ["SCHEMA_SQL", "MAPPINGS", "read_dump", "read_page_table", "read_target_dump", "read_langlinks", "read_wikidata"]
 
@@ -99,14 +98,11 @@ def _harvest(page, site) -> list[tuple[str, str]]:
     return []
 
 
-def read_target_dump(con, path, target_wiki: str, counters: Counter) -> None:
+def read_target_dump(con, path, counters: Counter) -> None:
     """Names through Wikidata items: the title of each item's page in the target wiki's HTML dump."""
     from leia.wiki.htmldump import HtmlDumpReader
 
-    reader = HtmlDumpReader(path)
-    site = reader.read_siteinfo()
-    if site.dbname != target_wiki:
-        raise ConfigError(f"{path}: is a dump of {site.dbname}, not of the target wiki {target_wiki}")
+    reader = HtmlDumpReader(path)  # of the target wiki (checked with the other inputs: leia.io.provenance)
     rows = Appender(con, "target_items", _ITEMS)
     con.execute("CREATE TEMP TABLE target_items (title VARCHAR, item VARCHAR)")
     for page in reader:

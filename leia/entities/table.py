@@ -12,7 +12,6 @@ import pyarrow as pa
 
 from leia.io.duckdb import read_meta
 from leia.errors import InputError
-from leia.io.provenance import check_same_wiki
 
 __all__ = ["EntityTable"]
 
@@ -44,11 +43,6 @@ class EntityTable:
         if self._site is None:
             self._site = SiteInfo.from_dict(self.wiki)
         return self._site
-
-    def check_wiki(self, dbname: str, what: str) -> None:
-        """Refuse to pair this table with material of another wiki."""
-        check_same_wiki(dbname, what, self.dbname, f"the entity table {self.path}",
-                        "build the entity table from the same wiki's dump")
 
     def names_arrow(self) -> pa.Table:
         """Every title with its English name and source, as one Arrow table."""

@@ -9,6 +9,7 @@ shards are kept for the rerun that resumes.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections import Counter, deque
 from pathlib import Path
@@ -17,15 +18,17 @@ from typing import Any, Callable, Container, Iterable
 import pyarrow as pa
 from tqdm.auto import tqdm
 
-from leia.errors import check_counts
+from leia.errors import Interrupted, WorkerError, check_counts
 from leia.execute.parts import Part, Selection
 from leia.execute.pool import WorkerPool, interrupts_after
-from leia.io.folders import finish_output, open_output, remove_temporaries
+from leia.io.folders import finish_output, kept_note, open_output, remove_temporaries, resume_note
 from leia.io.manifest import Manifest, shard_name
 from leia.io.shards import ShardWriter
 from leia.steps.protocol import Batch, Step, WorkResult, side_outputs
 
 __all__ = ["run_step", "run_shards", "run_whole_shards", "Output"]
+
+log = logging.getLogger(__name__)
 
 
 class Output:
@@ -109,13 +112,14 @@ class _ShardSink:
 def run_shards(batches: Iterable[Batch], work: Callable[[Any], WorkResult], *, out: Path, manifest: Manifest,
                schema: pa.Schema, sides: dict[str, Output] | None = None, workers: int = 1,
                on_batch: Callable[[Batch, WorkResult], None] | None = None,
-               on_shard: Callable[[dict], None] | None = None) -> Manifest:
+               on_shard: Callable[[dict], None] | None = None, total: int | None = None) -> Manifest:
     """Apply ``work`` to every batch and write the results shard by shard, in input order.
 
     Batches of one shard must be consecutive. With ``workers`` > 1 the work runs in that many processes
     (forked, so ``work`` may close over read-only state such as an entity table); at most a few batches per
     worker are in flight, so memory does not grow with the input. ``sides`` are the step's side outputs, each
-    written shard for shard with ``out``. The manifests are marked complete at the end.
+    written shard for shard with ``out``. The manifests are marked complete at the end. An interrupt or a dead
+    worker says what the run kept (of ``total`` shards, when known).
     """
     check_counts(workers=workers)
     main = Output(out, manifest, schema)
@@ -143,12 +147,22 @@ def run_shards(batches: Iterable[Batch], work: Callable[[Any], WorkResult], *, o
                     batch, future = pending.popleft()
                     add(batch, pool.result(future))
         sink.finish()
-    except BaseException:
+    except BaseException as e:
         sink.abort()
         for output in sink.outputs:
             finish_output(output.out, failed=True)
+        _say_what_was_kept(e, main, total)
         raise
     return _complete(main, list(sides.values()))
+
+
+def _say_what_was_kept(e: BaseException, main: Output, total: int | None) -> None:
+    """An interrupt or a dead worker, raised again with what the run kept (leia.io.folders.kept_note)."""
+    if isinstance(e, (KeyboardInterrupt, WorkerError)) and not isinstance(e, Interrupted):
+        note = kept_note(main.out, main.manifest, total)
+        if isinstance(e, KeyboardInterrupt):
+            raise Interrupted(note) from None
+        raise WorkerError(f"{e}; {note}") from None
 
 
 def _complete(main: Output, sides: list[Output]) -> Manifest:
@@ -176,6 +190,8 @@ class _WholeShard:
         counters: Counter = Counter()
         try:
             for batch in self.batches_of(index):
+                if batch.payload is None:  # the input read past a finished shard
+                    continue
                 rows, worked = self.work(batch.payload)[:2]
                 writer.write(rows)
                 counters.update(batch.counters)
@@ -199,7 +215,8 @@ class _BatchesOf:
 
 def run_whole_shards(shards: Iterable[int], batches_of: Callable[[int], Iterable[Batch]],
                      work: Callable[[Any], WorkResult], *, out: Path, manifest: Manifest, schema: pa.Schema,
-                     workers: int, on_shard: Callable[[dict], None] | None = None) -> Manifest:
+                     workers: int, on_shard: Callable[[dict], None] | None = None,
+                     total: int | None = None) -> Manifest:
     """Like :func:`run_shards` for an input already cut into shards: each worker process reads, works on
     and writes whole shards, so nothing but shard numbers and manifest entries passes between processes.
     Each shard file is made from the same batches as in :func:`run_shards`, so the files are identical."""
@@ -228,9 +245,10 @@ def run_whole_shards(shards: Iterable[int], batches_of: Callable[[int], Iterable
                     for future in sorted(finished, key=lambda f: running[f]):
                         running.pop(future)
                         publish(*pool.result(future))
-    except BaseException:
+    except BaseException as e:
         remove_temporaries(main.out)  # those of workers that were stopped or died
         finish_output(main.out, failed=True)
+        _say_what_was_kept(e, main, total)
         raise
     return _complete(main, [])
 
@@ -271,11 +289,20 @@ def run_step(step: Step, output: str | os.PathLike, *, workers: int = 1, overwri
     in ``exclude`` and those a previous run finished. Returns the manifest."""
     check_counts(workers=workers)
     shown, work = step.progress(), step.work()  # (before the outputs are opened: either may refuse the input)
-    shards = step.shards() if workers > 1 and not step.sinks else None
+    listed = step.shards()
+    shards = listed if workers > 1 and not step.sinks else None
     main, sides = _open_all(step, output, part, overwrite)
-    skip = Selection(part, _done(main, sides) | set(exclude), only)
-    bar = tqdm(total=shown.total or None, unit=shown.unit, unit_scale=shown.unit == "B", desc=shown.desc,
-               disable=not progress, dynamic_ncols=True)
+    done = _done(main, sides)
+    skip = Selection(part, done | set(exclude), only)
+    total = None if listed is None else sum(1 for i in listed if i in part and (only is None or i in only))
+    note = resume_note(main.out, main.manifest, total)
+    if note:
+        log.info("%s", note)
+    # The bar starts where the earlier run stopped: at its rows when it counts documents; when it counts bytes
+    # of a dump, the finished shards' bytes are read past (not parsed) and move it on (batches without payload).
+    initial = sum(s["rows"] for s in main.manifest.shards if s["index"] in done) if shown.unit != "B" else 0
+    bar = tqdm(total=shown.total or None, initial=initial, unit=shown.unit, unit_scale=shown.unit == "B",
+               desc=shown.desc, disable=not progress, dynamic_ncols=True)
     seen: Counter = Counter(main.manifest.counters)
 
     def show(advance: int) -> None:
@@ -291,13 +318,21 @@ def run_step(step: Step, output: str | os.PathLike, *, workers: int = 1, overwri
         seen.update(entry["counters"])
         show(entry["rows"])
 
+    def batches() -> Iterable[Batch]:
+        for batch in step.batches(skip):
+            if batch.payload is None:  # the input read past a finished shard: progress only
+                show(batch.progress)
+            else:
+                yield batch
+
     try:
         if shards is not None:
             run_whole_shards([i for i in shards if i not in skip], _BatchesOf(step), work, out=main.out,
-                             manifest=main.manifest, schema=step.schema, workers=workers, on_shard=on_shard)
+                             manifest=main.manifest, schema=step.schema, workers=workers, on_shard=on_shard,
+                             total=total)
         else:
-            run_shards(step.batches(skip), work, out=main.out, manifest=main.manifest, schema=step.schema,
-                       sides=sides, workers=workers, on_batch=on_batch)
+            run_shards(batches(), work, out=main.out, manifest=main.manifest, schema=step.schema,
+                       sides=sides, workers=workers, on_batch=on_batch, total=total)
     finally:
         bar.close()
     return main.manifest

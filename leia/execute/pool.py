@@ -145,10 +145,11 @@ class WorkerPool:
         return None
 
     def _lost(self, shard: int | None) -> WorkerError:
+        """The error of a dead worker; the executor of a run of shards adds what the run kept
+        (leia.io.folders.kept_note), others say to rerun."""
         where = f" while {self.unit} {shard} was being worked on" if shard is not None else ""
-        kept = "finished shards are kept: " if self.unit == "shard" else ""
-        return WorkerError(f"a worker process died (killed by the system: out of memory?){where}; {kept}rerun "
-                           "the same command" + (" to resume" if kept else ""))
+        return WorkerError(f"a worker process died (killed by the system: out of memory?){where}" +
+                           ("" if self.unit == "shard" else "; rerun the same command"))
 
     def kill(self) -> None:
         """Stop at once: cancel what has not started and kill the workers, without waiting on them."""

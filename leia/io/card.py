@@ -1,7 +1,8 @@
 """The dataset card of a shard folder: ``README.md`` with the YAML header the Hugging Face Hub reads.
 
 The header names the finished shards as the data files of one ``train`` split and gives their features from
-the explicit schema, so ``datasets.load_dataset(folder)`` and ``push_to_hub`` read exactly those shards (never
+the explicit schema and their rows and bytes (the ``dataset_info`` the Hub and ``datasets`` read without a
+complaint), so ``datasets.load_dataset(folder)`` and ``push_to_hub`` read exactly those shards (never
 a file in the making), and it carries the licence of Wikipedia's text (CC BY-SA 4.0), the language, the
 source dump, the parameters and the counters. It is rewritten with every manifest, from the manifest alone,
 so the same run always writes the same card.
@@ -127,7 +128,11 @@ def card_text(manifest: "Manifest") -> str:
     info: dict[str, Any] = {}
     if schema is not None:
         info["features"] = features_yaml(schema)
-    info["splits"] = [{"name": "train", "num_examples": rows}]
+    size = sum(s.get("size", 0) for s in manifest.shards)
+    # what datasets.DatasetInfo reads from the card: each split's name, examples and bytes, and the sizes
+    info["splits"] = [{"name": "train", "num_bytes": size, "num_examples": rows}]
+    info["download_size"] = size
+    info["dataset_size"] = size
     header["dataset_info"] = info
     if not header["language"]:
         del header["language"]

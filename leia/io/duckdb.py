@@ -16,7 +16,7 @@ import pyarrow as pa
 from leia.errors import InputError, OutputError
 from leia.io.files import fsync_folder, held, is_temporary, temp_name, write_error
 
-__all__ = ["Appender", "insert_arrow", "read_meta", "atomic_duckdb"]
+__all__ = ["Appender", "insert_arrow", "read_meta", "built_by_leia", "check_output_file", "atomic_duckdb"]
 
 
 def insert_arrow(con: duckdb.DuckDBPyConnection, table: str, rows: pa.Table, order: str = "") -> None:
@@ -74,17 +74,48 @@ def read_meta(path: Path, what: str, command: str, table: str, columns: Sequence
     return meta
 
 
+def built_by_leia(path: Path) -> bool:
+    """Whether ``path`` is a DuckDB file leia built: one that opens with a ``meta`` table recording the leia
+    version that wrote it."""
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except (duckdb.Error, OSError):
+        return False
+    try:
+        return con.execute("SELECT count(*) FROM meta WHERE key = 'leia_version'").fetchone()[0] > 0
+    except duckdb.Error:
+        return False
+    finally:
+        con.close()
+
+
+def check_output_file(output: str | os.PathLike, overwrite: bool, what: str,
+                      inputs: Sequence[str | os.PathLike | None] = ()) -> None:
+    """Refuse an output path a DuckDB file (the ``what``, "entity table") may not be written to, by the rule
+    :func:`leia.io.files.replaceable` states: a folder, an input, an existing file leia did not build (with or
+    without ``overwrite``), or one it built without ``overwrite``."""
+    from leia.io.files import replaceable
+
+    out = Path(output)
+    if out.is_dir():
+        raise OutputError(f"{out}: is a folder; give the path of the {what} to write (a file)")
+    for given in inputs:
+        if given is not None and out.resolve() == Path(given).resolve():
+            raise OutputError(f"{out}: is an input; write the {what} to another file")
+    replaceable(out, overwrite, built_by_leia)
+
+
 @contextmanager
 def atomic_duckdb(output: str | os.PathLike, *, overwrite: bool = False) -> Iterator[Any]:
     """Build a DuckDB file: yields a connection to a temporary file that becomes ``output`` when the block
     ends without error, checkpointed (no write-ahead log left behind) and checked to open read-only.
 
-    ``output`` is locked meanwhile; an existing file is refused unless ``overwrite``. A failed write (a full
-    disk, a read-only folder) raises OutputError naming the file, and leaves nothing behind."""
+    ``output`` is locked meanwhile; an existing file is replaced only with ``overwrite``, and only when leia
+    built it (:func:`check_output_file`). A failed write (a full disk, a read-only folder) raises OutputError
+    naming the file, and leaves nothing behind."""
     out = Path(output)
     with held(out, folder=False):
-        if out.exists() and not overwrite:
-            raise OutputError(f"{out}: exists; choose another file or pass --overwrite")
+        check_output_file(out, overwrite, "DuckDB file")
         for stale in out.parent.glob(f".{glob.escape(out.name)}.tmp-*"):  # of runs that were killed
             if is_temporary(stale.name):
                 stale.unlink(missing_ok=True)

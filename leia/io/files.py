@@ -8,6 +8,11 @@ a killed run leaves is taken over by the next run. A run that ends removes its l
 
 Files in the making carry a hidden name unique to the writing process (``.shard-00005.arrow.tmp-PID``):
 globs such as ``shard-*.arrow`` and ``datasets`` never see them, and two processes never share one.
+
+What ``--overwrite`` may remove, for files and folders alike (:func:`replaceable`): only what leia wrote. In a
+folder, the files its manifest lists and leia's temporary files (leia.io.folders), never a file of the
+user's; a file output (an entity table, a mention dictionary), only when it is a file leia built (a DuckDB
+file with leia's ``meta``). Anything else at an output is refused in one line, with ``--overwrite`` or without.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from leia.errors import OutputError
 
 __all__ = [
     "LOCK", "temp_name", "is_temporary", "hold", "release", "held", "write_text_atomic", "write_json_atomic",
-    "write_error", "fsync_folder", "make_folder",
+    "write_error", "fsync_folder", "make_folder", "replaceable",
 ]
 
 log = logging.getLogger(__name__)
@@ -87,6 +92,19 @@ def write_text_atomic(path: Path, text: str) -> None:
 
 def write_json_atomic(path: Path, data: Any) -> None:
     write_text_atomic(path, json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n")
+
+
+def replaceable(out: Path, overwrite: bool, ours: Callable[[Path], bool]) -> None:
+    """Refuse to write over ``out`` unless it is absent, or ``overwrite`` is given and ``ours(out)`` says leia
+    wrote it: the rule of ``--overwrite`` for a file output (a folder applies it to each file it would
+    remove: only those its manifest lists)."""
+    if not out.exists() and not out.is_symlink():
+        return
+    if not ours(out):
+        raise OutputError(f"{out}: exists and is not a file leia built; --overwrite replaces only what leia "
+                          "built, so move it away or choose another file")
+    if not overwrite:
+        raise OutputError(f"{out}: exists; choose another file or pass --overwrite")
 
 
 class _Lock:

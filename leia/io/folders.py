@@ -1,6 +1,7 @@
 """Output folders of a run: opened under a lock, resumed from their finished shards when they hold the same
 run, refused when they hold another, replaced only with ``--overwrite`` (which removes only the files the
-old manifest lists), and left without debris when a run stops before its first shard."""
+old manifest lists), and left without debris when a run stops before its first shard; what a stopped run
+kept and a resumed one reuses, said in one place (:func:`kept_note`, :func:`resume_note`)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from leia.io.integrity import identity_change
 from leia.io.manifest import MANIFEST, REMOVING, SHARD_FILE, Manifest, read_manifest_file
 from leia.io.shards import check_shard
 
-__all__ = ["open_output", "finish_output", "remove_temporaries"]
+__all__ = ["open_output", "finish_output", "remove_temporaries", "kept_note", "resume_note", "check_parameters"]
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,28 @@ def finish_output(folder: str | os.PathLike, failed: bool = False) -> None:
     release(folder, failed=failed, clean_up=_remove_empty)
 
 
+def _shards(manifest: Manifest, total: int | None) -> str:
+    done = len(manifest.shards)
+    rows = sum(s["rows"] for s in manifest.shards)
+    return (f"{done} of {total} shards" if total is not None else f"{done} shard{'s' if done != 1 else ''}") + \
+        f" ({rows:,} rows)"
+
+
+def kept_note(out: Path, manifest: Manifest, total: int | None = None) -> str:
+    """What a run that stopped before its end kept in ``out`` (``total``: the shards of the whole run, when
+    known), and what rerunning it does."""
+    if not manifest.shards:
+        return f"nothing finished yet in {out} (no shard was complete); rerunning the same command starts again"
+    return f"kept {_shards(manifest, total)} in {out}; rerun the same command to resume"
+
+
+def resume_note(out: Path, manifest: Manifest, total: int | None = None) -> str | None:
+    """What a run that resumes reuses of an earlier one in ``out``; None when it starts afresh."""
+    if not manifest.shards:
+        return None
+    return f"{out}: resuming: reusing {_shards(manifest, total)} written by an earlier run"
+
+
 def _remove_empty(out: Path) -> None:
     """Remove a folder that holds nothing but what a run writes before its first shard."""
     if not out.is_dir():
@@ -107,8 +130,7 @@ def _prepare(out: Path, new: Manifest, overwrite: bool) -> Manifest:
     _finish_removing(out, old)
     if not overwrite:
         if _run_key(old) != _run_key(new) or _input_names(old) != _input_names(new):
-            raise OutputError(f"{out}: holds {old.kind} shards of another run (different inputs, parameters, "
-                              "schema or part of a split); choose another folder or pass --overwrite")
+            raise _another_run(out, old)
         if old.inputs != new.inputs:
             change = _changed_input(old, new) or "its description in the manifest differs"
             raise OutputError(f"{out}: {change}; rerun with the original input, or pass --overwrite to start "
@@ -133,6 +155,25 @@ def _prepare(out: Path, new: Manifest, overwrite: bool) -> Manifest:
         del new.extra[REMOVING]
     new.save(out)
     return new
+
+
+def _another_run(out: Path, old: Manifest) -> OutputError:
+    return OutputError(f"{out}: holds {old.kind} shards of another run (different inputs, parameters, schema or "
+                       "part of a split); choose another folder or pass --overwrite")
+
+
+def check_parameters(folder: str | os.PathLike, kind: str, parameters: dict) -> None:
+    """For a run that opens ``folder`` only after other work: refuse at once (as :func:`open_output` would,
+    without ``--overwrite``) a folder holding ``kind`` shards written with other values of ``parameters``."""
+    out = Path(folder)
+    if not (out / MANIFEST).is_file():
+        return
+    try:
+        old = read_manifest_file(out / MANIFEST)
+    except InputError:
+        return  # open_output says what is wrong with it
+    if old.kind != kind or any(old.parameters.get(k, v) != v for k, v in parameters.items()):
+        raise _another_run(out, old)
 
 
 def _finish_removing(out: Path, old: Manifest) -> None:

@@ -184,6 +184,8 @@ def verify_folder(folder: str | os.PathLike) -> list[str]:
     from leia.io.card import card_text
 
     folder = Path(folder)
+    if not folder.exists():
+        return [f"{folder}: no such file or folder"]
     if not folder.is_dir():
         return [f"{folder}: not a folder"]
     try:

@@ -20,10 +20,10 @@ from tqdm.auto import tqdm
 
 from leia import __version__
 from leia.io.duckdb import insert_arrow
-from leia.errors import InputError, OutputError
+from leia.errors import InputError
 from leia.mentions.detect import Detector
 from leia.mentions.entries import Entry, MentionConfig, is_mention, make_entries
-from leia.io.provenance import check_same_wiki
+from leia.io.provenance import Named, check_provenance
 
 __all__ = ["build_mentions", "count_links", "count_occurrences"]
 
@@ -135,7 +135,7 @@ def build_mentions(
     over the documents: anchors, then occurrences of the kept surfaces (in ``workers`` processes).
     The file appears only when complete."""
     from leia.entities.table import EntityTable
-    from leia.io.duckdb import atomic_duckdb
+    from leia.io.duckdb import atomic_duckdb, check_output_file
     from leia.io.manifest import read_manifest
     from leia.io.shards import iter_record_batches
 
@@ -143,15 +143,12 @@ def build_mentions(
     manifest = read_manifest(docs, "documents")
     if not manifest.complete:
         raise InputError(f"{docs}: the extraction is not complete; rerun `leia extract` to finish it")
-    if out.resolve() == entities.resolve():
-        raise OutputError(f"{out}: is the entity table; write the dictionary to another file")
-    if out.exists() and not overwrite:
-        raise OutputError(f"{out}: exists; choose another file or pass --overwrite")
+    check_output_file(out, overwrite, "mention dictionary", inputs=(entities,))
     table = EntityTable(entities)
-    redirects, wiki = table.redirects(), table.wiki
     doc_wiki = manifest.extra.get("wiki") or {}
-    check_same_wiki(doc_wiki.get("dbname", ""), f"{docs}", wiki.get("dbname", ""), f"the entity table {entities}",
-                    "use the same wiki's entity table")
+    check_provenance([Named("documents", str(docs), doc_wiki.get("dbname", "")),
+                      Named("entities", str(entities), table.dbname)])
+    redirects, wiki = table.redirects(), table.wiki
 
     doc_links: Counter = Counter()
     links = count_links(tqdm(iter_record_batches(docs, "documents"), desc="mentions: links", unit=" batches",

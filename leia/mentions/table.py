@@ -1,5 +1,5 @@
-"""A built mention dictionary opened read-only (:class:`MentionTable`), and the detector of one, checked
-against the wiki of the material it will run on (:func:`mention_detector`)."""
+"""A built mention dictionary opened read-only (:class:`MentionTable`), and the detector of one
+(:func:`mention_detector`)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from leia.io.duckdb import read_meta
 from leia.errors import ConfigError, InputError
 from leia.mentions.detect import Detector
 from leia.mentions.entries import Entry, MentionConfig, unknown_settings
-from leia.io.provenance import check_same_wiki
 
 __all__ = ["MentionTable", "mention_detector"]
 
@@ -62,14 +61,11 @@ class MentionTable:
         return Detector(self.entries(), replace(self.config, **overrides))
 
 
-def mention_detector(path: str | os.PathLike, table=None, wiki: dict | None = None) -> tuple[Detector, dict]:
-    """The detector of the dictionary at ``path``, ready to fork into workers, and how a manifest names it;
-    refuses a dictionary of another wiki than the entity table's or the input's."""
+def mention_detector(path: str | os.PathLike) -> tuple[Detector, dict]:
+    """The detector of the dictionary at ``path``, ready to fork into workers, and how a manifest names it
+    (that it is of the wiki of the material it runs on is checked with the other inputs of the command, by
+    leia.io.provenance)."""
     mentions = MentionTable(path)
-    for other, what in ((getattr(table, "dbname", ""), f"the entity table {getattr(table, 'path', '')}"),
-                        ((wiki or {}).get("dbname", ""), "the input")):
-        check_same_wiki(other, what, mentions.dbname, f"the mention dictionary {mentions.path}",
-                        "build the dictionary from the same wiki")
     detector = mentions.detector()
     if detector.config.segment:
         detector.segmenter  # load MeCab once, before workers fork

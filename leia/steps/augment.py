@@ -3,6 +3,7 @@ each linked (or detected) Japanese mention followed by ``<translate>English</tra
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any, Callable, Container
 
@@ -31,12 +32,10 @@ class Augment:
 
 def augment_manifest(source: Source, table: EntityTable, config: AugmentConfig, input: str | os.PathLike
                      ) -> tuple[Manifest, SiteInfo]:
-    """The manifest an augmentation of ``source`` writes, and the wiki its pages are parsed as; refuses an
-    entity table of another wiki."""
+    """The manifest an augmentation of ``source`` writes, and the wiki its pages are parsed as (the entity
+    table was checked to be of the same wiki: leia.io.provenance)."""
     from leia.io.integrity import file_identity
 
-    if source.wiki:
-        table.check_wiki(source.wiki.get("dbname", ""), f"{input}")
     site = SiteInfo.from_dict(source.wiki) if source.wiki else table.site
     manifest = Manifest(
         kind="augmented",
@@ -44,7 +43,7 @@ def augment_manifest(source: Source, table: EntityTable, config: AugmentConfig, 
         parameters={"prob": config.prob, "strategy": config.strategy, "seed": config.seed,
                     "nearby": config.nearby, "max_spans_per_entity": config.max_spans_per_entity,
                     "shard_size": source.shard_size if source.kind != "documents" else None,
-                    "entity_table": table.meta.get("parameters")},
+                    "entity_table": json.loads(table.meta.get("parameters") or "null")},
         schema=AUGMENTED.to_string(), extra={"wiki": source.wiki or table.wiki},
     )
     return manifest, site

@@ -15,7 +15,7 @@ from leia.steps.protocol import Chain
 from leia.steps.sources import Source, SourceStep
 from leia.wiki.siteinfo import SiteInfo
 
-__all__ = ["DetectMentions", "RepeatMentions", "mention_stages", "DetectStep"]
+__all__ = ["DetectMentions", "RepeatMentions", "mention_stages", "count_documents", "DetectStep"]
 
 
 class DetectMentions:
@@ -45,17 +45,22 @@ class RepeatMentions:
         return self.propagator.propagate_batch(documents)
 
 
-def mention_stages(mentions: str | os.PathLike | None, repeat_mentions: bool, table, wiki: dict | None) -> tuple:
-    """The mention stages an augmentation asked for: detection with the dictionary at ``mentions`` (checked
-    against the entity table ``table`` and the input's ``wiki``), then repeated mentions."""
+def mention_stages(mentions: str | os.PathLike | None, repeat_mentions: bool) -> tuple:
+    """The mention stages an augmentation asked for: detection with the dictionary at ``mentions`` (of the
+    input's wiki: checked with the other inputs, leia.io.provenance), then repeated mentions."""
     stages: list = []
     if mentions is not None:
         from leia.mentions import mention_detector
 
-        stages.append(DetectMentions(*mention_detector(mentions, table, wiki)))
+        stages.append(DetectMentions(*mention_detector(mentions)))
     if repeat_mentions:
         stages.append(RepeatMentions())
     return tuple(stages)
+
+
+def count_documents(documents: pa.RecordBatch) -> tuple[pa.RecordBatch, dict]:
+    """The stage that counts the documents of a batch (``documents``), as they pass through unchanged."""
+    return documents, {"documents": documents.num_rows}
 
 
 class DetectStep(SourceStep):
@@ -80,7 +85,7 @@ class DetectStep(SourceStep):
                                  schema=DOCUMENTS.to_string(), extra={"wiki": source.wiki})
 
     def work(self) -> Chain:
-        return Chain(*self.reading(self.site, count_documents=True), *self.stages)
+        return Chain(*self.reading(self.site, count_documents=False), count_documents, *self.stages)
 
     def pieces(self, workers, done, parallel):
         raise ConfigError("mention detection runs on the local engine only")

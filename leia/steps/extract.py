@@ -195,7 +195,8 @@ def iter_page_batches(
     Pages stay unparsed XML until the work on their batch parses them; pages of finished shards are read
     past, not parsed. A reader that starts inside the dump passes the
     number of articles before its first page as ``first_article``. With ``keep_all`` the pages that are not
-    articles ride along in the batches (for the page table), still counted as skipped."""
+    articles ride along in the batches (for the page table), still counted as skipped. While it reads past
+    skipped shards, every ``batch_size`` articles a batch without payload carries the progress alone."""
     pending: list[RawPage] = []
     counters: Counter = Counter()
     shard = 0
@@ -210,6 +211,12 @@ def iter_page_batches(
         pending, counters = [], Counter()
         return batch
 
+    def read_past() -> Batch:
+        nonlocal last_progress
+        progress = reader.bytes_read - last_progress
+        last_progress = reader.bytes_read
+        return Batch(shard, None, {}, progress)
+
     debug = log.isEnabledFor(logging.DEBUG)
     page: RawPage
     for page in reader.raw_pages():
@@ -222,6 +229,8 @@ def iter_page_batches(
         if shard in skip:
             if page.is_article:
                 article += 1
+                if (article - first_article) % batch_size == 0:
+                    yield read_past()
             continue
         counters["pages_read"] += 1
         if not page.is_article:

@@ -30,7 +30,9 @@ WorkResult = Union[
 @dataclass
 class Batch:
     """One unit of work for shard ``shard``. ``counters`` holds what the reader counted while assembling it
-    (pages skipped before any work, say); ``progress`` is how far the input advanced, for the progress bar."""
+    (pages skipped before any work, say); ``progress`` is how far the input advanced, for the progress bar.
+    A batch whose ``payload`` is None carries progress alone (the input read past a finished shard): executors
+    show it and do no work on it."""
 
     shard: int
     payload: Any

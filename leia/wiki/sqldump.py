@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 __all__ = [
     "LANGLINKS_COLUMNS",
     "iter_dump_lines",
+    "database_name",
     "iter_rows",
     "iter_langlinks",
     "iter_langlink_batches",
@@ -140,6 +141,21 @@ def iter_dump_lines(path: str | os.PathLike) -> Iterator[tuple[int, bytes]]:
                 f"{os.fspath(path)}: compressed data truncated or corrupt at line {lineno + 1} ({e}); "
                 "download the file again"
             ) from None
+
+
+_DATABASE = re.compile(rb"^--.*\bDatabase: ([A-Za-z0-9_\-]+)")
+
+
+def database_name(path: str | os.PathLike) -> str | None:
+    """The database a mysqldump was taken of, from its header (``-- Host: ...  Database: jawiki``): the wiki's
+    database name, read before the first statement; None when the header does not name one."""
+    for _, line in iter_dump_lines(path):
+        found = _DATABASE.match(line)
+        if found:
+            return found.group(1).decode()
+        if line.strip() and not line.startswith((b"--", b"/*")):
+            return None
+    return None
 
 
 def _names(raw: bytes) -> list[str]:

@@ -18,10 +18,10 @@ import logging
 import os
 from typing import Any, Callable, Iterator, MutableMapping
 
-from leia.errors import InputError
+from leia.errors import ConfigError, InputError
 from leia.wiki.sqldump import iter_dump_lines
 
-__all__ = ["iter_sitelinks"]
+__all__ = ["iter_sitelinks", "check_sites"]
 
 logger = logging.getLogger(__name__)
 
@@ -120,3 +120,33 @@ def iter_sitelinks(
     finally:
         for key, n in (("entities", entities), ("parsed", parsed), ("kept", kept), ("skipped_bad_line", bad)):
             counters[key] = counters.get(key, 0) + n
+
+
+def check_sites(path: str | os.PathLike, sites: tuple[str, ...], items: int = 100) -> None:
+    """ConfigError unless the dump links pages of every wiki in ``sites`` (database names, "jawiki"): read
+    until each has appeared among the sitelinks, at most the first ``items`` entities that have sitelinks.
+    A Wikidata dump serves every wiki, so its first entities link them all; a dump filtered to other wikis
+    (or of entities without sitelinks) would give no names."""
+    name = os.fspath(path)
+    keys = {site: b'"' + site.encode() + b'"' for site in sites}
+    missing, seen, first = set(sites), 0, None
+    for _, line in _entity_lines(path, name):
+        if b'"sitelinks"' not in line:
+            continue
+        missing = {site for site in missing if keys[site] not in line}
+        if not missing:
+            return
+        found = _entity(line)
+        links = found[1].get("sitelinks") if found and isinstance(found[1], dict) else None
+        if isinstance(links, dict) and links:
+            seen += 1
+            first = first or sorted(links)
+            if seen >= items:
+                break
+    if seen == 0:
+        raise ConfigError(f"{name}: no entity of it links a page of any wiki (no sitelinks); give the Wikidata "
+                          "JSON dump (wikidata-YYYYMMDD-all.json.bz2)")
+    shown = ", ".join(first[:3]) + (", ..." if len(first) > 3 else "")
+    raise ConfigError(f"{name}: none of its first {seen} entities with sitelinks links a page of "
+                      f"{' or '.join(sorted(missing))} (the first links {shown}); give a Wikidata JSON dump that "
+                      "covers both wikis (wikidata-YYYYMMDD-all.json.bz2)")

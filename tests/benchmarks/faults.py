@@ -14,6 +14,7 @@ import argparse
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -30,6 +31,13 @@ ENV = {**os.environ, "PYTHONPATH": str(REPO), "TQDM_DISABLE": "1"}
 LEIA = [sys.executable, "-m", "leia.cli"]
 TIMEOUT = 180  # seconds for any one run
 STOP = 5  # seconds a signalled run may take to end
+# What a resumed run notes first (leia.io.folders.resume_note), and the one line of an interrupted run: what
+# it kept and what the rerun does (leia.io.folders.kept_note), or, stopped outside its run of shards (opening
+# its folder, say), only what the rerun does.
+RESUMING = re.compile(r"\S+: resuming: reusing \d+ (of \d+ )?shards? \([\d,]+ rows\) written by an earlier run\n")
+INTERRUPTED = re.compile(rf"({RESUMING.pattern})?leia extract: interrupted; (kept \d+ shards? \([\d,]+ rows\) in \S+; "
+                         r"rerun the same command to resume|nothing finished yet in \S+ \(no shard was complete\); "
+                         r"rerunning the same command starts again|rerun the same command to resume)\n")
 # Ctrl-C in the first moments of `python` belongs to the interpreter's own start-up (importing site and the
 # `leia` module, before leia's main() runs), which prints its own traceback; the random moments of the SIGINT
 # fault start once that start-up is over (measured in prepare()).
@@ -216,14 +224,14 @@ class Faults:
                 status, err = finish(proc, STOP)
                 took = time.monotonic() - sent
                 hung = status is None
-                # Killed by the signal itself with nothing said: Python had not yet set up its handler, so
-                # not a line of leia had run (and nothing was written).
-                early = status == -signal.SIGINT and err == ""
+                # Killed by the signal itself with no error said: Python's own handler was in place, in its
+                # start-up (not a line of leia had run, nothing was written) or in its exit (the run was over; a
+                # resumed one had noted what it reused).
+                early = status == -signal.SIGINT and all(RESUMING.fullmatch(line + "\n") for line in err.splitlines())
                 self.early += early
                 # A shell shows a process that the signal ended as status 130 too.
-                ok = (status in (130, -signal.SIGINT) and took < STOP
-                      and err == "leia extract: interrupted; rerun the same command to resume\n") or status == 0 \
-                    or early
+                ok = (status in (130, -signal.SIGINT) and took < STOP and INTERRUPTED.fullmatch(err) is not None) \
+                    or status == 0 or early
             else:
                 status, err = finish(proc, STOP)
                 hung, ok = False, status == 0
@@ -240,7 +248,7 @@ class Faults:
             t.notes.append("the final rerun differs from the reference")
             t.survived = max(0, t.survived - 1)
         if self.early:
-            t.name += f" ({self.early} before Python's handler)"
+            t.name += f" ({self.early} under Python's own handler, at start-up or exit)"
 
     def kill_parent(self) -> None:
         t = self.tally(f"SIGKILL of the parent at {self.kills} random moments")
