@@ -355,7 +355,7 @@ def test_existing_output_needs_overwrite(tmp_path):
     assert path.read_bytes() == b"precious"
     build_entities(path, dump=SAMPLE_DUMP, langlinks=SAMPLE_LANGLINKS, overwrite=True, progress=False)
     assert EntityTable(path).lookup(["東京"]) == ["Tokyo"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["e.duckdb"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["e.duckdb", "e.duckdb.names"]
 
 
 def test_langlinks_of_another_language_only(tmp_path):

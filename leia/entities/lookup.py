@@ -1,0 +1,177 @@
+"""The names of an entity table as a file every process memory-maps (``<table>.names``): its titles hashed and
+sorted, with their English names and sources, looked up a batch at a time with numpy.
+
+A title's 64-bit hash is computed over its UTF-8 bytes with numpy for a whole batch at once (a polynomial
+over the bytes, then a mixing step); ``searchsorted`` finds it among the table's sorted hashes, and the bytes
+of the title stored at that place are compared with the asked title's, so a title absent from the table is
+never mistaken for another. The hash's seed is chosen when the file is built so that no two titles of the
+table share a hash; the file depends on the table's content only.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+import pyarrow as pa
+
+from leia.io.mapped import Companion, MappedFile, write_mapped
+
+__all__ = ["NAMES", "Names", "hash_strings", "build_names"]
+
+_CHUNK = 1 << 16
+_MASK = (1 << 64) - 1
+
+
+def _splitmix(x: int) -> int:
+    x = (x + 0x9E3779B97F4A7C15) & _MASK
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _MASK
+    return x ^ (x >> 31)
+
+
+def _string_parts(strings: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Offsets (int64, one more than the strings) into the bytes of a string array, and those bytes."""
+    if isinstance(strings, pa.ChunkedArray):
+        strings = strings.combine_chunks()
+    if strings.type == pa.string():
+        otype = np.int32
+    elif strings.type == pa.large_string():
+        otype = np.int64
+    else:
+        raise TypeError(f"titles must be strings, not {strings.type}")
+    buffers = strings.buffers()
+    offsets = np.frombuffer(buffers[1], otype)[strings.offset:strings.offset + len(strings) + 1].astype(np.int64) \
+        if len(strings) else np.zeros(1, np.int64)
+    data = np.frombuffer(buffers[2], np.uint8) if buffers[2] is not None else np.zeros(0, np.uint8)
+    return offsets, data
+
+
+def hash_strings(strings: pa.Array, seed: int) -> np.ndarray:
+    """The 64-bit hash of each string of an Arrow string array (its UTF-8 bytes), for ``seed``."""
+    offsets, data = _string_parts(strings)
+    out = np.empty(len(offsets) - 1, np.uint64)
+    multiplier = np.uint64(_splitmix(seed) | 1)
+    for lo in range(0, len(out), _CHUNK):
+        out[lo:lo + _CHUNK] = _hash_chunk(offsets[lo:lo + _CHUNK + 1], data, multiplier, seed)
+    return out
+
+
+def _hash_chunk(offsets: np.ndarray, data: np.ndarray, multiplier: np.uint64, seed: int) -> np.ndarray:
+    lengths = np.diff(offsets)
+    begin = offsets[0]
+    total = int(offsets[-1] - begin)
+    longest = int(lengths.max()) if len(lengths) else 0
+    powers = np.cumprod(np.full(max(longest, 1), multiplier, np.uint64))  # wraps modulo 2**64
+    within = np.arange(total, dtype=np.int64) - np.repeat(offsets[:-1] - begin, lengths)
+    terms = (data[begin:begin + total].astype(np.uint64) + np.uint64(1)) * powers[within]
+    sums = np.concatenate([np.zeros(1, np.uint64), np.cumsum(terms, dtype=np.uint64)])
+    h = sums[offsets[1:] - begin] - sums[offsets[:-1] - begin]
+    h ^= lengths.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(_splitmix(seed + 1))
+    h ^= h >> np.uint64(30)
+    h *= np.uint64(0xBF58476D1CE4E5B9)
+    h ^= h >> np.uint64(27)
+    h *= np.uint64(0x94D049BB133111EB)
+    h ^= h >> np.uint64(31)
+    return h
+
+
+def build_names(con, path: Path, table_key: str) -> str:
+    """Write the names file of the entity table open on ``con`` at ``path``; return its digest."""
+    table = con.sql("SELECT title, english, source FROM entities").to_arrow_table()
+    titles = table.column("title").combine_chunks().cast(pa.large_string())
+    for seed in range(16):
+        hashes = hash_strings(titles, seed)
+        order = np.argsort(hashes, kind="stable")
+        hashes = hashes[order]
+        if not len(hashes) or not (hashes[1:] == hashes[:-1]).any():
+            break
+    else:  # sixteen seeds that all collide: the same title twice
+        raise RuntimeError("the entity table holds the same title twice")
+    take = pa.array(order)
+    english = table.column("english").combine_chunks().cast(pa.large_string()).take(take)
+    source = table.column("source").combine_chunks().take(take)
+    encoded = source.dictionary_encode()
+    sources = sorted(encoded.dictionary.to_pylist())
+    recode = np.array([sources.index(s) for s in encoded.dictionary.to_pylist()], np.uint8)
+    codes = recode[encoded.indices.to_numpy(zero_copy_only=False)] if len(source) else np.zeros(0, np.uint8)
+    t_off, t_data = _string_parts(titles.take(take))
+    e_off, e_data = _string_parts(english)
+    return write_mapped(path, NAMES.kind, {
+        "hashes": hashes,
+        "title_offsets": t_off - t_off[0], "title_data": t_data[t_off[0]:t_off[-1]],
+        "english_offsets": e_off - e_off[0], "english_data": e_data[e_off[0]:e_off[-1]],
+        "source": codes.astype(np.uint8),
+    }, {"seed": seed, "sources": sources, "rows": len(hashes), "table": table_key})
+
+
+NAMES = Companion(suffix=".names", key="names_file", kind="entity names", what="names file",
+                  command="leia entities", build=build_names)
+
+
+class Names:
+    """A names file, mapped: English names and sources for batches of titles."""
+
+    def __init__(self, mapped: MappedFile):
+        self.mapped = mapped
+        self.seed: int = mapped.extra["seed"]
+        self.sources: list[str] = mapped.extra["sources"]
+        self.hashes = mapped.array("hashes")
+        self.title_offsets = mapped.array("title_offsets")
+        self.title_data = mapped.array("title_data")
+        self.codes = mapped.array("source")
+        self.english = pa.Array.from_buffers(pa.large_string(), len(self.hashes), [
+            None, pa.py_buffer(mapped.buffer("english_offsets")), pa.py_buffer(mapped.buffer("english_data"))])
+
+    def __len__(self) -> int:
+        return len(self.hashes)
+
+    def find(self, titles: pa.Array) -> np.ndarray:
+        """The row of each title (int64), -1 where the table has none."""
+        offsets, data = _string_parts(titles)
+        rows = np.full(len(titles), -1, np.int64)
+        if not len(titles) or not len(self.hashes):
+            return rows
+        hashes = hash_strings(titles, self.seed)
+        at = np.searchsorted(self.hashes, hashes)
+        at[at == len(self.hashes)] = 0
+        hit = self.hashes[at] == hashes
+        if titles.null_count:
+            hit &= ~np.asarray(titles.is_null().to_numpy(zero_copy_only=False))
+        asked = np.flatnonzero(hit)
+        found = at[asked]
+        a_start, t_start = offsets[asked], self.title_offsets[found]
+        lengths = offsets[asked + 1] - a_start
+        same = lengths == self.title_offsets[found + 1] - t_start
+        asked, found, a_start, t_start, lengths = (x[same] for x in (asked, found, a_start, t_start, lengths))
+        first = np.cumsum(lengths) - lengths
+        within = np.arange(int(lengths.sum()), dtype=np.int64) - np.repeat(first, lengths)
+        differ = data[np.repeat(a_start, lengths) + within] != self.title_data[np.repeat(t_start, lengths) + within]
+        counts = np.concatenate([np.zeros(1, np.int64), np.cumsum(differ, dtype=np.int64)])
+        equal = counts[first + lengths] == counts[first]
+        rows[asked[equal]] = found[equal]
+        return rows
+
+    def lookup_arrow(self, titles: pa.Array) -> pa.Table:
+        """``english`` and ``source`` of each title (null where unknown), in the titles' order."""
+        rows = self.find(titles)
+        missing = rows < 0
+        index = pa.array(rows, mask=missing)
+        source = pa.DictionaryArray.from_arrays(pa.array(self.codes[np.where(missing, 0, rows)].astype(np.int32),
+                                                         mask=missing), pa.array(self.sources, pa.string()))
+        return pa.table({"english": self.english.take(index), "source": source})
+
+    def lookup_with_source(self, titles: Iterable[str]) -> list[tuple[str, str] | None]:
+        asked = titles if isinstance(titles, (list, tuple)) else list(titles)
+        rows = self.find(pa.array(asked, pa.large_string()))
+        present = rows >= 0
+        english = self.english.take(pa.array(rows[present])).to_pylist()
+        sources = [self.sources[c] for c in self.codes[rows[present]].tolist()]
+        answers: list[tuple[str, str] | None] = [None] * len(asked)
+        for k, e, s in zip(np.flatnonzero(present).tolist(), english, sources):
+            answers[k] = (e, s)
+        return answers
+
+    def lookup(self, titles: Sequence[str | None]) -> list[str | None]:
+        return [a[0] if a else None for a in self.lookup_with_source(titles)]

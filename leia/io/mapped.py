@@ -1,0 +1,219 @@
+"""Files every process memory-maps instead of loading (the names of an entity table, the surfaces of a mention
+dictionary): typed sections in one file beside the DuckDB file they are built from, published with it, and
+tied to it by the digest its ``meta`` records.
+
+A file is ``LEIAMAP1``, the length of a JSON header, the header (its kind, what its builder records, each
+section's dtype, offset and length, and a sha256 digest of all of it), then the sections, each aligned to 64
+bytes. Opening one reads the header only; its sections are numpy arrays over the mapping, whose pages the
+operating system shares between all the processes that map the file (forked workers, Ray actors, other runs).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import mmap
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from leia.errors import InputError
+
+__all__ = ["MAGIC", "Companion", "MappedFile", "write_mapped", "companion_path", "table_key", "open_companion",
+           "companion_problems"]
+
+MAGIC = b"LEIAMAP1"
+_ALIGN = 64
+
+
+def _padding(size: int) -> int:
+    return -size % _ALIGN
+
+
+def write_mapped(path: str | os.PathLike, kind: str, sections: dict[str, np.ndarray | bytes],
+                 extra: dict | None = None) -> str:
+    """Write the sections (numpy arrays, or bytes) to ``path`` as a file of ``kind``; return its digest, which
+    depends on the content only (the same sections and ``extra`` give the same file)."""
+    layout: dict[str, dict] = {}
+    offset = 0
+    payloads = []
+    for name, value in sections.items():
+        if isinstance(value, np.ndarray):
+            data = np.ascontiguousarray(value)
+            dtype, count = data.dtype.str, int(data.size)
+            payload = memoryview(data).cast("B") if data.size else b""
+        else:
+            dtype, count, payload = "bytes", len(value), value
+        layout[name] = {"dtype": dtype, "count": count, "offset": offset, "length": len(payload)}
+        payloads.append(payload)
+        offset += len(payload) + _padding(len(payload))
+    header = {"kind": kind, "extra": extra or {}, "sections": layout}
+    digest = hashlib.sha256(json.dumps(header, sort_keys=True).encode())
+    for payload in payloads:
+        digest.update(payload)
+    header["digest"] = digest.hexdigest()
+    raw = json.dumps(header, sort_keys=True).encode()
+    with open(path, "wb") as f:
+        f.write(MAGIC + len(raw).to_bytes(8, "little") + raw + b"\0" * _padding(16 + len(raw)))
+        for payload in payloads:
+            f.write(payload)
+            f.write(b"\0" * _padding(len(payload)))
+        f.flush()
+        os.fsync(f.fileno())
+    return header["digest"]
+
+
+class MappedFile:
+    """A file :func:`write_mapped` wrote, memory-mapped read-only. Pickles as its path: another process maps
+    the file again (and refuses it if it changed meanwhile)."""
+
+    def __init__(self, path: str | os.PathLike, kind: str, expect: str | None = None):
+        self.path = Path(path)
+        try:
+            with open(self.path, "rb") as f:
+                head = f.read(16)
+                size = int.from_bytes(head[8:16], "little") if len(head) == 16 else 0
+                if head[:8] != MAGIC or not 0 < size < 1 << 24:
+                    raise InputError(f"{self.path}: not a file leia maps (no {MAGIC.decode()} header)")
+                header = json.loads(f.read(size))
+                self._map = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if os.fstat(f.fileno()).st_size \
+                    else None
+        except (OSError, ValueError) as e:
+            raise InputError(f"{self.path}: unreadable ({e})") from None
+        if header.get("kind") != kind:
+            raise InputError(f"{self.path}: holds {header.get('kind')!r}, not {kind!r}")
+        self.kind = kind
+        self.header: dict = header
+        self.digest: str = header["digest"]
+        self.extra: dict = header.get("extra", {})
+        if expect is not None and self.digest != expect:
+            raise InputError(f"{self.path}: changed while it was in use (another build replaced it); rerun")
+        self._start = 16 + size + _padding(16 + size)
+        end = self._start + max((s["offset"] + s["length"] for s in header["sections"].values()), default=0)
+        if self._map is None or len(self._map) < end:
+            raise InputError(f"{self.path}: truncated (its header describes {end:,} bytes, the file has "
+                             f"{0 if self._map is None else len(self._map):,})")
+
+    def __reduce__(self) -> tuple:
+        return (MappedFile, (str(self.path), self.kind, self.digest))
+
+    def array(self, name: str) -> np.ndarray:
+        """The section ``name`` as a read-only numpy array over the mapping (uint8 for a bytes section)."""
+        section = self.header["sections"][name]
+        dtype = np.uint8 if section["dtype"] == "bytes" else np.dtype(section["dtype"])
+        return np.frombuffer(self._map, dtype=dtype, count=section["count"], offset=self._start + section["offset"])
+
+    def buffer(self, name: str) -> memoryview:
+        """The bytes of section ``name``, without a copy."""
+        section = self.header["sections"][name]
+        start = self._start + section["offset"]
+        return memoryview(self._map)[start:start + section["length"]]
+
+    def check(self) -> bool:
+        """Whether the sections are still what the digest says (reads the whole file)."""
+        header = {k: v for k, v in self.header.items() if k != "digest"}
+        digest = hashlib.sha256(json.dumps(header, sort_keys=True).encode())
+        for name in sorted(self.header["sections"], key=lambda n: self.header["sections"][n]["offset"]):
+            digest.update(self.buffer(name))
+        return digest.hexdigest() == self.digest
+
+
+@dataclass(frozen=True)
+class Companion:
+    """A mapped file built beside a DuckDB file, from its tables: named ``<file><suffix>``, recorded in its
+    ``meta`` under ``key`` (the digest), built by ``build(con, path, table_key)`` which writes the file at
+    ``path`` from the connection's tables and returns its digest."""
+
+    suffix: str
+    key: str
+    kind: str
+    what: str
+    command: str
+    build: Callable[[Any, Path, str], str]
+
+
+def companion_path(database: Path, companion: Companion) -> Path:
+    return database.with_name(database.name + companion.suffix)
+
+
+def table_key(meta: dict[str, str], companion: Companion) -> str:
+    """What identifies the DuckDB file a companion was built from: a digest of its ``meta`` (less the
+    companion's own record)."""
+    rows = {k: v for k, v in meta.items() if k != companion.key}
+    return hashlib.sha256(json.dumps(rows, sort_keys=True).encode()).hexdigest()
+
+
+def open_companion(database: Path, meta: dict[str, str], companion: Companion) -> MappedFile:
+    """The companion of a DuckDB file, mapped. A file whose meta records the companion's digest refuses a
+    companion of another digest; one that is missing (the DuckDB file was copied alone, or built by a leia
+    before companions) is built from the DuckDB file first, under its lock, and published atomically."""
+    path = companion_path(database, companion)
+    recorded = meta.get(companion.key)
+    key = table_key(meta, companion)
+    if path.exists():
+        mapped = MappedFile(path, companion.kind)
+        if recorded is not None and mapped.digest != recorded:
+            raise InputError(f"{path}: not the {companion.what} of {database} (built from another file); remove "
+                             f"it (it is built again from {database.name}) or rebuild both with "
+                             f"`{companion.command} --overwrite`")
+        if recorded is not None or mapped.extra.get("table") == key:
+            return mapped
+    _build_beside(database, path, companion, key)
+    mapped = MappedFile(path, companion.kind)
+    if recorded is not None and mapped.digest != recorded:
+        raise InputError(f"{path}: built again from {database}, it is not the file {database.name} records; "
+                         f"rebuild both with `{companion.command} --overwrite`")
+    return mapped
+
+
+def _build_beside(database: Path, path: Path, companion: Companion, key: str) -> None:
+    """Build the companion of a published DuckDB file, under the companion's lock."""
+    import duckdb
+
+    from leia.errors import OutputError
+    from leia.io.files import held, temp_name
+
+    try:
+        with held(path, folder=False):
+            tmp = path.with_name(temp_name(path.name))
+            try:
+                con = duckdb.connect(str(database), read_only=True)
+                try:
+                    companion.build(con, tmp, key)
+                finally:
+                    con.close()
+                os.replace(tmp, path)
+            except BaseException:
+                tmp.unlink(missing_ok=True)
+                raise
+    except (OutputError, OSError) as e:
+        raise InputError(f"{database}: its {companion.what} {path.name} is missing and cannot be written beside "
+                         f"it ({e}); copy the table to a writable folder, or rebuild it with "
+                         f"`{companion.command}`") from None
+
+
+def companion_problems(database: Path, meta: dict[str, str], companion: Companion) -> list[str]:
+    """What is wrong with the companion of a DuckDB file (``leia verify``): missing where the meta records one,
+    another file's, or changed since it was built."""
+    path = companion_path(database, companion)
+    recorded = meta.get(companion.key)
+    if not path.exists():
+        if recorded is None:
+            return []
+        return [f"{path}: missing ({database.name} records its {companion.what}; it is built again on first "
+                "use, or rebuild with `" + companion.command + "`)"]
+    try:
+        mapped = MappedFile(path, companion.kind)
+    except InputError as e:
+        return [str(e)]
+    if recorded is not None and mapped.digest != recorded:
+        return [f"{path}: not the {companion.what} {database.name} records (built from another file)"]
+    if recorded is None and mapped.extra.get("table") != table_key(meta, companion):
+        return [f"{path}: not the {companion.what} of {database.name} (built from another file)"]
+    if not mapped.check():
+        return [f"{path}: its content does not match its digest (the file is damaged); remove it and it is "
+                "built again"]
+    return []
