@@ -64,11 +64,14 @@ def duckdb_problems(path: Path) -> list[str]:
 
 
 def _companion_problems(path: Path, meta: dict, tables: set) -> list[str]:
-    """What is wrong with the file mapped beside the DuckDB file (an entity table's names)."""
+    """What is wrong with the file mapped beside the DuckDB file (an entity table's names, a mention
+    dictionary's surfaces)."""
     from leia.entities.lookup import NAMES
     from leia.io.mapped import companion_problems
+    from leia.mentions.surfaces import SURFACES
 
-    return companion_problems(path, meta, NAMES) if "entities" in tables else []
+    companion = NAMES if "entities" in tables else SURFACES
+    return companion_problems(path, meta, companion)
 
 
 def _first_line(e: Exception) -> str:

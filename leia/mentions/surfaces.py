@@ -1,0 +1,154 @@
+"""The surfaces of a mention dictionary as a file every process memory-maps (``<dictionary>.surfaces``): a
+marisa-trie of the surfaces, and by the trie's id of each its link probabilities and its targets with their
+priors, most probable first.
+
+marisa-trie (the structure wikipedia2vec keeps its mention dictionary in) stores millions of surfaces in a few
+tens of megabytes and answers "which surfaces begin here" at any position of a text; mapped, its pages are
+shared by every process that detects mentions, so a worker's memory does not grow with the dictionary and it
+starts without building anything. The same :class:`Surfaces` is made in memory from dictionary entries (while
+the dictionary is being built).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from leia.errors import require
+from leia.io.mapped import Companion, MappedFile, write_mapped
+from leia.mentions.entries import Entry
+
+__all__ = ["SURFACES", "Surfaces", "build_surfaces"]
+
+
+def _trie(surfaces: list[str]):
+    marisa_trie = require("marisa_trie", "mentions")
+    return marisa_trie.Trie(surfaces)
+
+
+def _encode(strings: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Offsets (int64) and UTF-8 bytes of a list of strings."""
+    encoded = [s.encode("utf-8") for s in strings]
+    offsets = np.zeros(len(encoded) + 1, np.int64)
+    np.cumsum([len(b) for b in encoded], out=offsets[1:])
+    return offsets, np.frombuffer(b"".join(encoded), np.uint8)
+
+
+class Surfaces:
+    """Surfaces and their entries, indexed by the trie's ids: ``link_prob``, ``doc_link_prob``, ``lengths``
+    (in characters), ``initials`` (the code point each begins with), and each surface's targets ``first[i]:first[i + 1]`` (their ``priors``, most probable
+    first, and names through :meth:`target`)."""
+
+    def __init__(self, trie, arrays: dict[str, np.ndarray], mapped: MappedFile | None = None):
+        self.trie = trie
+        self.mapped = mapped
+        self.link_prob = arrays["link_prob"]
+        self.doc_link_prob = arrays["doc_link_prob"]
+        self.lengths = arrays["lengths"]
+        self.initials = arrays["initials"]
+        self.first = arrays["first"]
+        self.priors = arrays["priors"]
+        self.target_offsets = arrays["target_offsets"]
+        self.target_data = arrays["target_data"]
+        self.targets = pa.Array.from_buffers(pa.large_string(), len(self.priors), [
+            None, pa.py_buffer(self.target_offsets), pa.py_buffer(self.target_data)])
+
+    @classmethod
+    def from_entries(cls, entries: dict[str, Entry]) -> "Surfaces":
+        """In memory, from dictionary entries (surface -> Entry)."""
+        names = list(entries)
+        trie = _trie(names)
+        ids = np.array([trie[s] for s in names], np.int64)
+        order = np.argsort(ids)  # surface rows in the order of their ids
+        ordered = [entries[names[k]] for k in order.tolist()]
+        counts = np.array([len(e.targets) for e in ordered], np.int64)
+        first = np.zeros(len(ordered) + 1, np.int64)
+        np.cumsum(counts, out=first[1:])
+        offsets, data = _encode([t for e in ordered for t, _ in e.targets])
+        return cls(trie, {
+            "link_prob": np.array([e.link_prob for e in ordered], np.float64),
+            "doc_link_prob": np.array([e.doc_link_prob for e in ordered], np.float64),
+            "lengths": np.array([len(names[k]) for k in order.tolist()], np.int32),
+            "initials": np.array([ord(names[k][0]) for k in order.tolist()], np.uint32),
+            "first": first,
+            "priors": np.array([p for e in ordered for _, p in e.targets], np.float64),
+            "target_offsets": offsets, "target_data": data,
+        })
+
+    @classmethod
+    def from_mapped(cls, mapped: MappedFile) -> "Surfaces":
+        """Over a mapped surfaces file: nothing is loaded."""
+        marisa_trie = require("marisa_trie", "mentions")
+        trie = marisa_trie.Trie()
+        buffer = mapped.buffer("trie")
+        trie.map(buffer)
+        names = ("link_prob", "doc_link_prob", "lengths", "initials", "first", "priors", "target_offsets",
+                 "target_data")
+        surfaces = cls(trie, {name: mapped.array(name) for name in names}, mapped)
+        surfaces._buffer = buffer  # what the trie reads: kept as long as it is
+        return surfaces
+
+    def __reduce__(self) -> tuple:
+        if self.mapped is not None:  # another process maps the file again
+            return (Surfaces.from_mapped, (self.mapped,))
+        arrays = {name: getattr(self, name) for name in ("link_prob", "doc_link_prob", "lengths", "initials", "first",
+                                                         "priors", "target_offsets", "target_data")}
+        return (Surfaces, (self.trie, arrays))
+
+    def __len__(self) -> int:
+        return len(self.lengths)
+
+    def surface(self, sid: int) -> str:
+        return self.trie.restore_key(sid)
+
+    def targets_of(self, sids: list[int]) -> list[str]:
+        """The most probable target of each surface of ``sids``."""
+        return self.targets.take(pa.array(self.first[np.array(sids, dtype=np.int64)])).to_pylist() if sids else []
+
+    def first_priors(self) -> np.ndarray:
+        """The prior of each surface's most probable target (0 for a surface without targets)."""
+        priors = np.zeros(len(self), np.float64)
+        has = self.first[1:] > self.first[:-1]
+        priors[has] = self.priors[self.first[:-1][has]]
+        return priors
+
+    def kept_counts(self, min_prior: float) -> np.ndarray:
+        """How many targets of each surface have at least ``min_prior`` (they come most probable first)."""
+        sums = np.concatenate([np.zeros(1, np.int64), np.cumsum(self.priors >= min_prior, dtype=np.int64)])
+        return sums[self.first[1:]] - sums[self.first[:-1]]
+
+
+def build_surfaces(con, path: Path, table_key: str) -> str:
+    """Write the surfaces file of the mention dictionary open on ``con`` at ``path``; return its digest."""
+    surfaces = con.sql("SELECT surface, link_prob, doc_link_prob FROM surfaces ORDER BY surface").to_arrow_table()
+    names = surfaces.column("surface").to_pylist()
+    trie = _trie(names)
+    ids = np.array([trie[s] for s in names], np.int64)
+    order = np.argsort(ids)
+    candidates = con.sql(
+        "SELECT s.k, c.target, c.prior FROM candidates c JOIN (SELECT surface, row_number() OVER (ORDER BY surface) "
+        "- 1 AS k FROM surfaces) s USING (surface) ORDER BY s.k, c.links DESC, c.target").to_arrow_table()
+    rows = candidates.column("k").to_numpy()
+    counts = np.bincount(rows, minlength=len(names)) if len(rows) else np.zeros(len(names), np.int64)
+    row_first = np.concatenate([np.zeros(1, np.int64), np.cumsum(counts)])
+    by_id = counts[order]
+    first = np.concatenate([np.zeros(1, np.int64), np.cumsum(by_id)])
+    within = np.arange(int(first[-1]), dtype=np.int64) - np.repeat(first[:-1], by_id)
+    take = np.repeat(row_first[:-1][order], by_id) + within
+    offsets, data = _encode(candidates.column("target").take(take).to_pylist())
+    return write_mapped(path, SURFACES.kind, {
+        "trie": trie.tobytes(),
+        "link_prob": surfaces.column("link_prob").to_numpy()[order].astype(np.float64),
+        "doc_link_prob": surfaces.column("doc_link_prob").to_numpy()[order].astype(np.float64),
+        "lengths": np.array([len(names[k]) for k in order.tolist()], np.int32),
+        "initials": np.array([ord(names[k][0]) for k in order.tolist()], np.uint32),
+        "first": first,
+        "priors": candidates.column("prior").to_numpy()[take].astype(np.float64),
+        "target_offsets": offsets, "target_data": data,
+    }, {"surfaces": len(names), "table": table_key})
+
+
+SURFACES = Companion(suffix=".surfaces", key="surfaces_file", kind="mention surfaces", what="surfaces file",
+                     command="leia mentions build", build=build_surfaces)
