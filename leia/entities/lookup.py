@@ -18,9 +18,12 @@ import pyarrow as pa
 
 from leia.io.mapped import Companion, MappedFile, write_mapped
 
-__all__ = ["NAMES", "Names", "hash_strings", "build_names"]
+__all__ = ["NAMES", "CACHE_SIZE", "Names", "hash_strings", "build_names"]
 
 _CHUNK = 1 << 16
+# Answers a Names keeps (about 250 bytes each): the titles linked most often, asked in batch after batch.
+CACHE_SIZE = 65_536
+_ASK = object()
 _MASK = (1 << 64) - 1
 
 
@@ -121,6 +124,7 @@ class Names:
         self.title_offsets = mapped.array("title_offsets")
         self.title_data = mapped.array("title_data")
         self.codes = mapped.array("source")
+        self._cache: dict[str, tuple[str, str] | None] = {}
         self.english = pa.Array.from_buffers(pa.large_string(), len(self.hashes), [
             None, pa.py_buffer(mapped.buffer("english_offsets")), pa.py_buffer(mapped.buffer("english_data"))])
 
@@ -158,19 +162,33 @@ class Names:
         rows = self.find(titles)
         missing = rows < 0
         index = pa.array(rows, mask=missing)
-        source = pa.DictionaryArray.from_arrays(pa.array(self.codes[np.where(missing, 0, rows)].astype(np.int32),
-                                                         mask=missing), pa.array(self.sources, pa.string()))
+        codes = np.zeros(len(rows), np.int32)
+        codes[~missing] = self.codes[rows[~missing]]
+        source = pa.DictionaryArray.from_arrays(pa.array(codes, mask=missing), pa.array(self.sources, pa.string()))
         return pa.table({"english": self.english.take(index), "source": source})
 
     def lookup_with_source(self, titles: Iterable[str]) -> list[tuple[str, str] | None]:
-        asked = titles if isinstance(titles, (list, tuple)) else list(titles)
-        rows = self.find(pa.array(asked, pa.large_string()))
+        """``(English name, source)`` of each title, None where unknown. The answers of the last
+        :data:`CACHE_SIZE` titles asked are kept: the titles linked most often are asked again and again."""
+        cache = self._cache
+        answers = [cache.get(t, _ASK) for t in titles]
+        missed = [k for k, a in enumerate(answers) if a is _ASK]
+        if not missed:
+            return answers
+        asked = [titles[k] for k in missed] if isinstance(titles, (list, tuple)) else None
+        if asked is None:
+            titles = list(titles)
+            asked = [titles[k] for k in missed]
+        rows = self.find(pa.array(asked, pa.string()))
         present = rows >= 0
-        english = self.english.take(pa.array(rows[present])).to_pylist()
-        sources = [self.sources[c] for c in self.codes[rows[present]].tolist()]
-        answers: list[tuple[str, str] | None] = [None] * len(asked)
-        for k, e, s in zip(np.flatnonzero(present).tolist(), english, sources):
-            answers[k] = (e, s)
+        english = iter(self.english.take(pa.array(rows[present])).to_pylist())
+        sources = iter(self.codes[rows[present]].tolist())
+        if len(cache) + len(missed) > CACHE_SIZE:
+            cache.clear()
+        names = self.sources
+        for k, title, found in zip(missed, asked, present.tolist()):
+            answer = (next(english), names[next(sources)]) if found else None
+            answers[k] = cache[title] = answer
         return answers
 
     def lookup(self, titles: Sequence[str | None]) -> list[str | None]:
