@@ -65,6 +65,15 @@ def test_a_names_file_answers_what_the_table_holds(tmp_path_factory, rows, other
         assert table.column("source").to_pylist() == [e[1] if e else None for e in expected]
 
 
+@settings(max_examples=50, deadline=None)
+@given(strings=st.lists(st.text(max_size=20), min_size=1, max_size=30), seed=st.integers(0, 20))
+def test_a_string_hashes_the_same_wherever_it_lies(strings, seed):
+    together = lookup.hash_strings(pa.array(["pad"] + strings).slice(1), seed)
+    alone = [int(lookup.hash_strings(pa.array([s], pa.large_string()), seed)[0]) for s in strings]
+    assert together.tolist() == alone
+    assert len(set(alone)) == len(set(strings))  # no collision among so few
+
+
 def test_answers_kept_between_batches_are_the_same_answers(tmp_path, monkeypatch):
     monkeypatch.setattr(lookup, "CACHE_SIZE", 3)
     rows = {f"題{k}": (f"Title {k}", SOURCES[k % 3]) for k in range(10)}

@@ -15,12 +15,13 @@ from typing import Iterable, Sequence
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from leia.io.mapped import Companion, MappedFile, write_mapped
 
 __all__ = ["NAMES", "CACHE_SIZE", "Names", "hash_strings", "build_names"]
 
-_CHUNK = 1 << 16
+_CHUNK = 1 << 14  # strings hashed at once (their bytes: the size of the table of powers)
 # Answers a Names keeps (about 250 bytes each): the titles linked most often, asked in batch after batch.
 CACHE_SIZE = 65_536
 _ASK = object()
@@ -51,27 +52,46 @@ def _string_parts(strings: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     return offsets, data
 
 
-def hash_strings(strings: pa.Array, seed: int) -> np.ndarray:
-    """The 64-bit hash of each string of an Arrow string array (its UTF-8 bytes), for ``seed``."""
-    offsets, data = _string_parts(strings)
+def hash_strings(strings: pa.Array | tuple[np.ndarray, np.ndarray], seed: int) -> np.ndarray:
+    """The 64-bit hash of each string of an Arrow string array (its UTF-8 bytes), or of the strings given as
+    offsets into bytes, for ``seed``: with ``m`` an odd number drawn from the seed, the sum over the bytes
+    ``b[j]`` of a string of ``(b[j] + 1) * m ** (j + 1)`` modulo 2**64, mixed with the length. Computed for
+    all the bytes of a chunk of strings at once, each term with the power of its place in the chunk and each
+    string's sum brought back to its own first byte by the inverse power of its start."""
+    offsets, data = strings if isinstance(strings, tuple) else _string_parts(strings)
     out = np.empty(len(offsets) - 1, np.uint64)
-    multiplier = np.uint64(_splitmix(seed) | 1)
     for lo in range(0, len(out), _CHUNK):
-        out[lo:lo + _CHUNK] = _hash_chunk(offsets[lo:lo + _CHUNK + 1], data, multiplier, seed)
+        out[lo:lo + _CHUNK] = _hash_chunk(offsets[lo:lo + _CHUNK + 1], data, seed)
     return out
 
 
-def _hash_chunk(offsets: np.ndarray, data: np.ndarray, multiplier: np.uint64, seed: int) -> np.ndarray:
-    lengths = np.diff(offsets)
-    begin = offsets[0]
-    total = int(offsets[-1] - begin)
-    longest = int(lengths.max()) if len(lengths) else 0
-    powers = np.cumprod(np.full(max(longest, 1), multiplier, np.uint64))  # wraps modulo 2**64
-    within = np.arange(total, dtype=np.int64) - np.repeat(offsets[:-1] - begin, lengths)
-    terms = (data[begin:begin + total].astype(np.uint64) + np.uint64(1)) * powers[within]
-    sums = np.concatenate([np.zeros(1, np.uint64), np.cumsum(terms, dtype=np.uint64)])
-    h = sums[offsets[1:] - begin] - sums[offsets[:-1] - begin]
-    h ^= lengths.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(_splitmix(seed + 1))
+_POWERS: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _powers(seed: int, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """``m ** (i + 1)`` and ``m ** -i`` modulo 2**64 for ``i < size`` (at least), for the seed's ``m``."""
+    known = _POWERS.get(seed)
+    if known is None or len(known[0]) < size:
+        size = max(size, 1 << 16, 2 * len(known[0]) if known else 0)
+        m = _splitmix(seed) | 1
+        up = np.cumprod(np.full(size, m, np.uint64))  # wraps modulo 2**64
+        down = np.concatenate([np.ones(1, np.uint64), np.cumprod(np.full(size - 1, pow(m, -1, 1 << 64), np.uint64))])
+        known = _POWERS[seed] = (up, down)
+    return known
+
+
+def _hash_chunk(offsets: np.ndarray, data: np.ndarray, seed: int) -> np.ndarray:
+    begin = int(offsets[0])
+    total = int(offsets[-1]) - begin
+    up, down = _powers(seed, total + 1)
+    terms = data[begin:begin + total].astype(np.uint64)
+    terms += np.uint64(1)
+    terms *= up[:total]
+    sums = np.zeros(total + 1, np.uint64)
+    np.cumsum(terms, out=sums[1:])
+    starts, ends = offsets[:-1] - begin, offsets[1:] - begin
+    h = (sums[ends] - sums[starts]) * down[starts]
+    h ^= (ends - starts).astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(_splitmix(seed + 1))
     h ^= h >> np.uint64(30)
     h *= np.uint64(0xBF58476D1CE4E5B9)
     h ^= h >> np.uint64(27)
@@ -121,8 +141,8 @@ class Names:
         self.seed: int = mapped.extra["seed"]
         self.sources: list[str] = mapped.extra["sources"]
         self.hashes = mapped.array("hashes")
-        self.title_offsets = mapped.array("title_offsets")
-        self.title_data = mapped.array("title_data")
+        self.titles = pa.Array.from_buffers(pa.large_string(), len(mapped.array("hashes")), [
+            None, pa.py_buffer(mapped.buffer("title_offsets")), pa.py_buffer(mapped.buffer("title_data"))])
         self.codes = mapped.array("source")
         self._cache: dict[str, tuple[str, str] | None] = {}
         self.english = pa.Array.from_buffers(pa.large_string(), len(self.hashes), [
@@ -133,29 +153,38 @@ class Names:
 
     def find(self, titles: pa.Array) -> np.ndarray:
         """The row of each title (int64), -1 where the table has none."""
-        offsets, data = _string_parts(titles)
-        rows = np.full(len(titles), -1, np.int64)
-        if not len(titles) or not len(self.hashes):
+        rows = self._find(*_string_parts(titles))
+        if titles.null_count:
+            rows[np.asarray(titles.is_null().to_numpy(zero_copy_only=False))] = -1
+        return rows
+
+    def _find(self, offsets: np.ndarray, data: np.ndarray) -> np.ndarray:
+        """The row of each string ``data[offsets[k]:offsets[k + 1]]``, -1 where the table has none."""
+        rows = np.full(len(offsets) - 1, -1, np.int64)
+        if not len(rows) or not len(self.hashes):
             return rows
-        hashes = hash_strings(titles, self.seed)
+        hashes = hash_strings((offsets, data), self.seed)
         at = np.searchsorted(self.hashes, hashes)
         at[at == len(self.hashes)] = 0
-        hit = self.hashes[at] == hashes
-        if titles.null_count:
-            hit &= ~np.asarray(titles.is_null().to_numpy(zero_copy_only=False))
-        asked = np.flatnonzero(hit)
-        found = at[asked]
-        a_start, t_start = offsets[asked], self.title_offsets[found]
-        lengths = offsets[asked + 1] - a_start
-        same = lengths == self.title_offsets[found + 1] - t_start
-        asked, found, a_start, t_start, lengths = (x[same] for x in (asked, found, a_start, t_start, lengths))
-        first = np.cumsum(lengths) - lengths
-        within = np.arange(int(lengths.sum()), dtype=np.int64) - np.repeat(first, lengths)
-        differ = data[np.repeat(a_start, lengths) + within] != self.title_data[np.repeat(t_start, lengths) + within]
-        counts = np.concatenate([np.zeros(1, np.int64), np.cumsum(differ, dtype=np.int64)])
-        equal = counts[first + lengths] == counts[first]
-        rows[asked[equal]] = found[equal]
+        # The title stored where each hash was found, compared with the asked one: an absent title whose hash
+        # is some title's is not taken for it.
+        asked = pa.Array.from_buffers(pa.large_string(), len(rows), [None, pa.py_buffer(offsets), pa.py_buffer(data)])
+        same = np.asarray(pc.equal(asked, self.titles.take(pa.array(at))).to_numpy(zero_copy_only=False))
+        equal = same & (self.hashes[at] == hashes)
+        rows[equal] = at[equal]
         return rows
+
+    def _find_list(self, titles: list) -> np.ndarray:
+        """:meth:`find` for a list of str: their UTF-8 bytes made in one call, joined by NUL (which no title
+        holds; a list with one, or with None, goes through Arrow)."""
+        joined = "\0".join(titles) if all(isinstance(t, str) for t in titles) else None
+        if joined is None or joined.count("\0") != len(titles) - 1:
+            return self.find(pa.array(titles, pa.string()))
+        data = np.frombuffer(joined.encode("utf-8"), np.uint8)
+        nul = np.flatnonzero(data == 0)
+        offsets = np.concatenate([np.zeros(1, np.int64), nul + 1 - np.arange(1, len(titles), dtype=np.int64),
+                                  np.array([len(data) - len(nul)], np.int64)])
+        return self._find(offsets, data[data != 0])
 
     def lookup_arrow(self, titles: pa.Array) -> pa.Table:
         """``english`` and ``source`` of each title (null where unknown), in the titles' order."""
@@ -179,7 +208,7 @@ class Names:
         if asked is None:
             titles = list(titles)
             asked = [titles[k] for k in missed]
-        rows = self.find(pa.array(asked, pa.string()))
+        rows = self._find_list(asked)
         present = rows >= 0
         english = iter(self.english.take(pa.array(rows[present])).to_pylist())
         sources = iter(self.codes[rows[present]].tolist())

@@ -196,15 +196,12 @@ def _build_beside(database: Path, path: Path, companion: Companion, key: str) ->
 
 
 def companion_problems(database: Path, meta: dict[str, str], companion: Companion) -> list[str]:
-    """What is wrong with the companion of a DuckDB file (``leia verify``): missing where the meta records one,
-    another file's, or changed since it was built."""
+    """What is wrong with the companion of a DuckDB file (``leia verify``): another file's, or changed since it
+    was built. A missing one is not wrong: it is built on first use."""
     path = companion_path(database, companion)
     recorded = meta.get(companion.key)
     if not path.exists():
-        if recorded is None:
-            return []
-        return [f"{path}: missing ({database.name} records its {companion.what}; it is built again on first "
-                "use, or rebuild with `" + companion.command + "`)"]
+        return []
     try:
         mapped = MappedFile(path, companion.kind)
     except InputError as e:

@@ -222,8 +222,9 @@ import json, os, sys, time, pickle
 import numpy as np
 import pyarrow as pa
 kind, path, queries_file, texts_file = sys.argv[1:5]
-import leia.entities, leia.mentions, duckdb, marisa_trie, ahocorasick
-batches = pickle.load(open(queries_file, "rb")) if queries_file != "-" else []
+import leia.entities, leia.mentions, duckdb, marisa_trie, ahocorasick, pyarrow.compute
+query_sets = pickle.load(open(queries_file, "rb")) if queries_file != "-" else {}
+batches = [b for batches in query_sets.values() for b in batches]
 texts = pickle.load(open(texts_file, "rb")) if texts_file != "-" else []
 before = memory()
 start = time.perf_counter()
@@ -274,15 +275,18 @@ if kind.startswith("names"):
 else:
     answered = scan(texts[0])
 startup = time.perf_counter() - start
-cpu = time.process_time()
-items = 0
+rates = {}
 if kind.startswith("names"):
-    for batch in batches:
-        lookup(batch); items += len(batch)
+    for name, batches in query_sets.items():
+        cpu = time.process_time()
+        for batch in batches:
+            lookup(batch)
+        rates[name] = sum(map(len, batches)) / (time.process_time() - cpu)
 else:
+    cpu = time.process_time()
     for text in texts:
-        scan(text); items += len(text.encode())
-cpu = time.process_time() - cpu
+        scan(text)
+    rates["scan"] = sum(len(t.encode()) for t in texts) / 1e6 / (time.process_time() - cpu)
 after = memory()
 if kind == "surfaces-file":
     detector.segmenter
@@ -292,7 +296,7 @@ if kind == "surfaces-file":
     detect = time.process_time() - t0
 else:
     detect = None
-print(json.dumps({"startup": startup, "cpu": cpu, "items": items, "detect": detect,
+print(json.dumps({"startup": startup, "rates": rates, "detect": detect,
                   **{k: after[k] - before[k] for k in after}}))
 """
 
@@ -348,26 +352,36 @@ def compare_names(entities: Path, tiny: Path, titles: list[str], folder: Path, r
     con = duckdb.connect(str(entities), read_only=True)
     named = [r[0] for r in con.execute("SELECT title FROM entities").fetchall()]
     con.close()
-    batches = []
-    for _ in range(100):  # a batch's distinct link targets: mostly titles with a name, some without
-        batch = {rng.choice(named) for _ in range(4000)} | {rng.choice(titles) for _ in range(1000)}
-        batches.append(sorted(batch))
+    np_rng = np.random.default_rng(0)
+    ranked = list(named)
+    rng.shuffle(ranked)
+
+    def batch(zipf: bool) -> list[str]:
+        if zipf:  # link targets: a few titles linked very often, most seldom
+            picked = {ranked[r - 1] for r in np_rng.zipf(1.3, 6000) if r <= len(ranked)}
+        else:
+            picked = {rng.choice(named) for _ in range(4000)}
+        return sorted(picked | {rng.choice(titles) for _ in range(1000)})
+
+    query_sets = {"uniform": [batch(False) for _ in range(60)], "zipf": [batch(True) for _ in range(60)]}
     queries = folder / "queries.pkl"
-    queries.write_bytes(pickle.dumps(batches))
+    queries.write_bytes(pickle.dumps(query_sets))
     built = marisa_names(entities)
     marisa_names(tiny)
-    print(f"\nnames: {len(named):,} titles with a name, {len(titles):,} in all; 100 batches of "
-          f"{sum(map(len, batches)) // len(batches):,} distinct titles (80% with a name)")
+    print(f"\nnames: {len(named):,} titles with a name, {len(titles):,} in all; 60 batches of distinct titles "
+          f"(4,000 with a name, uniformly, or drawn with a Zipf law of exponent 1.3, and 1,000 of any title), "
+          "each set asked after the other")
     print(f"  the marisa-trie candidate built in {built:.1f} s")
-    print("  candidate         table   start-up s   titles/CPU-s   file MB   RSS MB   USS MB   PSS MB   (memory "
-          "over the same process before it opened the table)")
+    print("  candidate         table   start-up s   uniform titles/CPU-s   Zipf titles/CPU-s   file MB   RSS MB   USS MB"
+          "   PSS MB   (memory over the same process before it opened the table)")
     for kind, suffixes in (("names-dict", ()), ("names-marisa", (".marisa", ".marisa-offsets.npy",
                                                                  ".marisa-data.npy", ".marisa-source.npy")),
                            ("names-file", (".names",))):
         for label, path in (("jawiki", entities), ("tiny", tiny)):
             r = child(kind, path, queries, "-")
-            print(f"  {kind:16s} {label:7s} {r['startup']:10.3f}   {r['items'] / r['cpu']:12,.0f}   "
-                  f"{_mb(_size(path, *suffixes))} {_mb(r['rss'])} {_mb(r['uss'])} {_mb(r['pss'])}")
+            print(f"  {kind:16s} {label:7s} {r['startup']:10.3f}   {r['rates']['uniform']:20,.0f}   "
+                  f"{r['rates']['zipf']:17,.0f}   {_mb(_size(path, *suffixes))} {_mb(r['rss'])} {_mb(r['uss'])} "
+                  f"{_mb(r['pss'])}")
 
 
 def compare_surfaces(mentions: Path, tiny: Path, dev: dict[str, Path], folder: Path) -> None:
@@ -385,7 +399,7 @@ def compare_surfaces(mentions: Path, tiny: Path, dev: dict[str, Path], folder: P
         for label, path in (("jawiki", mentions), ("dev", tiny)):
             r = child(kind, path, "-", texts_file)
             detect = f"{mb / r['detect']:15.2f}" if r["detect"] else f"{'':15s}"
-            print(f"  {kind:20s} {label:10s} {r['startup']:10.3f}   {mb / r['cpu']:13.2f}   {detect}   "
+            print(f"  {kind:20s} {label:10s} {r['startup']:10.3f}   {r['rates']['scan']:13.2f}   {detect}   "
                   f"{_mb(_size(path, *suffixes))} {_mb(r['rss'])} {_mb(r['uss'])} {_mb(r['pss'])}")
 
 
