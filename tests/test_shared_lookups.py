@@ -308,3 +308,19 @@ def test_a_dictionary_of_an_older_leia_gets_its_surfaces_file(tmp_path):
     assert MentionTable(out).detector().detect("カイロはエジプトの首都") == expected
     assert surfaces.is_file()
     assert main(["verify", str(out)]) == 0
+
+
+def test_augment_dataset_in_several_processes_maps_the_names_file(sample_table, tmp_path):
+    datasets = pytest.importorskip("datasets")
+    import leia
+    from leia.api import extract
+    from leia.io.shards import iter_record_batches
+
+    extract(SAMPLE_DUMP, tmp_path / "documents", progress=False)
+    documents = pa.Table.from_batches(list(iter_record_batches(tmp_path / "documents", "documents")))
+    dataset = datasets.Dataset(documents)
+    table = EntityTable(sample_table)
+    one = leia.augment_dataset(dataset, table, prob=1.0, seed=3, batch_size=2)
+    two = leia.augment_dataset(dataset, table, prob=1.0, seed=3, batch_size=2, num_proc=2)
+    assert two["text"] == one["text"]
+    assert any("<translate>Tokyo</translate>" in text for text in one["text"])

@@ -9,8 +9,9 @@ id, and leia's names file (hashed titles, sorted, searched with numpy; :mod:`lei
 Surfaces: an Aho-Corasick automaton built in each process (pyahocorasick, what each worker held before) and
 leia's surfaces file (a mapped marisa-trie; :mod:`leia.mentions.surfaces`).
 
-Then ``leia augment --mentions --workers 2`` on the dev articles as plain text (so every document goes
-through detection and then the names) with the jawiki-sized table and dictionary against the dev-sized ones,
+Then ``leia augment --workers 2`` on the dev documents (their links: the names only), and with ``--mentions``
+on the dev articles as plain text (every document goes through detection, then the names), with the
+jawiki-sized table and dictionary against the dev-sized ones,
 for this tree and, with ``--peer PATH``, another tree of leia (a ``git archive`` of an earlier commit)
 reading the same files: the peak memory of the largest process and of all of them, and wall and CPU time.
 
@@ -56,9 +57,9 @@ def dev_inputs(folder: Path) -> dict[str, Path]:
 
     paths = {"documents": folder / "documents", "entities": folder / "dev-entities.duckdb",
              "mentions": folder / "dev-mentions.duckdb", "corpus": folder / "corpus.jsonl"}
-    extract(DUMP, paths["documents"], progress=False)
-    build_entities(paths["entities"], dump=DUMP, langlinks=LANGLINKS, progress=False)
-    build_mentions(paths["documents"], paths["entities"], paths["mentions"], progress=False)
+    extract(DUMP, paths["documents"], overwrite=True, progress=False)
+    build_entities(paths["entities"], dump=DUMP, langlinks=LANGLINKS, overwrite=True, progress=False)
+    build_mentions(paths["documents"], paths["entities"], paths["mentions"], overwrite=True, progress=False)
     with open(paths["corpus"], "w", encoding="utf-8") as f:
         for rb in iter_record_batches(paths["documents"], "documents"):
             for text in rb.column("text").to_pylist():
@@ -424,13 +425,13 @@ def watch(process: subprocess.Popen) -> dict:
     return peaks
 
 
-def augment_run(tree: Path, corpus: Path, entities: Path, mentions: Path, out: Path) -> dict:
+def augment_run(tree: Path, source: Path, entities: Path, mentions: Path | None, out: Path) -> dict:
     import resource
 
     shutil.rmtree(out, ignore_errors=True)
     code = "import sys; from leia.cli import main; sys.exit(main(sys.argv[1:]))"
-    cmd = [sys.executable, "-c", code, "augment", str(corpus), "--entities", str(entities), "--mentions",
-           str(mentions), "-o", str(out), "--workers", "2", "-q"]
+    cmd = [sys.executable, "-c", code, "augment", str(source), "--entities", str(entities), "-o", str(out),
+           "--workers", "2", "-q"] + (["--mentions", str(mentions)] if mentions else [])
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     process = subprocess.Popen(cmd, env={**os.environ, "PYTHONPATH": str(tree)}, cwd=tree,
@@ -446,20 +447,22 @@ def augment_run(tree: Path, corpus: Path, entities: Path, mentions: Path, out: P
 
 
 def compare_augment(trees: list[tuple[str, Path]], dev: dict[str, Path], big: tuple[Path, Path], folder: Path) -> None:
-    print("\nleia augment CORPUS --entities E --mentions M --workers 2 (the dev articles as plain text, "
-          f"{dev['corpus'].stat().st_size / 1e6:.1f} MB of JSON lines)")
-    print("  tree     table    wall s   CPU s   largest process: RSS MB  USS MB  PSS MB   all processes: RSS MB  "
-          "USS MB  PSS MB")
-    for name, tree in trees:
-        results = {}
-        for label, (entities, mentions) in (("dev", (dev["entities"], dev["mentions"])), ("jawiki", big)):
-            r = augment_run(tree, dev["corpus"], entities, mentions, folder / f"aug-{name}-{label}")
-            results[label] = r
-            print(f"  {name:8s} {label:7s} {r['wall']:7.1f} {r['cpu']:7.1f}   {_mb(r['rss'])}{_mb(r['uss'])}"
-                  f"{_mb(r['pss'])}             {_mb(r['sum_rss'])}{_mb(r['sum_uss'])}{_mb(r['sum_pss'])}")
-        growth = {k: results["jawiki"][k] - results["dev"][k] for k in ("rss", "uss", "pss")}
-        print(f"  {name:8s} growth of the largest process with the jawiki-sized files: RSS {growth['rss'] / 1e6:.0f} "
-              f"MB, USS {growth['uss'] / 1e6:.0f} MB, PSS {growth['pss'] / 1e6:.0f} MB")
+    for what, source, detect in (("the dev documents (their links)", dev["documents"], False),
+                                 ("the dev articles as plain text, with --mentions", dev["corpus"], True)):
+        print(f"\nleia augment --workers 2 on {what}")
+        print("  tree     table    wall s   CPU s   largest process: RSS MB  USS MB  PSS MB   all processes: RSS MB  "
+              "USS MB  PSS MB")
+        for name, tree in trees:
+            results = {}
+            for label, (entities, mentions) in (("dev", (dev["entities"], dev["mentions"])), ("jawiki", big)):
+                r = augment_run(tree, source, entities, mentions if detect else None,
+                                folder / f"aug-{name}-{label}")
+                results[label] = r
+                print(f"  {name:8s} {label:7s} {r['wall']:7.1f} {r['cpu']:7.1f}   {_mb(r['rss'])}{_mb(r['uss'])}"
+                      f"{_mb(r['pss'])}             {_mb(r['sum_rss'])}{_mb(r['sum_uss'])}{_mb(r['sum_pss'])}")
+            growth = {k: results["jawiki"][k] - results["dev"][k] for k in ("rss", "uss", "pss")}
+            print(f"  {name:8s} growth of the largest process with the jawiki-sized files: RSS "
+                  f"{growth['rss'] / 1e6:.0f} MB, USS {growth['uss'] / 1e6:.0f} MB, PSS {growth['pss'] / 1e6:.0f} MB")
 
 
 def main() -> None:
