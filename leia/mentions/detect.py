@@ -49,17 +49,17 @@ class Detector(Segmenting):
             (d.link_prob >= config.min_link_prob)
             | ((d.doc_link_prob >= config.min_doc_link_prob) if config.min_doc_link_prob is not None else False))
         fits = (d.lengths >= config.min_length) & (d.lengths <= config.max_length)
-        self._active = fits & (mention | config.block)
-        self._active_bytes = self._active.tobytes()  # indexed once a match, faster than the array
-        self._kept = np.where(mention & fits, kept, 0).astype(np.int32)
-        self._longest = int(d.lengths[self._active].max()) if self._active.any() else 0
+        active = fits & (mention | config.block)
+        self._active_bytes = active.tobytes()  # indexed once a match: faster than an array
+        self._kept = np.minimum(np.where(mention & fits, kept, 0), np.iinfo(np.uint16).max).astype(np.uint16)
+        self._longest = int(d.lengths[active].max()) if active.any() else 0
         starts = np.zeros(_CODES, dtype=bool)
-        starts[d.initials[self._active]] = True
+        starts[d.initials[active]] = True
         self._starts = starts
 
     def __getstate__(self) -> dict:
         state = super().__getstate__()
-        for name in ("_active", "_active_bytes", "_kept", "_starts", "_longest"):
+        for name in ("_active_bytes", "_kept", "_starts", "_longest"):
             state.pop(name)
         return state
 
