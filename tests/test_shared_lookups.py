@@ -113,7 +113,7 @@ def _rows(path: Path) -> dict[str, tuple[str, str]]:
 def test_the_table_is_published_with_its_names_file(sample_table):
     table = EntityTable(sample_table)
     names = MappedFile(sample_table.with_name("e.duckdb.names"), NAMES.kind)
-    assert table.meta["names_file"] == names.digest and names.check()
+    assert NAMES.recorded(table.meta) == names.digest and names.check()
     rows = _rows(sample_table)
     assert len(table) == len(rows)
     assert table.lookup_with_source(list(rows) + ["無い"]) == list(rows.values()) + [None]
@@ -136,20 +136,24 @@ def test_a_table_without_its_names_file_gets_it_on_first_use(sample_table, tmp_p
     copy = _copy(sample_table, tmp_path / "copied", names=False)
     assert EntityTable(copy).lookup(["東京"]) == ["Tokyo"]
     # Built again from the table, the file is the one the table records.
-    assert MappedFile(str(copy) + ".names", NAMES.kind).digest == EntityTable(copy).meta["names_file"]
+    assert MappedFile(str(copy) + ".names", NAMES.kind).digest == NAMES.recorded(EntityTable(copy).meta)
     assert sorted(p.name for p in copy.parent.iterdir()) == ["e.duckdb", "e.duckdb.names"]
 
 
-def _as_built_before(path: Path) -> None:
-    """Make ``path`` look like a table built before names files: no record in its meta."""
+def _as_built_before(path: Path, record: str | None = None) -> None:
+    """Make ``path`` look like a table built before names files (no record in its meta), or before this
+    format of them (``record``)."""
     con = duckdb.connect(str(path))
     con.execute("DELETE FROM meta WHERE key = 'names_file'")
+    if record is not None:
+        con.execute("INSERT INTO meta VALUES ('names_file', ?)", [record])
     con.close()
 
 
-def test_a_table_of_an_older_leia_gets_a_names_file_once(sample_table, tmp_path):
-    old = _copy(sample_table, tmp_path / "old", names=False)
-    _as_built_before(old)
+@pytest.mark.parametrize("record", [None, '{"format": 0, "digest": "of a format gone"}'])
+def test_a_table_of_an_older_leia_gets_a_names_file_once(sample_table, tmp_path, record):
+    old = _copy(sample_table, tmp_path / "old", names=record is not None)
+    _as_built_before(old, record)
     assert EntityTable(old).lookup(["東京", "無い"]) == ["Tokyo", None]
     built = Path(str(old) + ".names")
     stamp = built.stat().st_mtime_ns
@@ -298,7 +302,7 @@ def test_a_dictionary_of_an_older_leia_gets_its_surfaces_file(tmp_path):
     out = tmp_path / "m.duckdb"
     build_mentions(tmp_path / "documents", tmp_path / "e.duckdb", out, progress=False)
     surfaces = Path(str(out) + ".surfaces")
-    assert MentionTable(out).meta["surfaces_file"] == MappedFile(surfaces, SURFACES.kind).digest
+    assert SURFACES.recorded(MentionTable(out).meta) == MappedFile(surfaces, SURFACES.kind).digest
     expected = MentionTable(out).detector().detect("カイロはエジプトの首都")
     assert expected == [(0, 3, "カイロ"), (4, 8, "エジプト"), (9, 11, "首都")]
     surfaces.unlink()

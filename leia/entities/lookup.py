@@ -126,7 +126,7 @@ def build_names(con, path: Path, table_key: str) -> str:
         "title_offsets": t_off - t_off[0], "title_data": t_data[t_off[0]:t_off[-1]],
         "english_offsets": e_off - e_off[0], "english_data": e_data[e_off[0]:e_off[-1]],
         "source": codes.astype(np.uint8),
-    }, {"seed": seed, "sources": sources, "rows": len(hashes), "table": table_key})
+    }, {"format": NAMES.format, "seed": seed, "sources": sources, "rows": len(hashes), "table": table_key})
 
 
 NAMES = Companion(suffix=".names", key="names_file", kind="entity names", what="names file",

@@ -115,7 +115,7 @@ def atomic_duckdb(output: str | os.PathLike, *, overwrite: bool = False,
                 meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
                 for sidecar, _, companion in sidecars:
                     digest = companion.build(con, sidecar, table_key(meta, companion))
-                    con.execute("INSERT INTO meta VALUES (?, ?)", [companion.key, digest])
+                    con.execute("INSERT INTO meta VALUES (?, ?)", [companion.key, companion.record(digest)])
             con.execute("CHECKPOINT")
             con.close()
             if wal.exists():

@@ -124,8 +124,9 @@ class MappedFile:
 @dataclass(frozen=True)
 class Companion:
     """A mapped file built beside a DuckDB file, from its tables: named ``<file><suffix>``, recorded in its
-    ``meta`` under ``key`` (the digest), built by ``build(con, path, table_key)`` which writes the file at
-    ``path`` from the connection's tables and returns its digest."""
+    ``meta`` under ``key`` (its format and digest), built by ``build(con, path, table_key)`` which writes the
+    file at ``path`` from the connection's tables (``extra`` holding ``format`` and ``table``) and returns its
+    digest. A new ``format`` makes the files of the old one be built again."""
 
     suffix: str
     key: str
@@ -133,6 +134,23 @@ class Companion:
     what: str
     command: str
     build: Callable[[Any, Path, str], str]
+    format: int = 1
+
+    def record(self, digest: str) -> str:
+        """What the DuckDB file's meta records of the companion."""
+        return json.dumps({"format": self.format, "digest": digest})
+
+    def recorded(self, meta: dict[str, str]) -> str | None:
+        """The digest the meta records of a companion of this format (None: none, or of another format)."""
+        try:
+            record = json.loads(meta.get(self.key) or "null")
+        except ValueError:
+            return None
+        return record.get("digest") if isinstance(record, dict) and record.get("format") == self.format else None
+
+    def current(self, mapped: "MappedFile", key: str) -> bool:
+        """Whether a companion no meta records was built by this format from the DuckDB file of ``key``."""
+        return mapped.extra.get("format") == self.format and mapped.extra.get("table") == key
 
 
 def companion_path(database: Path, companion: Companion) -> Path:
@@ -151,7 +169,7 @@ def open_companion(database: Path, meta: dict[str, str], companion: Companion) -
     companion of another digest; one that is missing (the DuckDB file was copied alone, or built by a leia
     before companions) is built from the DuckDB file first, under its lock, and published atomically."""
     path = companion_path(database, companion)
-    recorded = meta.get(companion.key)
+    recorded = companion.recorded(meta)
     key = table_key(meta, companion)
     if path.exists():
         mapped = MappedFile(path, companion.kind)
@@ -159,7 +177,7 @@ def open_companion(database: Path, meta: dict[str, str], companion: Companion) -
             raise InputError(f"{path}: not the {companion.what} of {database} (built from another file); remove "
                              f"it (it is built again from {database.name}) or rebuild both with "
                              f"`{companion.command} --overwrite`")
-        if recorded is not None or mapped.extra.get("table") == key:
+        if recorded is not None or companion.current(mapped, key):
             return mapped
     _build_beside(database, path, companion, key)
     mapped = MappedFile(path, companion.kind)
@@ -199,7 +217,7 @@ def companion_problems(database: Path, meta: dict[str, str], companion: Companio
     """What is wrong with the companion of a DuckDB file (``leia verify``): another file's, or changed since it
     was built. A missing one is not wrong: it is built on first use."""
     path = companion_path(database, companion)
-    recorded = meta.get(companion.key)
+    recorded = companion.recorded(meta)
     if not path.exists():
         return []
     try:
@@ -208,8 +226,9 @@ def companion_problems(database: Path, meta: dict[str, str], companion: Companio
         return [str(e)]
     if recorded is not None and mapped.digest != recorded:
         return [f"{path}: not the {companion.what} {database.name} records (built from another file)"]
-    if recorded is None and mapped.extra.get("table") != table_key(meta, companion):
-        return [f"{path}: not the {companion.what} of {database.name} (built from another file)"]
+    if recorded is None and not companion.current(mapped, table_key(meta, companion)):
+        return [f"{path}: not the {companion.what} of {database.name} (built from another file, or by another "
+                "version of leia); remove it and it is built again"]
     if not mapped.check():
         return [f"{path}: its content does not match its digest (the file is damaged); remove it and it is "
                 "built again"]

@@ -27,6 +27,13 @@ from leia.schemas import ANCHOR
 __all__ = ["Detector", "detect_batch"]
 
 _CODES = 0x110000
+_PAIRS = 1 << 23  # bits of the table of the first two characters of the surfaces looked for
+
+
+def _pair(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Where the pair of characters (code points) falls in the table of pairs."""
+    mixed = first.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15) + second.astype(np.uint64)
+    return (mixed >> np.uint64(41)).astype(np.int64)
 
 
 class Detector(Segmenting):
@@ -53,13 +60,16 @@ class Detector(Segmenting):
         self._active_bytes = active.tobytes()  # indexed once a match: faster than an array
         self._kept = np.minimum(np.where(mention & fits, kept, 0), np.iinfo(np.uint16).max).astype(np.uint16)
         self._longest = int(d.lengths[active].max()) if active.any() else 0
-        starts = np.zeros(_CODES, dtype=bool)
-        starts[d.initials[active]] = True
-        self._starts = starts
+        singles = np.zeros(_CODES, dtype=bool)
+        singles[d.initials[active & (d.lengths == 1)]] = True
+        pairs = np.zeros(_PAIRS, dtype=bool)
+        longer = active & (d.lengths > 1)
+        pairs[_pair(d.initials[longer], d.seconds[longer])] = True
+        self._singles, self._pairs = singles, pairs
 
     def __getstate__(self) -> dict:
         state = super().__getstate__()
-        for name in ("_active_bytes", "_kept", "_starts", "_longest"):
+        for name in ("_active_bytes", "_kept", "_singles", "_pairs", "_longest"):
             state.pop(name)
         return state
 
@@ -83,11 +93,16 @@ class Detector(Segmenting):
         return list(zip(d.targets.slice(first, kept).to_pylist(), d.priors[first:first + kept].tolist()))
 
     def _candidates(self, text: str, begin: int, end: int) -> list[int]:
-        """The positions of ``text[begin:end]`` where an active surface may start (by its first character)."""
+        """The positions of ``text[begin:end]`` where a surface looked for may start: a surface of one character
+        is that character, a longer one begins with the two characters there (by a hash of the pair, so a
+        position may be kept in vain, never left out)."""
         if begin >= end:
             return []
-        codes = np.frombuffer(text[begin:end].encode("utf-32-le"), dtype=np.uint32)
-        return (np.flatnonzero(self._starts[codes]) + begin).tolist()
+        codes = np.frombuffer(text[begin:end + 1].encode("utf-32-le"), dtype=np.uint32)
+        seconds = codes[1:] if len(codes) > end - begin else np.append(codes[1:], np.uint32(0))
+        codes = codes[:end - begin]
+        keep = self._singles[codes] | self._pairs[_pair(codes, seconds)]
+        return (np.flatnonzero(keep) + begin).tolist()
 
     def _scan(self, text: str, begin: int = 0, end: int | None = None, longest: bool = True
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

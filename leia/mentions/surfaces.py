@@ -38,7 +38,8 @@ def _encode(strings: list[str]) -> tuple[np.ndarray, np.ndarray]:
 
 class Surfaces:
     """Surfaces and their entries, indexed by the trie's ids: ``link_prob``, ``doc_link_prob``, ``lengths``
-    (in characters), ``initials`` (the code point each begins with), and each surface's targets ``first[i]:first[i + 1]`` (their ``priors``, most probable
+    (in characters), ``initials`` and ``seconds`` (the code points of its first two characters, 0 for none),
+    and each surface's targets ``first[i]:first[i + 1]`` (their ``priors``, most probable
     first, and names through :meth:`target`)."""
 
     def __init__(self, trie, arrays: dict[str, np.ndarray], mapped: MappedFile | None = None):
@@ -48,6 +49,7 @@ class Surfaces:
         self.doc_link_prob = arrays["doc_link_prob"]
         self.lengths = arrays["lengths"]
         self.initials = arrays["initials"]
+        self.seconds = arrays["seconds"]
         self.first = arrays["first"]
         self.priors = arrays["priors"]
         self.target_offsets = arrays["target_offsets"]
@@ -72,6 +74,7 @@ class Surfaces:
             "doc_link_prob": np.array([e.doc_link_prob for e in ordered], np.float64),
             "lengths": np.array([len(names[k]) for k in order.tolist()], np.int32),
             "initials": np.array([ord(names[k][0]) for k in order.tolist()], np.uint32),
+            "seconds": np.array([ord(names[k][1]) if len(names[k]) > 1 else 0 for k in order.tolist()], np.uint32),
             "first": first,
             "priors": np.array([p for e in ordered for _, p in e.targets], np.float64),
             "target_offsets": offsets, "target_data": data,
@@ -84,8 +87,8 @@ class Surfaces:
         trie = marisa_trie.Trie()
         buffer = mapped.buffer("trie")
         trie.map(buffer)
-        names = ("link_prob", "doc_link_prob", "lengths", "initials", "first", "priors", "target_offsets",
-                 "target_data")
+        names = ("link_prob", "doc_link_prob", "lengths", "initials", "seconds", "first", "priors",
+                 "target_offsets", "target_data")
         surfaces = cls(trie, {name: mapped.array(name) for name in names}, mapped)
         surfaces._buffer = buffer  # what the trie reads: kept as long as it is
         return surfaces
@@ -93,8 +96,8 @@ class Surfaces:
     def __reduce__(self) -> tuple:
         if self.mapped is not None:  # another process maps the file again
             return (Surfaces.from_mapped, (self.mapped,))
-        arrays = {name: getattr(self, name) for name in ("link_prob", "doc_link_prob", "lengths", "initials", "first",
-                                                         "priors", "target_offsets", "target_data")}
+        arrays = {name: getattr(self, name) for name in ("link_prob", "doc_link_prob", "lengths", "initials", "seconds",
+                                                         "first", "priors", "target_offsets", "target_data")}
         return (Surfaces, (self.trie, arrays))
 
     def __len__(self) -> int:
@@ -144,10 +147,11 @@ def build_surfaces(con, path: Path, table_key: str) -> str:
         "doc_link_prob": surfaces.column("doc_link_prob").to_numpy()[order].astype(np.float64),
         "lengths": np.array([len(names[k]) for k in order.tolist()], np.int32),
         "initials": np.array([ord(names[k][0]) for k in order.tolist()], np.uint32),
+        "seconds": np.array([ord(names[k][1]) if len(names[k]) > 1 else 0 for k in order.tolist()], np.uint32),
         "first": first,
         "priors": candidates.column("prior").to_numpy()[take].astype(np.float64),
         "target_offsets": offsets, "target_data": data,
-    }, {"surfaces": len(names), "table": table_key})
+    }, {"format": SURFACES.format, "surfaces": len(names), "table": table_key})
 
 
 SURFACES = Companion(suffix=".surfaces", key="surfaces_file", kind="mention surfaces", what="surfaces file",
