@@ -328,3 +328,23 @@ def test_augment_dataset_in_several_processes_maps_the_names_file(sample_table, 
     two = leia.augment_dataset(dataset, table, prob=1.0, seed=3, batch_size=2, num_proc=2)
     assert two["text"] == one["text"]
     assert any("<translate>Tokyo</translate>" in text for text in one["text"])
+
+
+def test_the_pieces_of_a_ray_augmentation_carry_no_names(sample_table, tmp_path):
+    """Each Ray actor maps the names file from the shared file system: nothing goes through the object
+    store, and a piece pickles as paths and settings."""
+    from leia.api import extract
+    from leia.augmenter import AugmentConfig
+    from leia.steps.augment import AugmentStep
+    from leia.steps.sources import open_source
+
+    extract(SAMPLE_DUMP, tmp_path / "documents", shard_size=2, progress=False)
+    source = open_source(tmp_path / "documents", shard_size=2, batch_size=2)
+    step = AugmentStep(source, EntityTable(sample_table), AugmentConfig(), tmp_path / "documents")
+    step.work()  # the names are mapped in this process
+    assert step.shared() is None
+    pieces = step.pieces(2, frozenset(), None)
+    assert len(pieces) > 1
+    data = pickle.dumps(pieces[-1])
+    assert b"Tokyo" not in data
+    assert pickle.loads(data).step.table.lookup(["東京"]) == ["Tokyo"]

@@ -20,6 +20,7 @@ titles), the English names of made-up words; the surfaces are the dev dictionary
 text with a made-up tail, each with one or two targets.
 
     python tests/benchmarks/bench_lookup.py [--titles 2500000] [--surfaces 4000000] [--peer /tmp/leia-before]
+        [--folder DIR [--reuse]] [--skip names surfaces augment]
 
 Needs ../shared/data beside the checkout.
 """
@@ -472,6 +473,7 @@ def main() -> None:
     parser.add_argument("--peer", type=Path, help="another tree of leia to run `leia augment` with")
     parser.add_argument("--folder", type=Path, help="where to write (default: a temporary folder)")
     parser.add_argument("--skip", nargs="*", default=(), choices=("names", "surfaces", "augment"))
+    parser.add_argument("--reuse", action="store_true", help="reuse the inputs an earlier run made in --folder")
     args = parser.parse_args()
     sys.path.insert(0, str(REPO))
     folder = args.folder or Path(tempfile.mkdtemp(prefix="bench-lookup-"))
@@ -479,14 +481,27 @@ def main() -> None:
     rng = random.Random(0)
     print(f"in {folder}; wall times on a shared machine, CPU times per core")
     start = time.perf_counter()
-    dev = dev_inputs(folder)
-    entities, titles = big_entities(folder, dev, args.titles, rng)
-    print(f"  entity table: {time.perf_counter() - start:.0f} s to make; names file "
-          f"{_size(entities, '.names') / 1e6:.1f} MB beside a {entities.stat().st_size / 1e6:.1f} MB DuckDB file")
-    start = time.perf_counter()
-    mentions = big_mentions(folder, dev, args.surfaces, titles, rng)
-    print(f"  mention dictionary: {time.perf_counter() - start:.0f} s to make; surfaces file "
-          f"{_size(mentions, '.surfaces') / 1e6:.1f} MB beside a {mentions.stat().st_size / 1e6:.1f} MB DuckDB file")
+    made = folder / "titles.pkl"
+    if args.reuse and made.is_file():  # the inputs of an earlier run in this folder
+        import pickle
+
+        dev = {"documents": folder / "documents", "entities": folder / "dev-entities.duckdb",
+               "mentions": folder / "dev-mentions.duckdb", "corpus": folder / "corpus.jsonl"}
+        entities, mentions, titles = folder / "big-entities.duckdb", folder / "big-mentions.duckdb", \
+            pickle.loads(made.read_bytes())
+    else:
+        import pickle
+
+        dev = dev_inputs(folder)
+        entities, titles = big_entities(folder, dev, args.titles, rng)
+        print(f"  entity table: {time.perf_counter() - start:.0f} s to make")
+        start = time.perf_counter()
+        mentions = big_mentions(folder, dev, args.surfaces, titles, rng)
+        print(f"  mention dictionary: {time.perf_counter() - start:.0f} s to make")
+        made.write_bytes(pickle.dumps(titles))
+    print(f"  names file {_size(entities, '.names') / 1e6:.1f} MB beside a {entities.stat().st_size / 1e6:.1f} MB "
+          f"entity table; surfaces file {_size(mentions, '.surfaces') / 1e6:.1f} MB beside a "
+          f"{mentions.stat().st_size / 1e6:.1f} MB mention dictionary")
     if "names" not in args.skip:
         compare_names(entities, dev["entities"], titles, folder, rng)
     if "surfaces" not in args.skip:
