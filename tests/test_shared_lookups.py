@@ -140,6 +140,20 @@ def test_a_table_without_its_names_file_gets_it_on_first_use(sample_table, tmp_p
     assert sorted(p.name for p in copy.parent.iterdir()) == ["e.duckdb", "e.duckdb.names"]
 
 
+def _lookup_tokyo(path: str) -> list:
+    return EntityTable(path).lookup(["東京"])
+
+
+def test_processes_that_find_no_names_file_at_once_all_get_it(sample_table, tmp_path):
+    import multiprocessing
+
+    copy = _copy(sample_table, tmp_path / "many", names=False)
+    with multiprocessing.get_context("fork").Pool(3) as pool:
+        assert pool.map(_lookup_tokyo, [str(copy)] * 6) == [["Tokyo"]] * 6
+    assert sorted(p.name for p in copy.parent.iterdir()) == ["e.duckdb", "e.duckdb.names"]  # no lock, no temporary
+    assert main(["verify", str(copy)]) == 0
+
+
 def _as_built_before(path: Path, record: str | None = None) -> None:
     """Make ``path`` look like a table built before names files (no record in its meta), or before this
     format of them (``record``)."""

@@ -179,7 +179,7 @@ def open_companion(database: Path, meta: dict[str, str], companion: Companion) -
                              f"`{companion.command} --overwrite`")
         if recorded is not None or companion.current(mapped, key):
             return mapped
-    _build_beside(database, path, companion, key)
+    _build_beside(database, path, companion, key, recorded)
     mapped = MappedFile(path, companion.kind)
     if recorded is not None and mapped.digest != recorded:
         raise InputError(f"{path}: built again from {database}, it is not the file {database.name} records; "
@@ -187,30 +187,46 @@ def open_companion(database: Path, meta: dict[str, str], companion: Companion) -
     return mapped
 
 
-def _build_beside(database: Path, path: Path, companion: Companion, key: str) -> None:
-    """Build the companion of a published DuckDB file, under the companion's lock."""
+def _build_beside(database: Path, path: Path, companion: Companion, key: str, recorded: str | None) -> None:
+    """Build the companion of a published DuckDB file, under a lock that another process building it makes
+    this one wait for (it then maps what that one built). Two builds give the same bytes, and each is
+    published by an atomic rename: a second build is wasted work, never a damaged file."""
+    import fcntl
+
     import duckdb
 
-    from leia.errors import OutputError
-    from leia.io.files import held, temp_name
+    from leia.io.files import temp_name
 
+    lock = path.with_name(f".{path.name}.lock")
+    tmp = path.with_name(temp_name(path.name))
     try:
-        with held(path, folder=False):
-            tmp = path.with_name(temp_name(path.name))
-            try:
-                con = duckdb.connect(str(database), read_only=True)
-                try:
-                    companion.build(con, tmp, key)
-                finally:
-                    con.close()
-                os.replace(tmp, path)
-            except BaseException:
-                tmp.unlink(missing_ok=True)
-                raise
-    except (OutputError, OSError) as e:
-        raise InputError(f"{database}: its {companion.what} {path.name} is missing and cannot be written beside "
-                         f"it ({e}); copy the table to a writable folder, or rebuild it with "
-                         f"`{companion.command}`") from None
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as e:
+        raise _unwritable(database, path, companion, e) from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        if path.exists():
+            mapped = MappedFile(path, companion.kind)
+            if mapped.digest == recorded or (recorded is None and companion.current(mapped, key)):
+                return  # built meanwhile by the process that held the lock
+        con = duckdb.connect(str(database), read_only=True)
+        try:
+            companion.build(con, tmp, key)
+        finally:
+            con.close()
+        os.replace(tmp, path)
+    except OSError as e:
+        raise _unwritable(database, path, companion, e) from None
+    finally:
+        tmp.unlink(missing_ok=True)
+        lock.unlink(missing_ok=True)
+        os.close(fd)
+
+
+def _unwritable(database: Path, path: Path, companion: Companion, e: OSError) -> InputError:
+    return InputError(f"{database}: its {companion.what} {path.name} is missing and cannot be written beside it "
+                      f"({e.strerror or e}); copy the table to a writable folder, or rebuild it with "
+                      f"`{companion.command}`")
 
 
 def companion_problems(database: Path, meta: dict[str, str], companion: Companion) -> list[str]:

@@ -81,6 +81,7 @@ class AugmentStep(SourceStep):
         """One piece per input shard when the input is a folder of documents; otherwise one part per worker,
         each reading the whole input and passing over the shards of the others. The pieces run a copy of this
         step whose manifest is new (the executor's output folder has changed this one's)."""
+        self.table.names  # the names file exists before the workers map it (built here for an older table)
         step = AugmentStep(self.source, self.table, self.config, self.input, self.stages)
         if self.source.kind != "documents":
             return [Piece(f"part-{i:05d}-of-{workers:05d}", step, part=(workers, i)) for i in range(workers)]
