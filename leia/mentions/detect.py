@@ -88,9 +88,7 @@ class Detector(Segmenting):
 
     def targets(self, sid: int) -> list[tuple[str, float]]:
         """The targets a mention of surface ``sid`` may have, most probable first (none when it only blocks)."""
-        d = self.dictionary
-        first, kept = int(d.first[sid]), int(self._kept[sid])
-        return list(zip(d.targets.slice(first, kept).to_pylist(), d.priors[first:first + kept].tolist()))
+        return self.dictionary.targets(sid, int(self._kept[sid]))
 
     def _candidates(self, text: str, begin: int, end: int) -> list[int]:
         """The positions of ``text[begin:end]`` where a surface looked for may start: a surface of one character

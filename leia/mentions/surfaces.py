@@ -39,8 +39,8 @@ def _encode(strings: list[str]) -> tuple[np.ndarray, np.ndarray]:
 class Surfaces:
     """Surfaces and their entries, indexed by the trie's ids: ``link_prob``, ``doc_link_prob``, ``lengths``
     (in characters), ``initials`` and ``seconds`` (the code points of its first two characters, 0 for none),
-    and each surface's targets ``first[i]:first[i + 1]`` (their ``priors``, most probable
-    first, and names through :meth:`target`)."""
+    and each surface's targets ``first[i]:first[i + 1]`` (their ``priors``, most probable first, and their
+    ``target_ids`` into the ``names`` of all the targets, each written once)."""
 
     def __init__(self, trie, arrays: dict[str, np.ndarray], mapped: MappedFile | None = None):
         self.trie = trie
@@ -52,9 +52,10 @@ class Surfaces:
         self.seconds = arrays["seconds"]
         self.first = arrays["first"]
         self.priors = arrays["priors"]
+        self.target_ids = arrays["target_ids"]
         self.target_offsets = arrays["target_offsets"]
         self.target_data = arrays["target_data"]
-        self.targets = pa.Array.from_buffers(pa.large_string(), len(self.priors), [
+        self.names = pa.Array.from_buffers(pa.large_string(), len(self.target_offsets) - 1, [
             None, pa.py_buffer(self.target_offsets), pa.py_buffer(self.target_data)])
 
     @classmethod
@@ -68,7 +69,9 @@ class Surfaces:
         counts = np.array([len(e.targets) for e in ordered], np.int64)
         first = np.zeros(len(ordered) + 1, np.int64)
         np.cumsum(counts, out=first[1:])
-        offsets, data = _encode([t for e in ordered for t, _ in e.targets])
+        ids: dict[str, int] = {}
+        target_ids = np.array([ids.setdefault(t, len(ids)) for e in ordered for t, _ in e.targets], np.int32)
+        offsets, data = _encode(list(ids))
         return cls(trie, {
             "link_prob": np.array([e.link_prob for e in ordered], np.float64),
             "doc_link_prob": np.array([e.doc_link_prob for e in ordered], np.float64),
@@ -77,7 +80,7 @@ class Surfaces:
             "seconds": np.array([ord(names[k][1]) if len(names[k]) > 1 else 0 for k in order.tolist()], np.uint32),
             "first": first,
             "priors": np.array([p for e in ordered for _, p in e.targets], np.float64),
-            "target_offsets": offsets, "target_data": data,
+            "target_ids": target_ids, "target_offsets": offsets, "target_data": data,
         })
 
     @classmethod
@@ -88,7 +91,7 @@ class Surfaces:
         buffer = mapped.buffer("trie")
         trie.map(buffer)
         names = ("link_prob", "doc_link_prob", "lengths", "initials", "seconds", "first", "priors",
-                 "target_offsets", "target_data")
+                 "target_ids", "target_offsets", "target_data")
         surfaces = cls(trie, {name: mapped.array(name) for name in names}, mapped)
         surfaces._buffer = buffer  # what the trie reads: kept as long as it is
         return surfaces
@@ -97,7 +100,8 @@ class Surfaces:
         if self.mapped is not None:  # another process maps the file again
             return (Surfaces.from_mapped, (self.mapped,))
         arrays = {name: getattr(self, name) for name in ("link_prob", "doc_link_prob", "lengths", "initials", "seconds",
-                                                         "first", "priors", "target_offsets", "target_data")}
+                                                         "first", "priors", "target_ids", "target_offsets",
+                                                         "target_data")}
         return (Surfaces, (self.trie, arrays))
 
     def __len__(self) -> int:
@@ -108,7 +112,15 @@ class Surfaces:
 
     def targets_of(self, sids: list[int]) -> list[str]:
         """The most probable target of each surface of ``sids``."""
-        return self.targets.take(pa.array(self.first[np.array(sids, dtype=np.int64)])).to_pylist() if sids else []
+        if not sids:
+            return []
+        return self.names.take(pa.array(self.target_ids[self.first[np.array(sids, dtype=np.int64)]])).to_pylist()
+
+    def targets(self, sid: int, count: int) -> list[tuple[str, float]]:
+        """The first ``count`` targets of surface ``sid`` with their priors."""
+        first = int(self.first[sid])
+        names = self.names.take(pa.array(self.target_ids[first:first + count])).to_pylist()
+        return list(zip(names, self.priors[first:first + count].tolist()))
 
     def first_priors(self) -> np.ndarray:
         """The prior of each surface's most probable target (0 for a surface without targets)."""
@@ -140,7 +152,12 @@ def build_surfaces(con, path: Path, table_key: str) -> str:
     first = np.concatenate([np.zeros(1, np.int64), np.cumsum(by_id)])
     within = np.arange(int(first[-1]), dtype=np.int64) - np.repeat(first[:-1], by_id)
     take = np.repeat(row_first[:-1][order], by_id) + within
-    offsets, data = _encode(candidates.column("target").take(take).to_pylist())
+    targets = candidates.column("target").take(take).combine_chunks().dictionary_encode()
+    distinct = targets.dictionary.cast(pa.large_string())
+    buffers = distinct.buffers()
+    offsets = np.frombuffer(buffers[1], np.int64)[distinct.offset:distinct.offset + len(distinct) + 1] \
+        if len(distinct) else np.zeros(1, np.int64)
+    data = np.frombuffer(buffers[2], np.uint8)[offsets[0]:offsets[-1]] if len(distinct) else np.zeros(0, np.uint8)
     return write_mapped(path, SURFACES.kind, {
         "trie": trie.tobytes(),
         "link_prob": surfaces.column("link_prob").to_numpy()[order].astype(np.float64),
@@ -150,9 +167,10 @@ def build_surfaces(con, path: Path, table_key: str) -> str:
         "seconds": np.array([ord(names[k][1]) if len(names[k]) > 1 else 0 for k in order.tolist()], np.uint32),
         "first": first,
         "priors": candidates.column("prior").to_numpy()[take].astype(np.float64),
-        "target_offsets": offsets, "target_data": data,
+        "target_ids": targets.indices.to_numpy().astype(np.int32), "target_offsets": offsets - offsets[0],
+        "target_data": data,
     }, {"format": SURFACES.format, "surfaces": len(names), "table": table_key})
 
 
 SURFACES = Companion(suffix=".surfaces", key="surfaces_file", kind="mention surfaces", what="surfaces file",
-                     command="leia mentions build", build=build_surfaces)
+                     command="leia mentions build", build=build_surfaces, format=2)

@@ -1,8 +1,9 @@
 """Lookups at jawiki's size: the entity names (2.5 M titles, 1.25 M of them with an English name) and the
 mention dictionary (millions of surfaces), each candidate measured in fresh processes in the same session:
 start-up (opening it and answering a first batch), lookup rate in CPU time, file size, and memory after the
-lookups (RSS, and USS/PSS: a mapped file's pages are shared, so RSS counts them in every process that
-touched them while PSS divides them among those processes).
+lookups: RSS; PSS (a mapped file's pages are shared: RSS counts them in every process that touched them,
+PSS divides them among those processes); and anonymous memory, what the process built or loaded itself
+(a mapped file's pages are not: the operating system shares them, and drops and reads them again).
 
 Names: a dict of every title (what each worker held before), a marisa-trie of the titles with arrays by key
 id, and leia's names file (hashed titles, sorted, searched with numpy; :mod:`leia.entities.lookup`).
@@ -183,8 +184,9 @@ def big_mentions(folder: Path, dev: dict[str, Path], surfaces: int, titles: list
     return out
 
 
-# --- memory of a process, from /proc (Linux): RSS, USS (its private pages) and PSS (shared pages divided among
-# the processes that map them)
+# --- memory of a process, from /proc (Linux): RSS, PSS (shared pages divided among the processes that map
+# them) and anonymous memory (its heap: what it built or loaded itself, as opposed to pages of mapped files,
+# which the operating system shares and can drop and read again)
 
 _MEMORY = r"""
 def memory(pid="self"):
@@ -194,8 +196,7 @@ def memory(pid="self"):
             parts = line.split()
             if len(parts) >= 3 and parts[-1] == "kB":
                 values[parts[0].rstrip(":")] = int(parts[1]) * 1024
-    return {"rss": values.get("Rss", 0), "pss": values.get("Pss", 0),
-            "uss": values.get("Private_Clean", 0) + values.get("Private_Dirty", 0)}
+    return {"rss": values.get("Rss", 0), "pss": values.get("Pss", 0), "anon": values.get("Anonymous", 0)}
 """
 exec(_MEMORY)
 
@@ -308,7 +309,7 @@ def child(kind: str, path: Path, queries: Path | str, texts: Path | str) -> dict
                             capture_output=True, text=True, cwd=REPO)
     if result.returncode:
         raise SystemExit(result.stderr)
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return json.loads([line for line in result.stdout.splitlines() if line.startswith("{")][-1])
 
 
 def marisa_names(entities: Path) -> float:
@@ -374,16 +375,16 @@ def compare_names(entities: Path, tiny: Path, titles: list[str], folder: Path, r
           f"(4,000 with a name, uniformly, or drawn with a Zipf law of exponent 1.3, and 1,000 of any title), "
           "each set asked after the other")
     print(f"  the marisa-trie candidate built in {built:.1f} s")
-    print("  candidate         table   start-up s   uniform titles/CPU-s   Zipf titles/CPU-s   file MB   RSS MB   USS MB"
-          "   PSS MB   (memory over the same process before it opened the table)")
+    print("  candidate         table   start-up s   uniform titles/CPU-s   Zipf titles/CPU-s   file MB   RSS MB   PSS MB"
+          "  anon MB   (memory over the same process before it opened the table)")
     for kind, suffixes in (("names-dict", ()), ("names-marisa", (".marisa", ".marisa-offsets.npy",
                                                                  ".marisa-data.npy", ".marisa-source.npy")),
                            ("names-file", (".names",))):
         for label, path in (("jawiki", entities), ("tiny", tiny)):
             r = child(kind, path, queries, "-")
             print(f"  {kind:16s} {label:7s} {r['startup']:10.3f}   {r['rates']['uniform']:20,.0f}   "
-                  f"{r['rates']['zipf']:17,.0f}   {_mb(_size(path, *suffixes))} {_mb(r['rss'])} {_mb(r['uss'])} "
-                  f"{_mb(r['pss'])}")
+                  f"{r['rates']['zipf']:17,.0f}   {_mb(_size(path, *suffixes))} {_mb(r['rss'])} {_mb(r['pss'])} "
+                  f"{_mb(r['anon'])}")
 
 
 def compare_surfaces(mentions: Path, tiny: Path, dev: dict[str, Path], folder: Path) -> None:
@@ -396,22 +397,23 @@ def compare_surfaces(mentions: Path, tiny: Path, dev: dict[str, Path], folder: P
     print(f"\nsurfaces: scanning the {len(texts)} dev articles ({mb:.2f} MB of text) for the longest surface at "
           "each position")
     print("  candidate            dictionary   start-up s   scan MB/CPU-s   detect MB/CPU-s   file MB   RSS MB   "
-          "USS MB   PSS MB")
+          "PSS MB  anon MB")
     for kind, suffixes in (("surfaces-automaton", ()), ("surfaces-file", (".surfaces",))):
         for label, path in (("jawiki", mentions), ("dev", tiny)):
             r = child(kind, path, "-", texts_file)
             detect = f"{mb / r['detect']:15.2f}" if r["detect"] else f"{'':15s}"
             print(f"  {kind:20s} {label:10s} {r['startup']:10.3f}   {r['rates']['scan']:13.2f}   {detect}   "
-                  f"{_mb(_size(path, *suffixes))} {_mb(r['rss'])} {_mb(r['uss'])} {_mb(r['pss'])}")
+                  f"{_mb(_size(path, *suffixes))} {_mb(r['rss'])} {_mb(r['pss'])} {_mb(r['anon'])}")
 
 
 # --- leia augment end to end, memory of every process
 
 def watch(process: subprocess.Popen) -> dict:
-    """Peak RSS, USS and PSS of the largest process of ``process``'s tree, and of all of them together."""
-    peaks = {"rss": 0, "uss": 0, "pss": 0, "sum_rss": 0, "sum_uss": 0, "sum_pss": 0}
+    """Peak RSS, PSS and anonymous memory of the largest process of ``process``'s tree, and of all of them
+    together."""
+    peaks = {"rss": 0, "pss": 0, "anon": 0, "sum_rss": 0, "sum_pss": 0, "sum_anon": 0}
     while process.poll() is None:
-        total = {"rss": 0, "uss": 0, "pss": 0}
+        total = {"rss": 0, "pss": 0, "anon": 0}
         for pid in _tree(process.pid):
             try:
                 m = memory(pid)
@@ -451,19 +453,19 @@ def compare_augment(trees: list[tuple[str, Path]], dev: dict[str, Path], big: tu
     for what, source, detect in (("the dev documents (their links)", dev["documents"], False),
                                  ("the dev articles as plain text, with --mentions", dev["corpus"], True)):
         print(f"\nleia augment --workers 2 on {what}")
-        print("  tree     table    wall s   CPU s   largest process: RSS MB  USS MB  PSS MB   all processes: RSS MB  "
-              "USS MB  PSS MB")
+        print("  tree     table    wall s   CPU s   largest process: RSS MB  PSS MB anon MB   all processes: RSS MB  "
+              "PSS MB anon MB")
         for name, tree in trees:
             results = {}
             for label, (entities, mentions) in (("dev", (dev["entities"], dev["mentions"])), ("jawiki", big)):
                 r = augment_run(tree, source, entities, mentions if detect else None,
                                 folder / f"aug-{name}-{label}")
                 results[label] = r
-                print(f"  {name:8s} {label:7s} {r['wall']:7.1f} {r['cpu']:7.1f}   {_mb(r['rss'])}{_mb(r['uss'])}"
-                      f"{_mb(r['pss'])}             {_mb(r['sum_rss'])}{_mb(r['sum_uss'])}{_mb(r['sum_pss'])}")
-            growth = {k: results["jawiki"][k] - results["dev"][k] for k in ("rss", "uss", "pss")}
+                print(f"  {name:8s} {label:7s} {r['wall']:7.1f} {r['cpu']:7.1f}   {_mb(r['rss'])}{_mb(r['pss'])}"
+                      f"{_mb(r['anon'])}             {_mb(r['sum_rss'])}{_mb(r['sum_pss'])}{_mb(r['sum_anon'])}")
+            growth = {k: results["jawiki"][k] - results["dev"][k] for k in ("rss", "pss", "anon")}
             print(f"  {name:8s} growth of the largest process with the jawiki-sized files: RSS "
-                  f"{growth['rss'] / 1e6:.0f} MB, USS {growth['uss'] / 1e6:.0f} MB, PSS {growth['pss'] / 1e6:.0f} MB")
+                  f"{growth['rss'] / 1e6:.0f} MB, PSS {growth['pss'] / 1e6:.0f} MB, anon {growth['anon'] / 1e6:.0f} MB")
 
 
 def main() -> None:
@@ -499,6 +501,13 @@ def main() -> None:
         mentions = big_mentions(folder, dev, args.surfaces, titles, rng)
         print(f"  mention dictionary: {time.perf_counter() - start:.0f} s to make")
         made.write_bytes(pickle.dumps(titles))
+    from leia.entities import EntityTable
+    from leia.mentions import MentionTable
+
+    for path in (entities, dev["entities"]):  # built again here, not in a measured process, if their format changed
+        EntityTable(path).names
+    for path in (mentions, dev["mentions"]):
+        MentionTable(path).surfaces
     print(f"  names file {_size(entities, '.names') / 1e6:.1f} MB beside a {entities.stat().st_size / 1e6:.1f} MB "
           f"entity table; surfaces file {_size(mentions, '.surfaces') / 1e6:.1f} MB beside a "
           f"{mentions.stat().st_size / 1e6:.1f} MB mention dictionary")
