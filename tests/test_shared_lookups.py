@@ -6,9 +6,11 @@ a table that has none, and travel between processes as their path."""
 from __future__ import annotations
 
 import errno
+import json
 import pickle
 import shutil
 from collections import Counter
+from dataclasses import asdict
 from pathlib import Path
 
 import duckdb
@@ -257,6 +259,8 @@ def surfaces_file(tmp: Path, entries) -> Surfaces:
                                                                for s, e in entries.items()])
     con.executemany("INSERT INTO candidates VALUES (?, ?, ?, ?)", [
         (s, t, round(p * 1000), p) for s, e in entries.items() for t, p in e.targets])
+    con.execute("CREATE TABLE meta (key VARCHAR, value VARCHAR)")
+    con.execute("INSERT INTO meta VALUES ('config', ?)", [json.dumps(asdict(MentionConfig()))])
     build_surfaces(con, tmp / "d.surfaces", "key")
     con.close()
     return Surfaces.from_mapped(MappedFile(tmp / "d.surfaces", SURFACES.kind))
@@ -266,7 +270,10 @@ def surfaces_file(tmp: Path, entries) -> Surfaces:
                                        {"min_prior": 0.5}, {"max_length": 2}])
 def test_a_surfaces_file_detects_what_the_entries_detect(tmp_path, overrides):
     config = MentionConfig(**overrides)
-    mapped_detector = Detector(surfaces_file(tmp_path, _entries()), config)
+    surfaces = surfaces_file(tmp_path, _entries())
+    # What the dictionary's own settings look for is in the file; other settings are worked out.
+    assert (surfaces.select(config).kept.base is None) == bool(overrides)
+    mapped_detector = Detector(surfaces, config)
     in_memory = Detector(_entries(), config)
     assert len(mapped_detector) == len(in_memory)
     for text in TEXTS:

@@ -21,19 +21,11 @@ import pyarrow as pa
 
 from leia.mentions.entries import Entry, MentionConfig
 from leia.mentions.segment import Segmenter, Segmenting
-from leia.mentions.surfaces import Surfaces
+from leia.mentions.surfaces import Surfaces, pair_slots
 from leia.schemas import ANCHOR
 
 __all__ = ["Detector", "detect_batch"]
 
-_CODES = 0x110000
-_PAIRS = 1 << 23  # bits of the table of the first two characters of the surfaces looked for
-
-
-def _pair(first: np.ndarray, second: np.ndarray) -> np.ndarray:
-    """Where the pair of characters (code points) falls in the table of pairs."""
-    mixed = first.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15) + second.astype(np.uint64)
-    return (mixed >> np.uint64(41)).astype(np.int64)
 
 
 class Detector(Segmenting):
@@ -47,25 +39,12 @@ class Detector(Segmenting):
         self._prepare()
 
     def _prepare(self) -> None:
-        """Which surfaces this configuration looks for (``active``), which of them are mentions and with how
-        many targets, and the characters an active surface starts with: arrays over the dictionary, computed
-        at once."""
-        d, config = self.dictionary, self.config
-        kept = d.kept_counts(config.min_prior)
-        mention = (kept > 0) & (d.first_priors() >= config.min_prior) & (
-            (d.link_prob >= config.min_link_prob)
-            | ((d.doc_link_prob >= config.min_doc_link_prob) if config.min_doc_link_prob is not None else False))
-        fits = (d.lengths >= config.min_length) & (d.lengths <= config.max_length)
-        active = fits & (mention | config.block)
-        self._active_bytes = active.tobytes()  # indexed once a match: faster than an array
-        self._kept = np.minimum(np.where(mention & fits, kept, 0), np.iinfo(np.uint16).max).astype(np.uint16)
-        self._longest = int(d.lengths[active].max()) if active.any() else 0
-        singles = np.zeros(_CODES, dtype=bool)
-        singles[d.initials[active & (d.lengths == 1)]] = True
-        pairs = np.zeros(_PAIRS, dtype=bool)
-        longer = active & (d.lengths > 1)
-        pairs[_pair(d.initials[longer], d.seconds[longer])] = True
-        self._singles, self._pairs = singles, pairs
+        """Which surfaces this configuration looks for, which of them are mentions and with how many targets,
+        and the characters they begin with (:meth:`Surfaces.select`: mapped when the file was built with
+        them, else computed at once)."""
+        chosen = self.dictionary.select(self.config)
+        self._active_bytes, self._kept, self._longest = chosen.active, chosen.kept, chosen.longest
+        self._singles, self._pairs = chosen.singles, chosen.pairs
 
     def __getstate__(self) -> dict:
         state = super().__getstate__()
@@ -99,7 +78,7 @@ class Detector(Segmenting):
         codes = np.frombuffer(text[begin:end + 1].encode("utf-32-le"), dtype=np.uint32)
         seconds = codes[1:] if len(codes) > end - begin else np.append(codes[1:], np.uint32(0))
         codes = codes[:end - begin]
-        keep = self._singles[codes] | self._pairs[_pair(codes, seconds)]
+        keep = self._singles[codes] | self._pairs[pair_slots(codes, seconds)]
         return (np.flatnonzero(keep) + begin).tolist()
 
     def _scan(self, text: str, begin: int = 0, end: int | None = None, longest: bool = True

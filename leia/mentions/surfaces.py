@@ -11,16 +11,42 @@ the dictionary is being built).
 
 from __future__ import annotations
 
+import json
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
 from leia.errors import require
 from leia.io.mapped import Companion, MappedFile, write_mapped
-from leia.mentions.entries import Entry
+from leia.mentions.entries import Entry, MentionConfig, unknown_settings
 
-__all__ = ["SURFACES", "Surfaces", "build_surfaces"]
+__all__ = ["SURFACES", "Surfaces", "Selection", "build_surfaces", "pair_slots"]
+
+_CODES = 0x110000
+_PAIRS = 1 << 23  # slots of the table of the first two characters of the surfaces looked for
+
+
+def pair_slots(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Where pairs of characters (code points) fall in the table of pairs."""
+    mixed = first.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15) + second.astype(np.uint64)
+    return (mixed >> np.uint64(41)).astype(np.int64)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What a configuration looks for in a dictionary: by surface id, whether it is looked for (``active``,
+    one byte each) and how many targets a mention of it may have (``kept``, none for one that only blocks);
+    which characters a surface of one character is (``singles``, by code point) and which pairs begin a longer
+    one (``pairs``, by :func:`pair_slots`); the length of the longest."""
+
+    active: Any
+    kept: np.ndarray
+    singles: np.ndarray
+    pairs: np.ndarray
+    longest: int
 
 
 def _trie(surfaces: list[str]):
@@ -122,6 +148,29 @@ class Surfaces:
         names = self.names.take(pa.array(self.target_ids[first:first + count])).to_pylist()
         return list(zip(names, self.priors[first:first + count].tolist()))
 
+    def select(self, config: MentionConfig) -> Selection:
+        """What ``config`` looks for: mapped from the file when it was built with that configuration (the
+        dictionary's own), else computed with numpy over the dictionary's arrays."""
+        if self.mapped is not None and self.mapped.extra.get("selection") == json.loads(json.dumps(asdict(config))):
+            m = self.mapped
+            return Selection(m.buffer("active"), m.array("kept"), m.array("singles"), m.array("pairs"),
+                             m.extra["longest"])
+        kept = self.kept_counts(config.min_prior)
+        mention = (kept > 0) & (self.first_priors() >= config.min_prior) & (
+            (self.link_prob >= config.min_link_prob)
+            | ((self.doc_link_prob >= config.min_doc_link_prob) if config.min_doc_link_prob is not None else False))
+        fits = (self.lengths >= config.min_length) & (self.lengths <= config.max_length)
+        active = fits & (mention | config.block)
+        singles = np.zeros(_CODES, dtype=bool)
+        singles[self.initials[active & (self.lengths == 1)]] = True
+        pairs = np.zeros(_PAIRS, dtype=bool)
+        longer = active & (self.lengths > 1)
+        pairs[pair_slots(self.initials[longer], self.seconds[longer])] = True
+        return Selection(
+            active.tobytes(),  # indexed once a match: faster than an array
+            np.minimum(np.where(mention & fits, kept, 0), np.iinfo(np.uint16).max).astype(np.uint16),
+            singles, pairs, int(self.lengths[active].max()) if active.any() else 0)
+
     def first_priors(self) -> np.ndarray:
         """The prior of each surface's most probable target (0 for a surface without targets)."""
         priors = np.zeros(len(self), np.float64)
@@ -158,7 +207,7 @@ def build_surfaces(con, path: Path, table_key: str) -> str:
     offsets = np.frombuffer(buffers[1], np.int64)[distinct.offset:distinct.offset + len(distinct) + 1] \
         if len(distinct) else np.zeros(1, np.int64)
     data = np.frombuffer(buffers[2], np.uint8)[offsets[0]:offsets[-1]] if len(distinct) else np.zeros(0, np.uint8)
-    return write_mapped(path, SURFACES.kind, {
+    sections: dict[str, np.ndarray | bytes] = {
         "trie": trie.tobytes(),
         "link_prob": surfaces.column("link_prob").to_numpy()[order].astype(np.float64),
         "doc_link_prob": surfaces.column("doc_link_prob").to_numpy()[order].astype(np.float64),
@@ -169,8 +218,19 @@ def build_surfaces(con, path: Path, table_key: str) -> str:
         "priors": candidates.column("prior").to_numpy()[take].astype(np.float64),
         "target_ids": targets.indices.to_numpy().astype(np.int32), "target_offsets": offsets - offsets[0],
         "target_data": data,
-    }, {"format": SURFACES.format, "surfaces": len(names), "table": table_key})
+    }
+    extra: dict = {"format": SURFACES.format, "surfaces": len(names), "table": table_key}
+    has_meta = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'").fetchone()[0]
+    meta = dict(con.execute("SELECT key, value FROM meta").fetchall()) if has_meta else {}
+    recorded = json.loads(meta.get("config") or "null")
+    if isinstance(recorded, dict) and not unknown_settings(recorded):  # what a detector of the dictionary looks for
+        config = MentionConfig(**recorded)
+        mapped = Surfaces(trie, {k: v for k, v in sections.items() if k != "trie"}).select(config)
+        sections.update(active=np.frombuffer(mapped.active, np.uint8), kept=mapped.kept, singles=mapped.singles,
+                        pairs=mapped.pairs)
+        extra.update(selection=asdict(config), longest=mapped.longest)
+    return write_mapped(path, SURFACES.kind, sections, extra)
 
 
 SURFACES = Companion(suffix=".surfaces", key="surfaces_file", kind="mention surfaces", what="surfaces file",
-                     command="leia mentions build", build=build_surfaces, format=2)
+                     command="leia mentions build", build=build_surfaces, format=3)
