@@ -21,7 +21,7 @@ titles), the English names of made-up words; the surfaces are the dev dictionary
 text with a made-up tail, each with one or two targets.
 
     python tests/benchmarks/bench_lookup.py [--titles 2500000] [--surfaces 4000000] [--peer /tmp/leia-before]
-        [--folder DIR [--reuse]] [--skip names surfaces augment]
+        [--folder DIR [--reuse]] [--skip names surfaces automaton augment]
 
 Needs ../shared/data beside the checkout.
 """
@@ -254,6 +254,7 @@ elif kind == "names-file":
 elif kind == "surfaces-automaton":
     table = leia.mentions.MentionTable(path)
     con = duckdb.connect(path, read_only=True)
+    con.execute("SET enable_progress_bar = false")
     config = table.config
     entries = {}
     for s, p, d in con.execute("SELECT surface, link_prob, doc_link_prob FROM surfaces").fetchall():
@@ -309,7 +310,7 @@ def child(kind: str, path: Path, queries: Path | str, texts: Path | str) -> dict
                             capture_output=True, text=True, cwd=REPO)
     if result.returncode:
         raise SystemExit(result.stderr)
-    return json.loads([line for line in result.stdout.splitlines() if line.startswith("{")][-1])
+    return json.loads(result.stdout[result.stdout.rindex('{"startup"'):].splitlines()[0])  # after any progress bar
 
 
 def marisa_names(entities: Path) -> float:
@@ -387,7 +388,7 @@ def compare_names(entities: Path, tiny: Path, titles: list[str], folder: Path, r
                   f"{_mb(r['anon'])}")
 
 
-def compare_surfaces(mentions: Path, tiny: Path, dev: dict[str, Path], folder: Path) -> None:
+def compare_surfaces(mentions: Path, tiny: Path, dev: dict[str, Path], folder: Path, automaton: bool = True) -> None:
     import pickle
 
     texts = _texts(dev["documents"])
@@ -398,7 +399,7 @@ def compare_surfaces(mentions: Path, tiny: Path, dev: dict[str, Path], folder: P
           "each position")
     print("  candidate            dictionary   start-up s   scan MB/CPU-s   detect MB/CPU-s   file MB   RSS MB   "
           "PSS MB  anon MB")
-    for kind, suffixes in (("surfaces-automaton", ()), ("surfaces-file", (".surfaces",))):
+    for kind, suffixes in (("surfaces-automaton", ()), ("surfaces-file", (".surfaces",)))[0 if automaton else 1:]:
         for label, path in (("jawiki", mentions), ("dev", tiny)):
             r = child(kind, path, "-", texts_file)
             detect = f"{mb / r['detect']:15.2f}" if r["detect"] else f"{'':15s}"
@@ -474,7 +475,7 @@ def main() -> None:
     parser.add_argument("--surfaces", type=int, default=4_000_000)
     parser.add_argument("--peer", type=Path, help="another tree of leia to run `leia augment` with")
     parser.add_argument("--folder", type=Path, help="where to write (default: a temporary folder)")
-    parser.add_argument("--skip", nargs="*", default=(), choices=("names", "surfaces", "augment"))
+    parser.add_argument("--skip", nargs="*", default=(), choices=("names", "surfaces", "automaton", "augment"))
     parser.add_argument("--reuse", action="store_true", help="reuse the inputs an earlier run made in --folder")
     args = parser.parse_args()
     sys.path.insert(0, str(REPO))
@@ -514,7 +515,7 @@ def main() -> None:
     if "names" not in args.skip:
         compare_names(entities, dev["entities"], titles, folder, rng)
     if "surfaces" not in args.skip:
-        compare_surfaces(mentions, dev["mentions"], dev, folder)
+        compare_surfaces(mentions, dev["mentions"], dev, folder, "automaton" not in args.skip)
     del titles
     if "augment" not in args.skip:
         trees = [("this", REPO)] + ([("peer", args.peer.resolve())] if args.peer else [])
