@@ -150,7 +150,7 @@ def test_processes_that_find_no_names_file_at_once_all_get_it(sample_table, tmp_
     import multiprocessing
 
     copy = _copy(sample_table, tmp_path / "many", names=False)
-    with multiprocessing.get_context("fork").Pool(3) as pool:
+    with multiprocessing.get_context("spawn").Pool(3) as pool:  # (a fork of a process with threads may hang)
         assert pool.map(_lookup_tokyo, [str(copy)] * 6) == [["Tokyo"]] * 6
     assert sorted(p.name for p in copy.parent.iterdir()) == ["e.duckdb", "e.duckdb.names"]  # no lock, no temporary
     assert main(["verify", str(copy)]) == 0
