@@ -6,6 +6,11 @@ over the bytes, then a mixing step); ``searchsorted`` finds it among the table's
 of the title stored at that place are compared with the asked title's, so a title absent from the table is
 never mistaken for another. The hash's seed is chosen when the file is built so that no two titles of the
 table share a hash; the file depends on the table's content only.
+
+Chosen by measurement (tests/benchmarks/bench_lookup.py, 1.25 M names among 2.5 M titles): looked up a batch at
+a time it answers 1.6-2 times as many titles per CPU-second as a marisa-trie of the titles (asked one title at
+a time from Python), and about two thirds as many as a dict, which costs every process 416 MB and 4.4 s to
+load; the marisa-trie's file is half the size (40 MB against 80 MB), both start in well under a second.
 """
 
 from __future__ import annotations
