@@ -43,7 +43,7 @@ def test_run_without_arguments(sample_run):
     assert lines[:3] == ["documents:      leia-output/documents", "entity table:   leia-output/entities.duckdb",
                          "augmented:      leia-output/augmented"]
     visible = sorted(p.name for p in (sample_run / "leia-output").iterdir() if not p.name.startswith("."))
-    assert visible == ["augmented", "documents", "entities.duckdb", "pages"]
+    assert visible == ["augmented", "documents", "entities.duckdb", "entities.duckdb.names", "pages"]
     assert [line for line in lines if line.startswith("== ")] == ["== 東京 ==", "== 富士山 ==", "== 寿司 =="]
     assert any("<translate>" in line and "</translate>" in line for line in lines)
     assert "\x1b[" not in out
@@ -228,7 +228,7 @@ def test_entities_command(tmp_path, capsys):
     assert "exists; choose another file or pass --overwrite" in capsys.readouterr().err
     assert main(["entities", "--langlinks", str(SAMPLE_LANGLINKS), "-o", str(tmp_path / "f.duckdb"), "-q"]) == 1
     assert capsys.readouterr().err.startswith("leia entities: error: --langlinks needs --dump")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["e.duckdb"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["e.duckdb", "e.duckdb.names"]
     assert main(["entities", "--dump", str(SAMPLE_DUMP), "--langlinks", str(SAMPLE_LANGLINKS), "--keep-disambiguators",
                  "-o", str(out), "--overwrite", "-q"]) == 0
     capsys.readouterr()

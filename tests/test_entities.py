@@ -355,7 +355,7 @@ def test_existing_output_needs_overwrite_and_is_replaced_only_when_leia_built_it
         build_entities(path, dump=SAMPLE_DUMP, langlinks=SAMPLE_LANGLINKS, progress=False)
     build_entities(path, dump=SAMPLE_DUMP, langlinks=SAMPLE_LANGLINKS, overwrite=True, progress=False)
     assert EntityTable(path).lookup(["東京"]) == ["Tokyo"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["e.duckdb"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["e.duckdb", "e.duckdb.names"]
 
 
 @pytest.mark.parametrize("overwrite", [False, True])

@@ -274,8 +274,9 @@ def test_a_duckdb_build_is_checkpointed_checked_and_leaves_nothing_else(tmp_path
     out = tmp_path / "e.duckdb"
     (tmp_path / ".e.duckdb.tmp-99999").write_bytes(b"left by a killed run")
     (tmp_path / ".e.duckdb.tmp-99999.wal").write_bytes(b"its log")
+    (tmp_path / ".e.duckdb.names.tmp-99999").write_bytes(b"and its names file")
     leia.build_entities(out, dump=SAMPLE_DUMP, langlinks=SAMPLE_LANGLINKS, progress=False)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["e.duckdb"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["e.duckdb", "e.duckdb.names"]
     assert main(["verify", str(out)]) == 0
 
 

@@ -58,7 +58,7 @@ def test_the_quick_start_prints_where_the_output_is_and_a_few_documents(clone):
                        "augmented:      leia-output/augmented"]
     assert sum(line.startswith("== ") for line in out) == 3
     assert sorted(p.name for p in (clone / "leia-output").iterdir()) == ["augmented", "documents", "entities.duckdb",
-                                                                         "pages"]
+                                                                         "entities.duckdb.names", "pages"]
 
 
 def test_the_datasets_snippet_reads_the_quick_start_output(clone):

@@ -53,11 +53,25 @@ def duckdb_problems(path: Path) -> list[str]:
         else:
             for table in sorted(tables):
                 con.execute(f'SELECT count(*) FROM "{table}"').fetchone()
+            meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
     except duckdb.Error as e:
         problems.append(f"{path}: unreadable ({_first_line(e)})")
     finally:
         con.close()
+    if not problems:
+        problems += _companion_problems(path, meta, tables)
     return problems
+
+
+def _companion_problems(path: Path, meta: dict, tables: set) -> list[str]:
+    """What is wrong with the file mapped beside the DuckDB file (an entity table's names, a mention
+    dictionary's surfaces)."""
+    from leia.entities.lookup import NAMES
+    from leia.io.mapped import companion_problems
+    from leia.mentions.surfaces import SURFACES
+
+    companion = NAMES if "entities" in tables else SURFACES
+    return companion_problems(path, meta, companion)
 
 
 def _first_line(e: Exception) -> str:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from leia import __version__
 from leia.io.duckdb import Appender
+from leia.entities.lookup import NAMES
 from leia.entities.names import Cleaning
 from leia.entities.readers import (MAPPINGS, SCHEMA_SQL, read_dump, read_langlinks, read_page_table, read_target_dump,
                                    read_wikidata)
@@ -55,7 +56,7 @@ def build_entities(
     harvest = harvest and lang == "en"
 
     counters: Counter = Counter()
-    with atomic_duckdb(out, overwrite=overwrite) as con:
+    with atomic_duckdb(out, overwrite=overwrite, companions=(NAMES,)) as con:
         con.execute(SCHEMA_SQL)
         mappings = Appender(con, "mappings", MAPPINGS)
         _read_pages(con, pages, reader, site, mappings, counters, harvest, progress)

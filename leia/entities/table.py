@@ -10,27 +10,31 @@ from typing import Iterable, Sequence
 import duckdb
 import pyarrow as pa
 
-from leia.io.duckdb import read_meta
+from leia.entities.lookup import NAMES, Names
 from leia.errors import InputError
+from leia.io.duckdb import read_meta
+from leia.io.mapped import open_companion
 
 __all__ = ["EntityTable"]
 
 
 class EntityTable:
-    """A built entity table, opened read-only. :meth:`lookup` answers a batch of titles at once from an
-    in-memory map loaded on first use."""
+    """A built entity table, opened read-only. Its names are looked up in the names file beside it
+    (``<table>.names``, :mod:`leia.entities.lookup`), which every process maps on first use instead of loading:
+    a worker's memory does not grow with the table, and pickled the table is its path."""
 
-    def __init__(self, path: str | os.PathLike, names: dict[str, tuple[str, str]] | None = None):
-        """``names``, when given, is the map :meth:`names_map` would load (built elsewhere from
-        :meth:`names_arrow`, say in a worker of a cluster)."""
+    def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
         self.meta = read_meta(self.path, "entity table", "leia entities", "entities",
                               ("title", "english", "source", "via"))
         self.wiki: dict = json.loads(self.meta.get("wiki", "{}"))
         self.lang: str = self.meta.get("lang", "en")
         self.counters: dict = json.loads(self.meta.get("counters", "{}"))
-        self._names: dict[str, tuple[str, str]] | None = names
+        self._names: Names | None = None
         self._site = None
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_names": None, "_site": None}
 
     @property
     def dbname(self) -> str:
@@ -62,28 +66,28 @@ class EntityTable:
         finally:
             con.close()
 
-    @staticmethod
-    def names_map(table: pa.Table) -> dict[str, tuple[str, str]]:
-        """Title -> (English name, source), from :meth:`names_arrow`'s table."""
-        return dict(zip(table.column("title").to_pylist(),
-                        zip(table.column("english").to_pylist(), table.column("source").to_pylist())))
-
-    def _load(self) -> dict[str, tuple[str, str]]:
+    @property
+    def names(self) -> Names:
+        """The names file, mapped (built first when a table of an older leia has none)."""
         if self._names is None:
-            self._names = self.names_map(self.names_arrow())
+            self._names = Names(open_companion(self.path, self.meta, NAMES))
         return self._names
 
     def __len__(self) -> int:
-        return len(self._load())
+        return len(self.names)
 
     def lookup(self, titles: Iterable[str]) -> list[str | None]:
         """English names for normalised titles (``None`` where unknown), redirects resolved."""
-        names = self._load()
-        return [(names.get(t) or (None,))[0] for t in titles]
+        return self.names.lookup(list(titles))
 
     def lookup_with_source(self, titles: Iterable[str]) -> list[tuple[str, str] | None]:
-        names = self._load()
-        return [names.get(t) for t in titles]
+        """``(English name, source)`` for normalised titles (``None`` where unknown)."""
+        return self.names.lookup_with_source(titles)
+
+    def lookup_arrow(self, titles: pa.Array) -> pa.Table:
+        """The vectorised :meth:`lookup_with_source`: for an Arrow array of normalised titles, a table of their
+        ``english`` names and ``source`` (null where unknown), in the same order."""
+        return self.names.lookup_arrow(titles)
 
     def lookup_raw(self, titles: Sequence[str]) -> list[str | None]:
         """Like :meth:`lookup` for titles as a user types them (underscores, lower-case first letter)."""
@@ -93,5 +97,4 @@ class EntityTable:
         for t in titles:
             norm = normalize_title(t, self.site)
             normalised.append(norm[1] if norm and norm[0] == 0 else None)
-        names = self._load()
-        return [(names.get(t) or (None,))[0] if t is not None else None for t in normalised]
+        return self.names.lookup(normalised)

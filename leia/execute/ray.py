@@ -9,9 +9,10 @@ local executor, each writing its shards on the shared file system under ``OUTPUT
 every finished piece's shards into ``OUTPUT`` and updates the manifest, so an interrupted run resumes like a
 local one.
 
-State the pieces share (an entity table's names, ``Step.shared``) is read once by the driver, put in Ray's
-object store, and received once by each actor (zero-copy on its node). Shared storage is required: every
-node must see the input, the entity table file and the output folder.
+State the pieces share (``Step.shared``) is read once by the driver, put in Ray's object store, and received
+once by each actor (zero-copy on its node). An entity table or a mention dictionary is not sent: each actor
+maps the file built beside it (its names, its surfaces), whose pages its node shares. Shared storage is
+required: every node must see the input, the entity table and its names file, and the output folder.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ import pyarrow as pa
 
 from leia.errors import InputError, OutputError
 from leia.io.files import fsync_folder, held, is_temporary, temp_name, write_error
+from leia.io.mapped import Companion, companion_path, table_key
 
 __all__ = ["Appender", "insert_arrow", "read_meta", "built_by_leia", "check_output_file", "atomic_duckdb"]
 
@@ -106,25 +107,33 @@ def check_output_file(output: str | os.PathLike, overwrite: bool, what: str,
 
 
 @contextmanager
-def atomic_duckdb(output: str | os.PathLike, *, overwrite: bool = False) -> Iterator[Any]:
+def atomic_duckdb(output: str | os.PathLike, *, overwrite: bool = False,
+                  companions: Sequence[Companion] = ()) -> Iterator[Any]:
     """Build a DuckDB file: yields a connection to a temporary file that becomes ``output`` when the block
     ends without error, checkpointed (no write-ahead log left behind) and checked to open read-only.
 
+    ``companions`` are the mapped files built from its tables when the block ends (leia.io.mapped), each
+    recorded in its ``meta`` by digest and published just before it: both or neither.
     ``output`` is locked meanwhile; an existing file is replaced only with ``overwrite``, and only when leia
     built it (:func:`check_output_file`). A failed write (a full disk, a read-only folder) raises OutputError
     naming the file, and leaves nothing behind."""
     out = Path(output)
     with held(out, folder=False):
         check_output_file(out, overwrite, "DuckDB file")
-        for stale in out.parent.glob(f".{glob.escape(out.name)}.tmp-*"):  # of runs that were killed
-            if is_temporary(stale.name):
-                stale.unlink(missing_ok=True)
+        for name in [out.name] + [companion_path(out, c).name for c in companions]:
+            for stale in out.parent.glob(f".{glob.escape(name)}.tmp-*"):  # of runs that were killed
+                if is_temporary(stale.name):
+                    stale.unlink(missing_ok=True)
         tmp = out.with_name(temp_name(out.name))
         wal = tmp.with_name(tmp.name + ".wal")
+        sidecars = [(companion_path(out, c).with_name(temp_name(companion_path(out, c).name)),
+                     companion_path(out, c), c) for c in companions]
 
         def discard() -> None:
             tmp.unlink(missing_ok=True)
             wal.unlink(missing_ok=True)
+            for sidecar, _, _ in sidecars:
+                sidecar.unlink(missing_ok=True)
 
         try:
             con = duckdb.connect(str(tmp))
@@ -133,6 +142,11 @@ def atomic_duckdb(output: str | os.PathLike, *, overwrite: bool = False) -> Iter
             raise OutputError(f"{out}: cannot write ({e})") from None
         try:
             yield con
+            if sidecars:
+                meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
+                for sidecar, _, companion in sidecars:
+                    digest = companion.build(con, sidecar, table_key(meta, companion))
+                    con.execute("INSERT INTO meta VALUES (?, ?)", [companion.key, companion.record(digest)])
             con.execute("CHECKPOINT")
             con.close()
             if wal.exists():
@@ -141,6 +155,8 @@ def atomic_duckdb(output: str | os.PathLike, *, overwrite: bool = False) -> Iter
             check.execute("SELECT count(*) FROM information_schema.tables").fetchone()
             check.close()
             Path(str(out) + ".wal").unlink(missing_ok=True)  # never let an old log replay onto the new file
+            for sidecar, final, _ in sidecars:  # an old table beside a new companion refuses it (its digest)
+                os.replace(sidecar, final)
             os.replace(tmp, out)
             fsync_folder(out.parent)
         except BaseException as e:

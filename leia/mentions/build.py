@@ -23,6 +23,7 @@ from leia.io.duckdb import insert_arrow
 from leia.errors import InputError
 from leia.mentions.detect import Detector
 from leia.mentions.entries import Entry, MentionConfig, is_mention, make_entries
+from leia.mentions.surfaces import SURFACES
 from leia.io.provenance import Named, check_provenance
 
 __all__ = ["build_mentions", "count_links", "count_occurrences"]
@@ -71,7 +72,7 @@ def count_occurrences(detector: Detector, text: str, anchors: Sequence[dict] = (
             counts[stripped] += 1
     for start, end, sid in detector.matches(text):
         if (start, end) not in spans:
-            counts[detector.surfaces[sid]] += 1
+            counts[detector.surface(sid)] += 1
     return counts
 
 
@@ -161,7 +162,7 @@ def build_mentions(
     final = make_entries(links, occurrences, replace(config, min_link_prob=0.0, min_prior=0.0), doc_links,
                          doc_occurrences)
     counters = _summary(counts, final, config)
-    with atomic_duckdb(out, overwrite=overwrite) as con:
+    with atomic_duckdb(out, overwrite=overwrite, companions=(SURFACES,)) as con:
         con.execute(_SCHEMA_SQL)
         _write_tables(con, counts, final)
         meta = {

@@ -12,7 +12,6 @@ import pyarrow as pa
 
 from leia.augmenter import REPEAT
 from leia.errors import require
-from leia.mentions.detect import match_spans
 from leia.mentions.segment import Segmenter, Segmenting
 from leia.schemas import ANCHOR
 
@@ -22,6 +21,14 @@ __all__ = ["Propagator", "SOURCED_ANCHOR", "REPEAT"]
 SOURCED_ANCHOR = pa.struct(list(ANCHOR) + [pa.field("source", pa.string())])
 
 _DISAMBIGUATOR = re.compile(r"\s*[(（][^()（）]*[)）]\s*$")
+
+
+def _match_spans(found: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """An automaton's matches (``(last index, (surface index, length))``) as starts, ends and surface indices."""
+    lasts, values = zip(*found)
+    sids, lengths = zip(*values)
+    ends = np.array(lasts, dtype=np.int64) + 1
+    return ends - np.array(lengths, dtype=np.int64), ends, np.array(sids, dtype=np.int64)
 
 
 def _outside_subject(text: str, subject: str, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
@@ -84,7 +91,7 @@ class Propagator(Segmenting):
         found = list(automaton.iter(text))
         if not found:
             return []
-        starts, ends, sids = match_spans(found)
+        starts, ends, sids = _match_spans(found)
         covered = np.concatenate([[0], np.cumsum(np.cumsum(cover)[:-1] > 0)])
         firsts = np.array([first[t] for _, t in surfaces], dtype=np.int64)[sids]
         keep = (covered[ends] == covered[starts]) & (starts >= firsts)

@@ -13,13 +13,17 @@ import duckdb
 from leia.io.duckdb import read_meta
 from leia.errors import ConfigError, InputError
 from leia.mentions.detect import Detector
+from leia.io.mapped import open_companion
 from leia.mentions.entries import Entry, MentionConfig, unknown_settings
+from leia.mentions.surfaces import SURFACES, Surfaces
 
 __all__ = ["MentionTable", "mention_detector"]
 
 
 class MentionTable:
-    """A built mention dictionary, opened read-only: its configuration, counters and :meth:`detector`."""
+    """A built mention dictionary, opened read-only: its configuration, counters and :meth:`detector`, which
+    looks surfaces up in the surfaces file beside it (``<dictionary>.surfaces``, :mod:`leia.mentions.surfaces`),
+    mapped by every process instead of loaded."""
 
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
@@ -31,6 +35,7 @@ class MentionTable:
         self.config = MentionConfig(**recorded)
         self.wiki: dict = json.loads(self.meta.get("wiki", "{}"))
         self.counters: dict = json.loads(self.meta.get("counters", "{}"))
+        self._surfaces: Surfaces | None = None
 
     @property
     def dbname(self) -> str:
@@ -58,7 +63,15 @@ class MentionTable:
         if unknown_settings(overrides):
             raise ConfigError(f"no mention setting {', '.join(unknown_settings(overrides))}; the settings are "
                               f"{', '.join(f.name for f in fields(MentionConfig))}")
-        return Detector(self.entries(), replace(self.config, **overrides))
+        return Detector(self.surfaces, replace(self.config, **overrides))
+
+    @property
+    def surfaces(self) -> Surfaces:
+        """The surfaces file beside the dictionary, mapped (built first when a dictionary of an older leia has
+        none)."""
+        if self._surfaces is None:
+            self._surfaces = Surfaces.from_mapped(open_companion(self.path, self.meta, SURFACES))
+        return self._surfaces
 
 
 def mention_detector(path: str | os.PathLike) -> tuple[Detector, dict]:

@@ -73,27 +73,25 @@ class AugmentStep(SourceStep):
             self.manifest.parameters.update(stage.parameters)
 
     def work(self) -> Chain:
-        self.table.lookup([])  # load the names once, before workers fork
+        self.table.names  # map the names file (checked against the table) once, before workers fork
         return Chain(*self.reading(self.site, count_documents=False), *self.stages, Augment(self.table, self.config))
 
     def pieces(self, workers: int, done: Container[int], parallel: Callable) -> list[Piece]:
         """One piece per input shard when the input is a folder of documents; otherwise one part per worker,
-        each reading the whole input and passing over the shards of the others."""
+        each reading the whole input and passing over the shards of the others. The pieces run a copy of this
+        step whose manifest is new (the executor's output folder has changed this one's)."""
+        self.table.names  # the names file exists before the workers map it (built here for an older table)
+        step = AugmentStep(self.source, self.table, self.config, self.input, self.stages)
         if self.source.kind != "documents":
-            return [Piece(f"part-{i:05d}-of-{workers:05d}", self, part=(workers, i)) for i in range(workers)]
+            return [Piece(f"part-{i:05d}-of-{workers:05d}", step, part=(workers, i)) for i in range(workers)]
         from leia.io.manifest import read_manifest
 
         indices = [s["index"] for s in read_manifest(self.source.paths[0]).shards]
         count = max(indices, default=-1) + 1
-        return [Piece(f"part-{i:05d}-of-{count:05d}", self, part=(count, i)) for i in indices if i not in done]
+        return [Piece(f"part-{i:05d}-of-{count:05d}", step, part=(count, i)) for i in indices if i not in done]
 
-    def shared(self) -> pa.Table:
-        return self.table.names_arrow()
+    def shared(self) -> None:
+        return None  # an entity table travels as its path: each worker maps its names file
 
-    def with_shared(self, names: Any) -> "AugmentStep":
-        table = EntityTable(self.table.path, EntityTable.names_map(names))
-        return AugmentStep(self.source, table, self.config, self.input, self.stages)
-
-    def __getstate__(self) -> dict:
-        # an entity table travels as its path: a worker on another machine is given the names apart, once
-        return {**self.__dict__, "table": EntityTable(self.table.path)}
+    def with_shared(self, state: Any) -> "AugmentStep":
+        return self

@@ -102,7 +102,8 @@ class Step(Protocol):
         ``parallel(function, arguments)`` is the executor's map, for planning work worth spreading."""
 
     def shared(self) -> Any:
-        """State the pieces share, read once and sent to each worker once (an entity table's names), or None."""
+        """State the pieces share, read once and sent to each worker once, or None (an entity table is not
+        sent: a worker maps the file of its names)."""
 
     def with_shared(self, state: Any) -> "Step":
         """This step using ``state`` (what :meth:`shared` returned, on another machine)."""
