@@ -88,7 +88,7 @@ def _read_pages(con, pages, reader, site, mappings: Appender, counters: Counter,
                 progress: bool) -> None:
     """Titles, redirects and harvested names: from the page table when there is one, else from the dump."""
     if pages is not None:
-        read_page_table(con, Path(pages), mappings, counters, harvest)
+        read_page_table(con, Path(pages), counters, harvest)
     elif reader is not None:
         read_dump(con, reader, site, mappings, counters, harvest, progress)
 

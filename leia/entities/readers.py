@@ -61,28 +61,30 @@ def read_dump(con, reader, site, mappings: Appender, counters: Counter, harvest:
     items.flush()
 
 
-def read_page_table(con, folder: Path, mappings: Appender, counters: Counter, harvest: bool) -> None:
+def read_page_table(con, folder: Path, counters: Counter, harvest: bool) -> None:
     """The same tables as :func:`read_dump`, from the page table extraction wrote in its pass over the dump
-    (leia.wiki.pagetable) instead of from the dump itself."""
+    (leia.wiki.pagetable) instead of from the dump itself, a record batch at a time through Arrow."""
     import pyarrow.compute as pc
 
     from leia.io.manifest import read_manifest
     from leia.io.shards import iter_shard_batches
 
     for _, rb in iter_shard_batches(folder, read_manifest(folder, "pages")):
-        table = pa.Table.from_batches([rb]).select(["id", "ns", "title", "redirect"])
-        insert_arrow(con, "pages", table)
+        table = pa.Table.from_batches([rb])
+        insert_arrow(con, "pages", table.select(["id", "ns", "title", "redirect"]))
         counters["pages"] += rb.num_rows
         counters["redirects"] += rb.num_rows - rb.column("redirect").null_count
         if not harvest:
             continue
-        lengths = pc.list_value_length(rb.column("harvested")).to_pylist()
-        found = pc.list_flatten(rb.column("harvested"))
-        owners = [str(i) for i, n in zip(rb.column("id").to_pylist(), lengths) for _ in range(n)]
-        for target, english, owner in zip(found.field("target").to_pylist(), found.field("english").to_pylist(),
-                                          owners):
-            mappings.add((target, english, "harvested", owner))
-        counters["mappings_read_harvested"] += len(owners)
+        harvested = rb.column("harvested")
+        found = pc.list_flatten(harvested)
+        if not len(found):
+            continue
+        owners = pc.take(rb.column("id"), pc.list_parent_indices(harvested)).cast(pa.string())
+        insert_arrow(con, "mappings", pa.table([found.field("target"), found.field("english"),
+                                                pa.repeat(pa.scalar("harvested"), len(found)), owners],
+                                               schema=MAPPINGS))
+        counters["mappings_read_harvested"] += len(found)
 
 
 def _harvest(page, site) -> list[tuple[str, str]]:
