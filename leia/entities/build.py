@@ -15,7 +15,7 @@ from leia.entities.names import Cleaning
 from leia.entities.readers import (MAPPINGS, SCHEMA_SQL, read_dump, read_langlinks, read_page_table, read_target_dump,
                                    read_wikidata)
 from leia.entities.resolve import resolve
-from leia.errors import ConfigError, InputError, OutputError
+from leia.errors import ConfigError, InputError, LeiaError, OutputError
 from leia.io.duckdb import atomic_duckdb
 from leia.io.provenance import file_input
 
@@ -50,7 +50,7 @@ def build_entities(
     appears only when complete.
     """
     out = Path(output)
-    _check_request(out, dump or pages, langlinks, wikidata, target_dump, overwrite)
+    _check_request(out, dump or pages, langlinks, wikidata, target_dump, overwrite, _from_html(dump, pages))
     reader, site, inputs = _open_page_table(pages, dump) if pages is not None else _open_dump(dump)
     inputs += [file_input(path, kind) for kind, path in
                (("langlinks", langlinks), ("target_dump", target_dump), ("wikidata", wikidata)) if path]
@@ -115,13 +115,27 @@ def _source_wiki(site, wiki: str | None, wikidata: bool) -> str | None:
     return site.dbname
 
 
-def _check_request(out: Path, dump, langlinks, wikidata, target_dump, overwrite: bool) -> None:
+def _from_html(dump, pages) -> bool:
+    """Whether the pages come from an HTML dump: ``dump``, or the dump the page table ``pages`` was written from."""
+    from leia.wiki.htmldump import is_html_dump
+
+    if dump is not None or pages is None:
+        return bool(dump) and is_html_dump(dump)
+    from leia.io.manifest import read_manifest
+
+    try:
+        return is_html_dump(read_manifest(pages, "pages").inputs[0]["path"])
+    except (LeiaError, IndexError, KeyError):
+        return False  # (the page table is refused with the reason when it is opened)
+
+
+def _check_request(out: Path, dump, langlinks, wikidata, target_dump, overwrite: bool, html: bool) -> None:
     """Refuse, before anything is read, inputs that cannot make a table and an output that must not be written."""
     from leia.wiki.htmldump import is_html_dump
 
-    if target_dump and not (dump and is_html_dump(dump) and is_html_dump(target_dump)):
-        raise ConfigError("--target-dump (an HTML dump of the target wiki) needs --dump, an HTML dump of the "
-                          "source wiki: pages are matched by their Wikidata items")
+    if target_dump and not (dump and html and is_html_dump(target_dump)):
+        raise ConfigError("--target-dump (an HTML dump of the target wiki) needs --dump (or --pages of it), an "
+                          "HTML dump of the source wiki: pages are matched by their Wikidata items")
     if not (dump or langlinks or wikidata):
         raise ConfigError("nothing to build from: give --dump, --langlinks and/or --wikidata")
     if langlinks and not dump:

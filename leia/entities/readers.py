@@ -31,7 +31,7 @@ MAPPINGS = pa.schema([("title", pa.string()), ("english", pa.string()), ("source
 def read_dump(con, reader, site, mappings: Appender, counters: Counter, harvest: bool, progress: bool) -> None:
     """Every page's id, namespace, title and redirect target, each article's Wikidata item (HTML dumps), and
     with ``harvest`` the English names the pages give inline."""
-    from leia.wiki.pagetable import redirect_target
+    from leia.wiki.pagetable import harvest as harvest_names, redirect_target
 
     pages = Appender(con, "pages", _PAGES)
     items = Appender(con, "items", _ITEMS)
@@ -48,7 +48,7 @@ def read_dump(con, reader, site, mappings: Appender, counters: Counter, harvest:
                 items.add((page.title, item))
                 counters["items"] += 1
             if harvest:
-                for target, english in _harvest(page, site):
+                for target, english in harvest_names(page, site):
                     mappings.add((target, english, "harvested", str(page.id)))
                     counters["mappings_read_harvested"] += 1
             if reader.bytes_read - last > (1 << 20):
@@ -74,31 +74,22 @@ def read_page_table(con, folder: Path, counters: Counter, harvest: bool) -> None
         insert_arrow(con, "pages", table.select(["id", "ns", "title", "redirect"]))
         counters["pages"] += rb.num_rows
         counters["redirects"] += rb.num_rows - rb.column("redirect").null_count
+        if "item" in table.column_names:  # (page tables of older versions have none)
+            items = table.filter(pc.and_(pc.is_valid(table["item"]), pc.not_equal(table["item"], "")))
+            if items.num_rows:
+                insert_arrow(con, "items", items.select(["title", "item"]))
+                counters["items"] += items.num_rows
         if not harvest:
             continue
         harvested = rb.column("harvested")
         found = pc.list_flatten(harvested)
+        counters["mappings_read_harvested"] += len(found)
         if not len(found):
             continue
         owners = pc.take(rb.column("id"), pc.list_parent_indices(harvested)).cast(pa.string())
         insert_arrow(con, "mappings", pa.table([found.field("target"), found.field("english"),
                                                 pa.repeat(pa.scalar("harvested"), len(found)), owners],
                                                schema=MAPPINGS))
-        counters["mappings_read_harvested"] += len(found)
-
-
-def _harvest(page, site) -> list[tuple[str, str]]:
-    """(local title, English title) of the interlanguage-link templates of an article: from its wikitext, or
-    from its Parsoid HTML in an HTML dump."""
-    if page.text:
-        from leia.wiki.pagetable import harvest_wikitext
-
-        return harvest_wikitext(page.ns, page.redirect, page.text, site)
-    if page.redirect is None and getattr(page, "html", ""):
-        from leia.wiki.parsoid import to_text
-
-        return [(a.target, a.english) for a in to_text(page.html, site).anchors if a.english]
-    return []
 
 
 def read_target_dump(con, path, target_wiki: str, counters: Counter) -> None:
