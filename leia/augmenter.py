@@ -109,7 +109,8 @@ def augment_batch(batch: pa.RecordBatch, names: Names, config: AugmentConfig) ->
     _count_reasons(m, named, reason, counters)
     inserted = eligible & draw_mask(m.ids[m.parent], m.ordinal, config.prob, config.seed, config.epoch)
     picked = np.flatnonzero(inserted)
-    picked = picked[np.lexsort((m.starts[picked], m.parent[picked]))]
+    if not m.in_order:
+        picked = picked[np.lexsort((m.starts[picked], m.parent[picked]))]
     out_texts = _insert(m.text, m.parent[picked], m.starts[picked], m.ends[picked],
                         named.names_arr.take(pa.array(named.index[picked], pa.int64())), config.strategy)
     counters["documents"] += m.n_docs
@@ -138,6 +139,11 @@ class _Mentions:
     ends: np.ndarray
     targets: pa.Array
     repeat: np.ndarray
+    in_order: bool  # the mentions are sorted by document and start
+
+    @staticmethod
+    def sorted_by_start(parent: np.ndarray, starts: np.ndarray) -> bool:
+        return bool(np.all((parent[1:] != parent[:-1]) | (starts[1:] >= starts[:-1])))
 
 
 def _flatten(batch: pa.RecordBatch) -> _Mentions:
@@ -149,18 +155,19 @@ def _flatten(batch: pa.RecordBatch) -> _Mentions:
     first = np.concatenate([[0], np.cumsum(lengths)[:-1]]) if n_docs else np.zeros(0, np.int64)
     fields = {f.name for f in flat.type}
     text_len = pc.utf8_length(batch.column("text")).to_numpy(zero_copy_only=False).astype(np.int64)
+    parent = np.repeat(np.arange(n_docs, dtype=np.int64), lengths)
+    starts = flat.field("start").fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
     return _Mentions(
         n_docs=n_docs, n=n,
         ids=batch.column("id").to_numpy(zero_copy_only=False).astype(np.int64),
         text=BatchText(batch.column("text"), text_len), text_len=text_len,
         lengths=lengths, flat=flat,
-        parent=np.repeat(np.arange(n_docs, dtype=np.int64), lengths),
-        ordinal=np.arange(n, dtype=np.int64) - np.repeat(first, lengths),
-        starts=flat.field("start").fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64),
+        parent=parent, ordinal=np.arange(n, dtype=np.int64) - np.repeat(first, lengths), starts=starts,
         ends=flat.field("end").fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64),
         targets=flat.field("target"),
         repeat=(pc.equal(flat.field("source"), REPEAT).fill_null(False).to_numpy(zero_copy_only=False)
                 if "source" in fields else np.zeros(n, dtype=bool)),
+        in_order=_Mentions.sorted_by_start(parent, starts),
     )
 
 
@@ -169,11 +176,10 @@ def _validity(m: _Mentions) -> tuple[np.ndarray, np.ndarray]:
     document, in offset order."""
     n, parent, starts, ends = m.n, m.parent, m.starts, m.ends
     valid = (starts >= 0) & (ends > starts) & (ends <= m.text_len[parent]) if n else np.zeros(0, bool)
-    order = np.lexsort((starts, parent)) if n else np.zeros(0, np.int64)
     prev_end = np.full(m.n_docs, -1, dtype=np.int64)
     overlap = np.zeros(n, dtype=bool)
-    if n and not (np.all(np.diff(order) == 1) and _non_overlapping(parent, starts, ends, valid)):
-        for i in order:
+    if n and not (m.in_order and _non_overlapping(parent, starts, ends, valid)):
+        for i in (range(n) if m.in_order else np.lexsort((starts, parent)).tolist()):
             if not valid[i]:
                 continue
             if starts[i] < prev_end[parent[i]]:
@@ -192,6 +198,13 @@ class _Named:
     sources: list
     index: np.ndarray
     names_arr: pa.StringArray
+
+    def __post_init__(self) -> None:
+        kinds = pa.array(self.sources, pa.string()).dictionary_encode()
+        # each entry's source as a number into ``kinds``, and each name's first character
+        self.kinds: list[str] = kinds.dictionary.to_pylist()
+        self.kind: np.ndarray = kinds.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        self.first: np.ndarray = first_code_points(self.names_arr)
 
     @classmethod
     def of(cls, m: _Mentions, lookup: Names, cleaning: Cleaning) -> "_Named":
@@ -235,7 +248,7 @@ def _reasons(m: _Mentions, named: _Named, config: AugmentConfig, counters: Count
     same_length = np.flatnonzero((reason == 0) & (name_len == m.ends - m.starts))
     at = m.text.starts[m.parent[same_length]] + m.starts[same_length]
     first = m.text.code_points(at)
-    maybe = (first == first_code_points(names_arr)[index[same_length]]) | _may_start_latin(first)
+    maybe = (first == named.first[index[same_length]]) | _may_start_latin(first)
     for i, start in zip(same_length[maybe].tolist(), at[maybe].tolist()):
         name = named.names[index[i]]
         mention = m.text.decode(start, start + int(m.ends[i] - m.starts[i]))
@@ -263,10 +276,8 @@ def _count_reasons(m: _Mentions, named: _Named, reason: np.ndarray, counters: Co
     for code, count in zip(*np.unique(reason[reason > 0], return_counts=True)):
         counters[f"mentions_{_REASONS[code].replace('-', '_')}"] += int(count)
     if eligible.any():
-        kinds = pa.array(named.sources, pa.string()).dictionary_encode()
-        codes = kinds.indices.to_numpy(zero_copy_only=False)[named.index[eligible]]
-        counts = np.bincount(codes, minlength=len(kinds.dictionary))
-        for kind, count in sorted(zip(kinds.dictionary.to_pylist(), counts.tolist())):
+        counts = np.bincount(named.kind[named.index[eligible]], minlength=len(named.kinds))
+        for kind, count in sorted(zip(named.kinds, counts.tolist())):
             if count:
                 counters[f"mentions_named_{kind}"] += count
     if m.repeat.any():
@@ -279,11 +290,12 @@ def _output(batch: pa.RecordBatch, m: _Mentions, named: _Named, reason: np.ndarr
     """The augmented batch: every mention with its English name (where eligible), its ``source`` (where the
     name came from, ``repeat``, or why there is no span) and whether this draw put a span at it."""
     eligible = reason == 0
-    index, sources = named.index, named.sources
+    index = named.index
     english = pc.if_else(pa.array(eligible), named.names_arr.take(pa.array(index, pa.int64())),
                          pa.scalar(None, pa.string()))
-    source_table = pa.array(sources + list(_REASONS) + [REPEAT], pa.string())
-    code = np.where(eligible, np.where(m.repeat, len(source_table) - 1, index), len(sources) + reason.astype(np.int64))
+    source_table = pa.array(named.kinds + list(_REASONS) + [REPEAT], pa.string())
+    code = np.where(eligible, np.where(m.repeat, len(source_table) - 1, named.kind[index]),
+                    len(named.kinds) + reason.astype(np.int64))
     source = source_table.take(pa.array(code, pa.int64()))
     mentions = pa.StructArray.from_arrays(
         [pa.array(m.starts, pa.int32()), pa.array(m.ends, pa.int32()), m.targets.cast(pa.string()),
@@ -318,8 +330,7 @@ def _english_nearby(text: BatchText, parent: np.ndarray, starts: np.ndarray, end
     letters = text.letters
     with_letter = ((np.searchsorted(letters, lo) < np.searchsorted(letters, s_byte))
                    | (np.searchsorted(letters, e_byte) < np.searchsorted(letters, hi)))
-    first = is_letter(first_code_points(named.names_arr))
-    check = np.flatnonzero(with_letter | ~first[named.index[todo]])
+    check = np.flatnonzero(with_letter | ~is_letter(named.first)[named.index[todo]])
     raw, folded = text.raw, {}
     for i, a, b, c, d, entry in zip(todo[check].tolist(), lo[check].tolist(), s_byte[check].tolist(),
                                     e_byte[check].tolist(), hi[check].tolist(), named.index[todo[check]].tolist()):
@@ -356,9 +367,10 @@ def _over_cap(parent: np.ndarray, starts: np.ndarray, index: np.ndarray, names: 
     # The same name may stand in several entries (a table's name and an inline one): one id per name.
     same_name = pc.dictionary_encode(names).indices.fill_null(pa.scalar(-1, pa.int32()))
     name_ids = same_name.to_numpy(zero_copy_only=False).astype(np.int64)[index[picked]]
-    order = np.lexsort((starts[picked], name_ids, parent[picked]))
-    key_p, key_n = parent[picked][order], name_ids[order]
-    new_group = np.concatenate([[True], (key_p[1:] != key_p[:-1]) | (key_n[1:] != key_n[:-1])])
+    group = parent[picked] * (len(names) + 1) + name_ids  # (document, name)
+    order = np.lexsort((starts[picked], group))
+    group = group[order]
+    new_group = np.concatenate([[True], group[1:] != group[:-1]])
     group_start = np.maximum.accumulate(np.where(new_group, np.arange(len(order)), 0))
     rank = np.arange(len(order)) - group_start
     out[picked[order[rank >= cap]]] = True

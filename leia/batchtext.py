@@ -32,9 +32,9 @@ def _decode_at(data: np.ndarray, at: np.ndarray) -> np.ndarray:
     """The code points of the UTF-8 sequences that start at the byte positions ``at`` of ``data``."""
     if not len(at):
         return np.zeros(0, np.uint32)
-    padded = np.concatenate([data, np.zeros(3, np.uint8)]) if len(data) and at.max() + 3 >= len(data) else data
-    b0 = padded[at].astype(np.uint32)
-    b1, b2, b3 = (padded[at + k].astype(np.uint32) & 0x3F for k in (1, 2, 3))
+    last = len(data) - 1  # a sequence is whole: the bytes past the end are never used
+    b0 = data[at].astype(np.uint32)
+    b1, b2, b3 = (data[np.minimum(at + k, last)].astype(np.uint32) & 0x3F for k in (1, 2, 3))
     return np.where(b0 < 0x80, b0, np.where(
         b0 < 0xE0, (b0 & 0x1F) << 6 | b1, np.where(
             b0 < 0xF0, (b0 & 0x0F) << 12 | b1 << 6 | b2, (b0 & 0x07) << 18 | b1 << 12 | b2 << 6 | b3)))
@@ -108,14 +108,20 @@ class BatchText:
 
     def with_any(self, *needles: str) -> list[int]:
         """The documents whose text holds one of ``needles``."""
-        blob = self.raw.tobytes()
-        if not any(needle.encode("utf-8") in blob for needle in needles):
+        if not any(self._holds(needle.encode("utf-8")) for needle in needles):
             return []
         found = None
         for needle in needles:
             hit = pc.match_substring(self.array, needle)
             found = hit if found is None else pc.or_(found, hit)
         return np.flatnonzero(found.to_numpy(zero_copy_only=False)).tolist() if found is not None else []
+
+    def _holds(self, needle: bytes) -> bool:
+        at = np.flatnonzero(self.raw == needle[0])
+        at = at[at + len(needle) <= len(self.raw)]
+        for k in range(1, len(needle)):
+            at = at[self.raw[at + k] == needle[k]]
+        return bool(len(at))
 
     def insert(self, parent: np.ndarray, cut_from: np.ndarray, cut_to: np.ndarray, strings: pa.StringArray
                ) -> pa.StringArray:
