@@ -30,12 +30,16 @@ WorkResult = Union[
 @dataclass
 class Batch:
     """One unit of work for shard ``shard``. ``counters`` holds what the reader counted while assembling it
-    (pages skipped before any work, say); ``progress`` is how far the input advanced, for the progress bar."""
+    (pages skipped before any work, say); ``progress`` is how far the input advanced, for the progress bar.
+    ``splits``, when the reader joined several record batches to work on them at once, are their numbers of
+    rows: the rows the work returns (as many) are written as record batches of those sizes, as the batches
+    one at a time would have been."""
 
     shard: int
     payload: Any
     counters: dict = field(default_factory=dict)
     progress: int = 0
+    splits: tuple = ()
 
 
 @dataclass(frozen=True)
