@@ -19,7 +19,10 @@ from leia.errors import ConfigError, InputError, LeiaError, OutputError
 from leia.io.duckdb import atomic_duckdb
 from leia.io.provenance import file_input
 
-__all__ = ["build_entities"]
+__all__ = ["build_entities", "MEMORY_LIMIT"]
+
+# What DuckDB may hold while it builds a table; past it, it spills to a folder beside the file being written.
+MEMORY_LIMIT = "400MB"
 
 
 def build_entities(
@@ -61,6 +64,7 @@ def build_entities(
 
     counters: Counter = Counter()
     with atomic_duckdb(out, overwrite=overwrite) as con:
+        con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
         con.execute(SCHEMA_SQL)
         mappings = Appender(con, "mappings", MAPPINGS)
         _read_pages(con, pages, reader, site, mappings, counters, harvest, progress)

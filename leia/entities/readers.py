@@ -63,30 +63,35 @@ def read_dump(con, reader, site, mappings: Appender, counters: Counter, harvest:
 
 def read_page_table(con, folder: Path, counters: Counter, harvest: bool) -> None:
     """The same tables as :func:`read_dump`, from the page table extraction wrote in its pass over the dump
-    (leia.wiki.pagetable) instead of from the dump itself, a record batch at a time through Arrow."""
-    import pyarrow.compute as pc
+    (leia.wiki.pagetable) instead of from the dump itself, a shard at a time through Arrow."""
+    from itertools import groupby
 
     from leia.io.manifest import read_manifest
     from leia.io.shards import iter_shard_batches
 
-    for _, rb in iter_shard_batches(folder, read_manifest(folder, "pages")):
-        table = pa.Table.from_batches([rb])
-        insert_arrow(con, "pages", table.select(["id", "ns", "title", "redirect"]))
-        counters["pages"] += rb.num_rows
-        counters["redirects"] += rb.num_rows - rb.column("redirect").null_count
-        if "item" in table.column_names:  # (page tables of older versions have none)
-            items = table.filter(pc.and_(pc.is_valid(table["item"]), pc.not_equal(table["item"], "")))
-            if items.num_rows:
-                insert_arrow(con, "items", items.select(["title", "item"]))
-                counters["items"] += items.num_rows
-        if not harvest:
-            continue
-        harvested = rb.column("harvested")
-        found = pc.list_flatten(harvested)
-        counters["mappings_read_harvested"] += len(found)
-        if not len(found):
-            continue
-        owners = pc.take(rb.column("id"), pc.list_parent_indices(harvested)).cast(pa.string())
+    for _, batches in groupby(iter_shard_batches(folder, read_manifest(folder, "pages")), key=lambda b: b[0]):
+        _insert_pages(con, pa.Table.from_batches([rb for _, rb in batches]), counters, harvest)
+
+
+def _insert_pages(con, table: pa.Table, counters: Counter, harvest: bool) -> None:
+    """One shard of a page table into ``pages``, ``items`` and (harvested names) ``mappings``."""
+    import pyarrow.compute as pc
+
+    insert_arrow(con, "pages", table.select(["id", "ns", "title", "redirect"]))
+    counters["pages"] += table.num_rows
+    counters["redirects"] += table.num_rows - table.column("redirect").null_count
+    if "item" in table.column_names:  # (page tables of older versions have none)
+        items = table.filter(pc.and_(pc.is_valid(table["item"]), pc.not_equal(table["item"], "")))
+        if items.num_rows:
+            insert_arrow(con, "items", items.select(["title", "item"]))
+            counters["items"] += items.num_rows
+    if not harvest:
+        return
+    harvested = table.column("harvested").combine_chunks()
+    found = pc.list_flatten(harvested)
+    counters["mappings_read_harvested"] += len(found)
+    if len(found):
+        owners = pc.take(table.column("id").combine_chunks(), pc.list_parent_indices(harvested)).cast(pa.string())
         insert_arrow(con, "mappings", pa.table([found.field("target"), found.field("english"),
                                                 pa.repeat(pa.scalar("harvested"), len(found)), owners],
                                                schema=MAPPINGS))
