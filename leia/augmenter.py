@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from leia.batchtext import BatchText, first_code_points, is_letter
+from leia.batchtext import BatchText, first_code_points, folded_letter_count, is_letter
 from leia.entities.names import SOURCES, Cleaning, clean_english
 from leia.schemas import AUGMENTED, MARKER_CLOSE, MARKER_OPEN, MENTION
 from leia.errors import ConfigError
@@ -331,14 +331,25 @@ def _english_nearby(text: BatchText, parent: np.ndarray, starts: np.ndarray, end
     with_letter = ((np.searchsorted(letters, lo) < np.searchsorted(letters, s_byte))
                    | (np.searchsorted(letters, e_byte) < np.searchsorted(letters, hi)))
     check = np.flatnonzero(with_letter | ~is_letter(named.first)[named.index[todo]])
+    if not len(check):
+        return out
+    # A window whose characters, case-folded, give fewer letters than the name has cannot hold it.
+    entries = named.index[todo[check]]
+    needed = {e: folded_letter_count(named.names[e]) for e in np.unique(entries).tolist()}
+    need = np.array([needed[e] for e in entries.tolist()], np.int64)
+    before = text.folded_letters(lo[check], s_byte[check]) >= need
+    after = text.folded_letters(e_byte[check], hi[check]) >= need
+    keep = np.flatnonzero(before | after)
     raw, folded = text.raw, {}
-    for i, a, b, c, d, entry in zip(todo[check].tolist(), lo[check].tolist(), s_byte[check].tolist(),
-                                    e_byte[check].tolist(), hi[check].tolist(), named.index[todo[check]].tolist()):
+    for i, a, b, c, d, entry, left, right in zip(
+            todo[check[keep]].tolist(), lo[check[keep]].tolist(), s_byte[check[keep]].tolist(),
+            e_byte[check[keep]].tolist(), hi[check[keep]].tolist(), entries[keep].tolist(), before[keep].tolist(),
+            after[keep].tolist()):
         name = folded.get(entry)
         if name is None:
             name = folded[entry] = named.names[entry].casefold()
-        out[i] = (_stands_in(name, raw[a:b].tobytes().decode("utf-8").casefold())
-                  or _stands_in(name, raw[c:d].tobytes().decode("utf-8").casefold()))
+        out[i] = ((left and _stands_in(name, raw[a:b].tobytes().decode("utf-8").casefold()))
+                  or (right and _stands_in(name, raw[c:d].tobytes().decode("utf-8").casefold())))
     return out
 
 

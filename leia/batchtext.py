@@ -9,7 +9,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["BatchText", "is_letter", "first_code_points"]
+__all__ = ["BatchText", "is_letter", "first_code_points", "folded_letter_count"]
 
 
 def _letter_table() -> np.ndarray:
@@ -28,6 +28,30 @@ def is_letter(codes: np.ndarray) -> np.ndarray:
     return _LETTERS.take(codes, mode="clip")
 
 
+_FOLDED: tuple[np.ndarray, np.ndarray] | None = None
+
+
+def _folded_letters() -> tuple[np.ndarray, np.ndarray]:
+    """How many letters (:func:`is_letter`) each character of the BMP gives when case-folded (``str.casefold``:
+    one for most Latin letters, two for ß, three for ﬃ; none for CJK), and the first bytes of the UTF-8 of
+    those beyond ASCII that give any."""
+    global _FOLDED
+    if _FOLDED is None:
+        folded = [chr(c).casefold() for c in range(0x10000)]
+        codes = np.frombuffer("".join(folded).encode("utf-32-le", "surrogatepass"), np.uint32)
+        starts = np.concatenate([[0], np.cumsum([len(f) for f in folded])[:-1]])
+        counts = np.add.reduceat(is_letter(codes).astype(np.uint8), starts).astype(np.uint8)
+        leads = np.unique([chr(c).encode("utf-8")[0] for c in np.flatnonzero(counts[0x80:]) + 0x80
+                           if not 0xD800 <= c < 0xE000])
+        _FOLDED = counts, np.union1d(leads, np.arange(0xF0, 0xF5)).astype(np.uint8)  # (beyond the BMP: up to 3)
+    return _FOLDED
+
+
+def folded_letter_count(text: str) -> int:
+    """The letters (:func:`is_letter`) of ``text`` case-folded."""
+    return int(is_letter(np.frombuffer(text.casefold().encode("utf-32-le"), np.uint32)).sum())
+
+
 def _decode_at(data: np.ndarray, at: np.ndarray) -> np.ndarray:
     """The code points of the UTF-8 sequences that start at the byte positions ``at`` of ``data``."""
     if not len(at):
@@ -38,6 +62,15 @@ def _decode_at(data: np.ndarray, at: np.ndarray) -> np.ndarray:
     return np.where(b0 < 0x80, b0, np.where(
         b0 < 0xE0, (b0 & 0x1F) << 6 | b1, np.where(
             b0 < 0xF0, (b0 & 0x0F) << 12 | b1 << 6 | b2, (b0 & 0x07) << 18 | b1 << 12 | b2 << 6 | b3)))
+
+
+def _byte_in(raw: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Which bytes of ``raw`` are among ``values`` (sorted), a comparison per run of consecutive values."""
+    found = np.zeros(len(raw), bool)
+    runs = np.split(values, np.flatnonzero(np.diff(values.astype(np.int16)) != 1) + 1) if len(values) else []
+    for run in runs:
+        found |= (raw - run[0]) <= np.uint8(run[-1] - run[0])
+    return found
 
 
 class BatchText:
@@ -59,6 +92,7 @@ class BatchText:
         self._lead: np.ndarray | None = None
         self._newlines: np.ndarray | None = None
         self._letters: np.ndarray | None = None
+        self._folding: tuple[np.ndarray, np.ndarray] | None = None
 
     @property
     def lead(self) -> np.ndarray:
@@ -87,10 +121,17 @@ class BatchText:
         raw = self.raw
         self._newlines = np.flatnonzero(raw == 10)
         ascii_letters = np.flatnonzero((raw | np.uint8(0x20)) - np.uint8(0x61) < 26)
-        # two-byte letters (U+00C0-U+052F) begin with C3-D4, full-width ones (U+FF21-U+FF5A) with EF
-        wider = np.flatnonzero(((raw - np.uint8(0xC3)) <= 0x11) | (raw == 0xEF))
-        wider = wider[is_letter(_decode_at(raw, wider))]
-        self._letters = np.sort(np.concatenate([ascii_letters, wider])) if len(wider) else ascii_letters
+        # the characters beyond ASCII that are letters, or give some when case-folded (K, ß, ﬁ ...)
+        counts, leads = _folded_letters()
+        wider = np.flatnonzero(_byte_in(raw, leads))
+        codes = _decode_at(raw, wider)
+        letter = is_letter(codes)
+        self._letters = np.sort(np.concatenate([ascii_letters, wider[letter]])) if letter.any() else ascii_letters
+        given = np.where(codes < 0x10000, counts.take(codes, mode="clip"), 3)
+        at = np.concatenate([ascii_letters, wider[given > 0]])
+        order = np.argsort(at, kind="stable")
+        weights = np.concatenate([np.ones(len(ascii_letters), np.int64), given[given > 0]])[order]
+        self._folding = (at[order], np.concatenate([[0], np.cumsum(weights)]))
 
     @property
     def newlines(self) -> np.ndarray:
@@ -98,6 +139,13 @@ class BatchText:
         if self._newlines is None:
             self._scan()
         return self._newlines
+
+    def folded_letters(self, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+        """How many letters (:func:`is_letter`) bytes ``start:end`` give when case-folded, at most."""
+        if self._letters is None:
+            self._scan()
+        at, total = self._folding
+        return total[np.searchsorted(at, end)] - total[np.searchsorted(at, start)]
 
     @property
     def letters(self) -> np.ndarray:
