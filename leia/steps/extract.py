@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Callable, Container, Iterator
 
 import pyarrow as pa
 
-from leia.errors import ConfigError, LeiaError, check_counts
+from leia.errors import LeiaError, check_counts
 from leia.io.manifest import Manifest
 from leia.schemas import DOCUMENTS
 from leia.steps.protocol import Batch, Piece, Progress

@@ -33,7 +33,6 @@ import bz2
 import gzip
 import json
 import multiprocessing as mp
-import os
 import re
 import shutil
 import subprocess
