@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from leia.batchtext import BatchText, first_code_points, folded_letter_count, is_letter
+from leia.batchtext import BatchText, first_code_points, folded_letter_counts, is_letter
 from leia.entities.names import SOURCES, Cleaning, clean_english
 from leia.schemas import AUGMENTED, MARKER_CLOSE, MARKER_OPEN, MENTION
 from leia.errors import ConfigError
@@ -335,8 +335,8 @@ def _english_nearby(text: BatchText, parent: np.ndarray, starts: np.ndarray, end
         return out
     # A window whose characters, case-folded, give fewer letters than the name has cannot hold it.
     entries = named.index[todo[check]]
-    needed = {e: folded_letter_count(named.names[e]) for e in np.unique(entries).tolist()}
-    need = np.array([needed[e] for e in entries.tolist()], np.int64)
+    distinct, which = np.unique(entries, return_inverse=True)
+    need = folded_letter_counts([named.names[e] for e in distinct.tolist()])[which]
     before = text.folded_letters(lo[check], s_byte[check]) >= need
     after = text.folded_letters(e_byte[check], hi[check]) >= need
     keep = np.flatnonzero(before | after)

@@ -9,7 +9,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["BatchText", "is_letter", "first_code_points", "folded_letter_count"]
+__all__ = ["BatchText", "is_letter", "first_code_points", "folded_letter_counts"]
 
 
 def _letter_table() -> np.ndarray:
@@ -47,9 +47,15 @@ def _folded_letters() -> tuple[np.ndarray, np.ndarray]:
     return _FOLDED
 
 
-def folded_letter_count(text: str) -> int:
-    """The letters (:func:`is_letter`) of ``text`` case-folded."""
-    return int(is_letter(np.frombuffer(text.casefold().encode("utf-32-le"), np.uint32)).sum())
+def folded_letter_counts(texts: list[str]) -> np.ndarray:
+    """The letters (:func:`is_letter`) of each text case-folded."""
+    folded = [t.casefold() for t in texts]
+    if not folded:
+        return np.zeros(0, np.int64)
+    letters = is_letter(np.frombuffer("".join(folded).encode("utf-32-le", "surrogatepass"), np.uint32))
+    ends = np.cumsum([len(f) for f in folded])
+    total = np.concatenate([[0], np.cumsum(letters, dtype=np.int64)])
+    return total[ends] - total[np.concatenate([[0], ends[:-1]])]
 
 
 def _decode_at(data: np.ndarray, at: np.ndarray) -> np.ndarray:
@@ -118,12 +124,13 @@ class BatchText:
         return _decode_at(self.raw, self.byte_at(cps))
 
     def _scan(self) -> None:
-        raw = self.raw
-        self._newlines = np.flatnonzero(raw == 10)
-        ascii_letters = np.flatnonzero((raw | np.uint8(0x20)) - np.uint8(0x61) < 26)
+        raw, lead = self.raw, self.lead
+        first = raw[lead]  # the first byte of each character
+        self._newlines = lead[first == 10]
+        ascii_letters = lead[(first | np.uint8(0x20)) - np.uint8(0x61) < 26]
         # the characters beyond ASCII that are letters, or give some when case-folded (K, ß, ﬁ ...)
         counts, leads = _folded_letters()
-        wider = np.flatnonzero(_byte_in(raw, leads))
+        wider = lead[_byte_in(first, leads)]
         codes = _decode_at(raw, wider)
         letter = is_letter(codes)
         self._letters = np.sort(np.concatenate([ascii_letters, wider[letter]])) if letter.any() else ascii_letters
