@@ -72,20 +72,17 @@ def extract(
     cut unless ``skip_disambiguation`` / ``drop_navigation_sections`` is False; both are counted in the
     manifest. ``variant`` is the language variant ``-{...}-`` markup shows on zh wikis (default zh-hans).
     With ``pages`` (a folder), the page table the entity table is built from (titles, redirects,
-    {{仮リンク}} names) is written there in the same pass over the dump (XML dumps, local engine).
+    {{仮リンク}} names, and each article's Wikidata item from an HTML dump) is written there in the same pass
+    over the dump (local engine).
 
     A rerun on the same dump and parameters continues where an interrupted run stopped, without redoing
     finished shards. The engine (``"local"`` processes or ``"ray"``, on the cluster at ``address``) does not
     change a byte of the output; with ``num_parts`` > 1 only part ``part_index`` of the shards is written
     (see :func:`leia.execute.parts.merge_manifests`).
     """
-    from leia.wiki.htmldump import is_html_dump
-
     options = ExtractOptions(skip_disambiguation, drop_navigation_sections, variant)
     part = Part(num_parts, part_index)
     ray = check_engine(engine, part) == "ray"
-    if ray and is_html_dump(dump):
-        raise ConfigError(f"{dump}: the ray engine reads XML dumps; extract HTML dumps with --engine local")
     if ray and pages is not None:
         raise ConfigError("the page table (--pages) is gathered by the local engine; build the entity table "
                           "from the dump with `leia entities --dump` after a ray extraction")
@@ -246,10 +243,8 @@ def run(
     check_counts(workers=workers)
     created = make_folder(out, "; give a folder for the three outputs")
     paths = {"documents": out / "documents", "entities": out / "entities.duckdb", "augmented": out / "augmented"}
-    from leia.wiki.htmldump import is_html_dump
-
-    # One read of an XML dump: extraction writes the page table the entity table is built from.
-    pages = None if is_html_dump(dump) else out / "pages"
+    # One read of the dump: extraction writes the page table the entity table is built from.
+    pages = out / "pages"
     build = overwrite or not paths["entities"].exists()
     try:
         # Before any work: what the entity table will be built from (or was), and whether the inputs belong

@@ -16,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from leia.batchtext import BatchText, first_code_points, folded_letter_counts, is_letter
 from leia.entities.names import SOURCES, Cleaning, clean_english
 from leia.schemas import AUGMENTED, MARKER_CLOSE, MARKER_OPEN, MENTION
 from leia.errors import ConfigError
@@ -27,8 +28,8 @@ __all__ = ["AugmentConfig", "augment_batch", "is_latin", "Names", "NAME_SOURCES"
 # Names for a batch of normalised targets: a list of (english, source) or None, aligned with the input.
 Names = Callable[[Sequence[str]], Sequence["tuple[str, str] | None"]]
 
-_LATIN_RE = re.compile(r"^[\s\d\u0021-\u007e\u00a0-\u024f\u1e00-\u1eff\u2010-\u2027]*$")
-_SPAN_OVERHEAD = len(MARKER_OPEN) + len(MARKER_CLOSE)
+_LATIN_CHAR = r"[\s\d\u0021-\u007e\u00a0-\u024f\u1e00-\u1eff\u2010-\u2027]"
+_LATIN_RE = re.compile(f"^{_LATIN_CHAR}*$")
 # The vocabulary of a mention's `source`. A mention that may get a span says where its English name came from
 # (NAME_SOURCES), or that it is a later occurrence propagation added (REPEAT); one that may not says why
 # (NO_SPAN_REASONS, in the order they are decided; UNNAMED are those where no English name is known).
@@ -46,6 +47,21 @@ _CODE = {reason: code for code, reason in enumerate(_REASONS)}
 def is_latin(text: str) -> bool:
     """True for text written in Latin script (with digits, spaces and punctuation)."""
     return bool(_LATIN_RE.match(text))
+
+
+_LATIN_TABLE: np.ndarray | None = None
+
+
+def _may_start_latin(codes: np.ndarray) -> np.ndarray:
+    """Whether a text starting with each code point may be written in Latin script (:func:`is_latin`): false
+    only where its first character rules it out (characters beyond U+FFFF are not ruled out)."""
+    global _LATIN_TABLE
+    if _LATIN_TABLE is None:
+        table = np.zeros(0x10001, dtype=bool)
+        table[[m.start() for m in re.finditer(_LATIN_CHAR, "".join(map(chr, range(0x10000))))]] = True
+        table[0x10000] = True
+        _LATIN_TABLE = table
+    return _LATIN_TABLE.take(codes, mode="clip")
 
 
 @dataclass(frozen=True)
@@ -77,10 +93,6 @@ class AugmentConfig:
         check_strategy(self.strategy)
 
 
-def _utf32(text: str) -> np.ndarray:
-    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-
-
 def augment_batch(batch: pa.RecordBatch, names: Names, config: AugmentConfig) -> tuple[pa.RecordBatch, dict]:
     """Augment one batch of documents (columns ``id``, ``title``, ``text``, ``anchors``) and return the batch
     of augmented documents under :data:`leia.schemas.AUGMENTED` with what was counted.
@@ -97,8 +109,9 @@ def augment_batch(batch: pa.RecordBatch, names: Names, config: AugmentConfig) ->
     _count_reasons(m, named, reason, counters)
     inserted = eligible & draw_mask(m.ids[m.parent], m.ordinal, config.prob, config.seed, config.epoch)
     picked = np.flatnonzero(inserted)
-    picked = picked[np.lexsort((m.starts[picked], m.parent[picked]))]
-    out_texts = _insert(m.texts, m.parent[picked], m.starts[picked], m.ends[picked],
+    if not m.in_order:
+        picked = picked[np.lexsort((m.starts[picked], m.parent[picked]))]
+    out_texts = _insert(m.text, m.parent[picked], m.starts[picked], m.ends[picked],
                         named.names_arr.take(pa.array(named.index[picked], pa.int64())), config.strategy)
     counters["documents"] += m.n_docs
     counters["mentions"] += m.n
@@ -116,7 +129,7 @@ class _Mentions:
     n_docs: int
     n: int
     ids: np.ndarray
-    texts: list[str]
+    text: BatchText
     text_len: np.ndarray
     lengths: np.ndarray
     flat: pa.StructArray
@@ -126,6 +139,11 @@ class _Mentions:
     ends: np.ndarray
     targets: pa.Array
     repeat: np.ndarray
+    in_order: bool  # the mentions are sorted by document and start
+
+    @staticmethod
+    def sorted_by_start(parent: np.ndarray, starts: np.ndarray) -> bool:
+        return bool(np.all((parent[1:] != parent[:-1]) | (starts[1:] >= starts[:-1])))
 
 
 def _flatten(batch: pa.RecordBatch) -> _Mentions:
@@ -136,19 +154,20 @@ def _flatten(batch: pa.RecordBatch) -> _Mentions:
     n = len(flat)
     first = np.concatenate([[0], np.cumsum(lengths)[:-1]]) if n_docs else np.zeros(0, np.int64)
     fields = {f.name for f in flat.type}
+    text_len = pc.utf8_length(batch.column("text")).to_numpy(zero_copy_only=False).astype(np.int64)
+    parent = np.repeat(np.arange(n_docs, dtype=np.int64), lengths)
+    starts = flat.field("start").fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
     return _Mentions(
         n_docs=n_docs, n=n,
         ids=batch.column("id").to_numpy(zero_copy_only=False).astype(np.int64),
-        texts=batch.column("text").to_pylist(),
-        text_len=pc.utf8_length(batch.column("text")).to_numpy(zero_copy_only=False).astype(np.int64),
+        text=BatchText(batch.column("text"), text_len), text_len=text_len,
         lengths=lengths, flat=flat,
-        parent=np.repeat(np.arange(n_docs, dtype=np.int64), lengths),
-        ordinal=np.arange(n, dtype=np.int64) - np.repeat(first, lengths),
-        starts=flat.field("start").fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64),
+        parent=parent, ordinal=np.arange(n, dtype=np.int64) - np.repeat(first, lengths), starts=starts,
         ends=flat.field("end").fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64),
         targets=flat.field("target"),
         repeat=(pc.equal(flat.field("source"), REPEAT).fill_null(False).to_numpy(zero_copy_only=False)
                 if "source" in fields else np.zeros(n, dtype=bool)),
+        in_order=_Mentions.sorted_by_start(parent, starts),
     )
 
 
@@ -157,11 +176,10 @@ def _validity(m: _Mentions) -> tuple[np.ndarray, np.ndarray]:
     document, in offset order."""
     n, parent, starts, ends = m.n, m.parent, m.starts, m.ends
     valid = (starts >= 0) & (ends > starts) & (ends <= m.text_len[parent]) if n else np.zeros(0, bool)
-    order = np.lexsort((starts, parent)) if n else np.zeros(0, np.int64)
     prev_end = np.full(m.n_docs, -1, dtype=np.int64)
     overlap = np.zeros(n, dtype=bool)
-    if n and not (np.all(np.diff(order) == 1) and _non_overlapping(parent, starts, ends, valid)):
-        for i in order:
+    if n and not (m.in_order and _non_overlapping(parent, starts, ends, valid)):
+        for i in (range(n) if m.in_order else np.lexsort((starts, parent)).tolist()):
             if not valid[i]:
                 continue
             if starts[i] < prev_end[parent[i]]:
@@ -181,6 +199,13 @@ class _Named:
     index: np.ndarray
     names_arr: pa.StringArray
 
+    def __post_init__(self) -> None:
+        kinds = pa.array(self.sources, pa.string()).dictionary_encode()
+        # each entry's source as a number into ``kinds``, and each name's first character
+        self.kinds: list[str] = kinds.dictionary.to_pylist()
+        self.kind: np.ndarray = kinds.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        self.first: np.ndarray = first_code_points(self.names_arr)
+
     @classmethod
     def of(cls, m: _Mentions, lookup: Names, cleaning: Cleaning) -> "_Named":
         encoded = m.targets.dictionary_encode()
@@ -193,12 +218,18 @@ class _Named:
         sources.append(_UNKNOWN)
         if "english" in {f.name for f in m.flat.type}:
             raw = m.flat.field("english")
-            for i in np.flatnonzero(pc.is_valid(raw).to_numpy(zero_copy_only=False)):
-                name, _ = clean_english(raw[int(i)].as_py(), cleaning)
-                if name is not None:
-                    index[i] = len(names)
-                    names.append(name)
-                    sources.append("inline")
+            rows = np.flatnonzero(pc.is_valid(raw).to_numpy(zero_copy_only=False))
+            entries: dict[str, int] = {}  # an inline English title -> its entry (-1: cleaned away)
+            for i, english in zip(rows.tolist(), raw.drop_null().to_pylist()):
+                entry = entries.get(english)
+                if entry is None:
+                    name, _ = clean_english(english, cleaning)
+                    entry = entries[english] = -1 if name is None else len(names)
+                    if name is not None:
+                        names.append(name)
+                        sources.append("inline")
+                if entry >= 0:
+                    index[i] = entry
         return cls(names, sources, index, pa.array(names, pa.string()))
 
 
@@ -213,13 +244,17 @@ def _reasons(m: _Mentions, named: _Named, config: AugmentConfig, counters: Count
     reason[has_name & ~valid] = _CODE["invalid"]
     reason[has_name & valid & overlap] = _CODE["overlap"]
     # A mention that already reads as its English name gets no span; only mentions exactly as long as their
-    # name can, so only those are compared.
-    for i in np.flatnonzero((reason == 0) & (name_len == m.ends - m.starts)):
+    # name can, and of those only the ones that begin with the name's first character or may be Latin.
+    same_length = np.flatnonzero((reason == 0) & (name_len == m.ends - m.starts))
+    at = m.text.starts[m.parent[same_length]] + m.starts[same_length]
+    first = m.text.code_points(at)
+    maybe = (first == named.first[index[same_length]]) | _may_start_latin(first)
+    for i, start in zip(same_length[maybe].tolist(), at[maybe].tolist()):
         name = named.names[index[i]]
-        mention = m.texts[m.parent[i]][m.starts[i]:m.ends[i]]
+        mention = m.text.decode(start, start + int(m.ends[i] - m.starts[i]))
         if mention == name or (mention.casefold() == name.casefold() and is_latin(mention)):
             reason[i] = _CODE["same-as-mention"]
-    marker_docs = [j for j, t in enumerate(m.texts) if MARKER_OPEN in t or MARKER_CLOSE in t]
+    marker_docs = m.text.with_any(MARKER_OPEN, MARKER_CLOSE)
     if marker_docs:
         reason[(reason == 0) & np.isin(m.parent, marker_docs)] = _CODE["marker-text"]
         counters["documents_with_marker_text"] += len(marker_docs)
@@ -227,7 +262,7 @@ def _reasons(m: _Mentions, named: _Named, config: AugmentConfig, counters: Count
     marked_name = pc.or_(pc.match_substring(names_arr, MARKER_OPEN), pc.match_substring(names_arr, MARKER_CLOSE))
     reason[(reason == 0) & marked_name.fill_null(False).to_numpy(zero_copy_only=False)[index]] = _CODE["marker-text"]
     if config.nearby:
-        reason[_english_nearby(m.texts, m.parent, m.starts, m.ends, named.names, index, reason == 0,
+        reason[_english_nearby(m.text, m.parent, m.starts, m.ends, named, reason == 0,
                                config.nearby)] = _CODE["english-nearby"]
     if config.max_spans_per_entity is not None:
         reason[_over_cap(m.parent, m.starts, index, names_arr, reason == 0,
@@ -241,25 +276,26 @@ def _count_reasons(m: _Mentions, named: _Named, reason: np.ndarray, counters: Co
     for code, count in zip(*np.unique(reason[reason > 0], return_counts=True)):
         counters[f"mentions_{_REASONS[code].replace('-', '_')}"] += int(count)
     if eligible.any():
-        kinds, counts = np.unique(np.array(named.sources, dtype=object)[named.index[eligible]].astype(str),
-                                  return_counts=True)
-        for kind, count in zip(kinds, counts):
-            counters[f"mentions_named_{kind}"] += int(count)
+        counts = np.bincount(named.kind[named.index[eligible]], minlength=len(named.kinds))
+        for kind, count in sorted(zip(named.kinds, counts.tolist())):
+            if count:
+                counters[f"mentions_named_{kind}"] += count
     if m.repeat.any():
         counters["mentions_repeat"] += int(m.repeat.sum())
         counters["mentions_repeat_eligible"] += int((m.repeat & eligible).sum())
 
 
 def _output(batch: pa.RecordBatch, m: _Mentions, named: _Named, reason: np.ndarray, inserted: np.ndarray,
-            out_texts: list[str]) -> pa.RecordBatch:
+            out_texts: pa.StringArray) -> pa.RecordBatch:
     """The augmented batch: every mention with its English name (where eligible), its ``source`` (where the
     name came from, ``repeat``, or why there is no span) and whether this draw put a span at it."""
     eligible = reason == 0
-    index, sources = named.index, named.sources
+    index = named.index
     english = pc.if_else(pa.array(eligible), named.names_arr.take(pa.array(index, pa.int64())),
                          pa.scalar(None, pa.string()))
-    source_table = pa.array(sources + list(_REASONS) + [REPEAT], pa.string())
-    code = np.where(eligible, np.where(m.repeat, len(source_table) - 1, index), len(sources) + reason.astype(np.int64))
+    source_table = pa.array(named.kinds + list(_REASONS) + [REPEAT], pa.string())
+    code = np.where(eligible, np.where(m.repeat, len(source_table) - 1, named.kind[index]),
+                    len(named.kinds) + reason.astype(np.int64))
     source = source_table.take(pa.array(code, pa.int64()))
     mentions = pa.StructArray.from_arrays(
         [pa.array(m.starts, pa.int32()), pa.array(m.ends, pa.int32()), m.targets.cast(pa.string()),
@@ -269,14 +305,14 @@ def _output(batch: pa.RecordBatch, m: _Mentions, named: _Named, reason: np.ndarr
     offsets = pa.array(np.concatenate([[0], np.cumsum(m.lengths)]).astype(np.int32), pa.int32())
     titles = batch.column("title") if "title" in batch.schema.names else pa.array([""] * m.n_docs, pa.string())
     return pa.RecordBatch.from_arrays(
-        [pa.array(m.ids, pa.int64()), titles.cast(pa.string()), pa.array(out_texts, pa.string()),
+        [pa.array(m.ids, pa.int64()), titles.cast(pa.string()), out_texts,
          pa.ListArray.from_arrays(offsets, mentions, type=AUGMENTED.field("mentions").type)],
         schema=AUGMENTED,
     )
 
 
-def _english_nearby(texts: list[str], parent: np.ndarray, starts: np.ndarray, ends: np.ndarray, names: list,
-                    index: np.ndarray, candidates: np.ndarray, width: int) -> np.ndarray:
+def _english_nearby(text: BatchText, parent: np.ndarray, starts: np.ndarray, ends: np.ndarray, named: _Named,
+                    candidates: np.ndarray, width: int) -> np.ndarray:
     """Which of the ``candidates`` have their English name within ``width`` characters before or after them,
     on the same line, ignoring case, as a word of its own. Only the windows that hold a letter of an
     alphabet are compared (names in other scripts, always)."""
@@ -284,42 +320,37 @@ def _english_nearby(texts: list[str], parent: np.ndarray, starts: np.ndarray, en
     todo = np.flatnonzero(candidates)
     if not len(todo):
         return out
-    # One code-point array of the batch, documents joined by newlines so that no window crosses two.
-    codes = _utf32("\n".join(texts))
-    base = np.concatenate([[0], np.cumsum([len(t) + 1 for t in texts])])[parent[todo]]
-    s, e = starts[todo] + base, ends[todo] + base
-    newlines = np.concatenate([[-1], np.flatnonzero(codes == 10), [len(codes)]])
-    lo = np.maximum(s - width, newlines[np.searchsorted(newlines, s) - 1] + 1)
-    hi = np.minimum(e + width, newlines[np.searchsorted(newlines, e)])
-    letters = np.concatenate([[0], np.cumsum(_is_letter(codes), dtype=np.int32)])
-    with_letter = (letters[s] > letters[lo]) | (letters[hi] > letters[e])
-    first = _is_letter(np.array([ord(n[0]) if n else 0 for n in names], dtype=np.uint32))
-    check = np.flatnonzero(with_letter | ~first[index[todo]])
+    # The windows as bytes of the batch: they end at a line break and at their document's edges.
+    doc_start, doc_end = text.starts[parent[todo]], text.starts[parent[todo] + 1]
+    s, e = starts[todo] + doc_start, ends[todo] + doc_start
+    s_byte, e_byte = text.byte_at(s), text.byte_at(e)
+    newlines = np.concatenate([[-1], text.newlines, [len(text.raw)]])
+    lo = np.maximum(text.byte_at(np.maximum(s - width, doc_start)), newlines[np.searchsorted(newlines, s_byte) - 1] + 1)
+    hi = np.minimum(text.byte_at(np.minimum(e + width, doc_end)), newlines[np.searchsorted(newlines, e_byte)])
+    letters = text.letters
+    with_letter = ((np.searchsorted(letters, lo) < np.searchsorted(letters, s_byte))
+                   | (np.searchsorted(letters, e_byte) < np.searchsorted(letters, hi)))
+    check = np.flatnonzero(with_letter | ~is_letter(named.first)[named.index[todo]])
     if not len(check):
         return out
-    rows = todo[check]
-    for i, doc, a, b, c, d, name in zip(rows.tolist(), parent[rows].tolist(), (lo[check] - base[check]).tolist(),
-                                        starts[rows].tolist(), ends[rows].tolist(), (hi[check] - base[check]).tolist(),
-                                        index[rows].tolist()):
-        text = texts[doc]
-        name = names[name].casefold()
-        out[i] = _stands_in(name, text[a:b].casefold()) or _stands_in(name, text[c:d].casefold())
+    # A window whose characters, case-folded, give fewer letters than the name has cannot hold it.
+    entries = named.index[todo[check]]
+    distinct, which = np.unique(entries, return_inverse=True)
+    need = folded_letter_counts([named.names[e] for e in distinct.tolist()])[which]
+    before = text.folded_letters(lo[check], s_byte[check]) >= need
+    after = text.folded_letters(e_byte[check], hi[check]) >= need
+    keep = np.flatnonzero(before | after)
+    raw, folded = text.raw, {}
+    for i, a, b, c, d, entry, left, right in zip(
+            todo[check[keep]].tolist(), lo[check[keep]].tolist(), s_byte[check[keep]].tolist(),
+            e_byte[check[keep]].tolist(), hi[check[keep]].tolist(), entries[keep].tolist(), before[keep].tolist(),
+            after[keep].tolist()):
+        name = folded.get(entry)
+        if name is None:
+            name = folded[entry] = named.names[entry].casefold()
+        out[i] = ((left and _stands_in(name, raw[a:b].tobytes().decode("utf-8").casefold()))
+                  or (right and _stands_in(name, raw[c:d].tobytes().decode("utf-8").casefold())))
     return out
-
-
-def _letter_table() -> np.ndarray:
-    table = np.zeros(0x10001, dtype=bool)
-    table[0x41:0x5B] = table[0x61:0x7B] = table[0xC0:0x530] = table[0xFF21:0xFF3B] = table[0xFF41:0xFF5B] = True
-    table[[0xD7, 0xF7]] = False
-    return table
-
-
-_LETTERS = _letter_table()
-
-
-def _is_letter(codes: np.ndarray) -> np.ndarray:
-    """Letters of the alphabets an English name is written in: Latin (with its extensions), Greek, Cyrillic."""
-    return _LETTERS[np.minimum(codes, 0x10000)]
 
 
 def _stands_in(name: str, window: str) -> bool:
@@ -344,11 +375,13 @@ def _over_cap(parent: np.ndarray, starts: np.ndarray, index: np.ndarray, names: 
     picked = np.flatnonzero(candidates)
     if not len(picked):
         return out
-    name_ids = pc.dictionary_encode(names.take(pa.array(index[picked], pa.int64()))).indices
-    name_ids = name_ids.to_numpy(zero_copy_only=False).astype(np.int64)
-    order = np.lexsort((starts[picked], name_ids, parent[picked]))
-    key_p, key_n = parent[picked][order], name_ids[order]
-    new_group = np.concatenate([[True], (key_p[1:] != key_p[:-1]) | (key_n[1:] != key_n[:-1])])
+    # The same name may stand in several entries (a table's name and an inline one): one id per name.
+    same_name = pc.dictionary_encode(names).indices.fill_null(pa.scalar(-1, pa.int32()))
+    name_ids = same_name.to_numpy(zero_copy_only=False).astype(np.int64)[index[picked]]
+    group = parent[picked] * (len(names) + 1) + name_ids  # (document, name)
+    order = np.lexsort((starts[picked], group))
+    group = group[order]
+    new_group = np.concatenate([[True], group[1:] != group[:-1]])
     group_start = np.maximum.accumulate(np.where(new_group, np.arange(len(order)), 0))
     rank = np.arange(len(order)) - group_start
     out[picked[order[rank >= cap]]] = True
@@ -363,43 +396,10 @@ def _non_overlapping(parent: np.ndarray, starts: np.ndarray, ends: np.ndarray, v
     return bool(np.all(~same | (starts[1:] >= ends[:-1])))
 
 
-def _insert(texts: list[str], parent: np.ndarray, starts: np.ndarray, ends: np.ndarray,
-            names: pa.StringArray, strategy: str) -> list[str]:
-    """Insert spans (one per entry of ``parent``/``starts``/``ends``/``names``, sorted by document and
-    offset) into every text of the batch at once, on one UTF-32 code-point array."""
-    if not len(parent):
-        return texts
-    docs_with = np.unique(parent)
-    todo = [texts[j] for j in docs_with]
-    lens = np.array([len(t) for t in todo], dtype=np.int64)
-    base = np.concatenate([[0], np.cumsum(lens)[:-1]])
-    doc_slot = np.full(len(texts), -1, dtype=np.int64)
-    doc_slot[docs_with] = np.arange(len(docs_with))
-    codes = _utf32("".join(todo))
-    span_lens = pc.utf8_length(names).to_numpy(zero_copy_only=False).astype(np.int64) + _SPAN_OVERHEAD
-    span_codes = _utf32(MARKER_OPEN + (MARKER_CLOSE + MARKER_OPEN).join(names.to_pylist()) + MARKER_CLOSE)
-    slot = doc_slot[parent]
-    offset = base[slot]
-    s = starts + offset
-    e = ends + offset
-    removed_per_doc = np.zeros(len(docs_with), dtype=np.int64)
-    if strategy == "replace":
-        cover = np.zeros(len(codes) + 1, dtype=np.int64)
-        np.add.at(cover, s, 1)
-        np.add.at(cover, e, -1)
-        keep = np.cumsum(cover[:-1]) == 0
-        removed_before = np.concatenate([[0], np.cumsum(~keep)])
-        position = s - removed_before[s]
-        codes = codes[keep]
-        np.add.at(removed_per_doc, slot, e - s)
-    else:
-        position = e if strategy == "right" else s
-    out = np.insert(codes, np.repeat(position, span_lens), span_codes).tobytes().decode("utf-32-le")
-    added = np.zeros(len(docs_with), dtype=np.int64)
-    np.add.at(added, slot, span_lens)
-    new_lens = lens + added - removed_per_doc
-    bounds = np.concatenate([[0], np.cumsum(new_lens)])
-    result = list(texts)
-    for k, j in enumerate(docs_with):
-        result[j] = out[bounds[k]:bounds[k + 1]]
-    return result
+def _insert(text: BatchText, parent: np.ndarray, starts: np.ndarray, ends: np.ndarray, names: pa.StringArray,
+            strategy: str) -> pa.StringArray:
+    """The texts with spans inserted (one per entry of ``parent``/``starts``/``ends``/``names``, sorted by
+    document and offset)."""
+    spans = pc.binary_join_element_wise(MARKER_OPEN, names, MARKER_CLOSE, "")
+    cut_from, cut_to = {"right": (ends, ends), "left": (starts, starts), "replace": (starts, ends)}[strategy]
+    return text.insert(parent, cut_from, cut_to, spans)

@@ -192,12 +192,45 @@ def test_target_dump_needs_html_dumps_of_the_right_wikis(tmp_path):
     assert not (tmp_path / "e.duckdb").exists()
 
 
-def test_ray_engine_refuses_html_dumps_before_any_work(tmp_path):
-    from leia.errors import ConfigError
+def _entity_tables(path: Path) -> dict:
+    import duckdb
 
-    with pytest.raises(ConfigError, match="ray engine reads XML dumps"):
-        extract(SAMPLE, tmp_path / "out", progress=False, engine="ray")
-    assert not (tmp_path / "out").exists()
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        names = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables "
+                                           "WHERE table_schema = 'main' AND table_name <> 'meta'").fetchall()]
+        meta = dict(con.execute("SELECT * FROM meta").fetchall())
+        return {n: con.execute(f'SELECT * FROM "{n}" ORDER BY ALL').fetchall() for n in names} | {
+            "counters": json.loads(meta["counters"]), "parameters": meta["parameters"]}
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("wikitext", [True, False], ids=["records-with-wikitext", "html-only"])
+def test_the_page_table_of_an_html_dump_gives_the_table_the_dump_gives(tmp_path, wikitext):
+    """Extraction writes the page table of an HTML dump in its workers ({{仮リンク}} names from the record's
+    wikitext, or from its HTML when it has none; each article's item; the redirects), and the entity table
+    built from it is the one built from the dump; a target wiki's dump then names the pages through it."""
+    from leia.entities import build_entities
+
+    dump = SAMPLE
+    if not wikitext:
+        dump = tmp_path / "html-only.ndjson"
+        records = [json.loads(line) for line in _lines()]
+        for record in records:
+            record["article_body"].pop("wikitext", None)
+        dump.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    extract(dump, tmp_path / "docs", pages=tmp_path / "pages", workers=2, shard_size=2, progress=False)
+    rows = _rows(tmp_path / "pages", "pages")
+    assert [(r["id"], r["title"], r["redirect"], r["item"]) for r in rows] == [
+        (101, "架空王国", None, "Q9000001"), (None, "架空国", "架空王国", None), (102, "架空市", None, "Q9000002"),
+        (None, "架空都", "架空市", None), (103, "架空川", None, "Q9000003"), (104, "架空", None, "Q9000004")]
+    assert ("架空王朝", "Fictional dynasty") in [(h["target"], h["english"]) for r in rows for h in r["harvested"]]
+    english = _english_dump(tmp_path / "enwiki.ndjson")
+    build_entities(tmp_path / "pages.duckdb", pages=tmp_path / "pages", target_dump=english, progress=False)
+    build_entities(tmp_path / "dump.duckdb", dump=dump, target_dump=english, progress=False)
+    one, two = _entity_tables(tmp_path / "pages.duckdb"), _entity_tables(tmp_path / "dump.duckdb")
+    assert one == two and one["counters"]["items"] == 4 and one["counters"]["mappings_read_target_dump"] > 0
 
 
 def test_cli_extract_and_entities_on_the_sample(tmp_path, capsys):
@@ -227,3 +260,13 @@ def test_augment_reads_an_html_dump_on_the_fly(tmp_path):
     assert texts == [r["text"] for r in _rows(tmp_path / "from-docs", None)]
     assert "架空王国<translate>Fictional Kingdom</translate>" in texts[1]
 
+
+
+def test_run_on_an_html_dump_reads_it_once(tmp_path):
+    from leia.api import run
+    from leia.entities import build_entities
+
+    paths = run(SAMPLE, output=tmp_path / "run", workers=2, progress=False)
+    assert read_manifest(tmp_path / "run" / "pages", "pages").complete
+    build_entities(tmp_path / "dump.duckdb", dump=SAMPLE, progress=False)
+    assert _entity_tables(paths["entities"]) == _entity_tables(tmp_path / "dump.duckdb")

@@ -50,6 +50,16 @@ def test_extract_on_ray_equals_local(tmp_path, built):
     assert not (tmp_path / "docs" / SCRATCH).exists()
 
 
+def test_extract_html_dump_on_ray_equals_local(tmp_path):
+    """An HTML dump (one gzip stream, or ndjson) is read whole by each actor, which keeps its own shards."""
+    html = REPO / "data" / "sample-jawiki-NS0-ENTERPRISE-HTML.ndjson"
+    local = leia.extract(html, tmp_path / "local", shard_size=1, batch_size=1, progress=False)
+    on_ray = leia.extract(html, tmp_path / "ray", shard_size=1, batch_size=1, progress=False, engine="ray",
+                          workers=2)
+    assert on_ray.complete and len(on_ray.shards) == len(local.shards) > 1 and on_ray.counters == local.counters
+    assert folder_bytes(tmp_path / "ray") == folder_bytes(tmp_path / "local")
+
+
 def test_augment_dump_on_ray_equals_local(tmp_path, built):
     options = dict(prob=0.5, seed=3, shard_size=SHARD_SIZE, batch_size=1, progress=False)
     local = leia.augment(DUMP, built["entities"], tmp_path / "local", **options)

@@ -307,3 +307,36 @@ def test_reading_past_finished_shards_of_a_dump_moves_the_progress_on():
     assert [(b.shard, b.payload) for b in resumed if b.payload is not None] == \
         [(b.shard, b.payload) for b in every if b.shard not in {0, 1, 2}]
     assert sum(b.progress for b in resumed) == sum(b.progress for b in every) > 0
+
+
+TEXTS = pa.schema([pa.field("text", pa.string()), pa.field("n", pa.int64())])
+
+
+def _texts(rows: list[tuple[str, int]]) -> pa.RecordBatch:
+    return pa.RecordBatch.from_pylist([{"text": t, "n": n} for t, n in rows], schema=TEXTS)
+
+
+def _upper(batch: pa.RecordBatch):
+    import pyarrow.compute as pc
+
+    return batch.set_column(0, "text", pc.utf8_upper(batch.column("text"))), {"rows": batch.num_rows}
+
+
+@pytest.mark.parametrize("whole_shards", [False, True])
+def test_joined_batches_are_written_back_as_the_record_batches_they_were(tmp_path, whole_shards):
+    """A batch that joins record batches (Batch.splits) is written as record batches of their sizes, byte for
+    byte what working on them one at a time writes."""
+    parts = [_texts([("ab", 1), ("é", 2), ("x" * 9, 3)]), _texts([("", 4)]), _texts([("東京", 5), ("q", 6)])]
+    one_by_one = [Batch(0, p, {}, p.num_rows) for p in parts]
+    joined = [Batch(0, pa.concat_batches(parts), {}, 6, (3, 1, 2))]
+    for name, batches in (("one", one_by_one), ("joined", joined)):
+        out, manifest = open_output(tmp_path / name, Manifest(kind="texts", inputs=[], parameters={},
+                                                               schema=TEXTS.to_string()))
+        if whole_shards:
+            run_whole_shards([0], lambda shard, b=batches: b, _upper, out=out, manifest=manifest, schema=TEXTS,
+                             workers=1)
+        else:
+            run_shards(batches, _upper, out=out, manifest=manifest, schema=TEXTS)
+    assert _files(tmp_path / "joined") == _files(tmp_path / "one")
+    with pa.memory_map(str(tmp_path / "joined" / shard_name(0))) as f:
+        assert [b.num_rows for b in pa.ipc.open_stream(f)] == [3, 1, 2]

@@ -16,11 +16,14 @@ from leia.entities.names import Cleaning
 from leia.entities.readers import (MAPPINGS, SCHEMA_SQL, read_dump, read_langlinks, read_page_table, read_target_dump,
                                    read_wikidata)
 from leia.entities.resolve import resolve
-from leia.errors import ConfigError, InputError
+from leia.errors import ConfigError, InputError, LeiaError
 from leia.io.duckdb import atomic_duckdb
 from leia.io.provenance import file_input
 
-__all__ = ["build_entities", "check_entities"]
+__all__ = ["build_entities", "check_entities", "MEMORY_LIMIT"]
+
+# What DuckDB may hold while it builds a table; past it, it spills to a folder beside the file being written.
+MEMORY_LIMIT = "400MB"
 
 
 def build_entities(
@@ -57,6 +60,7 @@ def build_entities(
 
     counters: Counter = Counter()
     with atomic_duckdb(out, overwrite=overwrite, companions=(NAMES,)) as con:
+        con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
         con.execute(SCHEMA_SQL)
         mappings = Appender(con, "mappings", MAPPINGS)
         _read_pages(con, pages, reader, site, mappings, counters, harvest, progress)
@@ -84,7 +88,7 @@ def _read_pages(con, pages, reader, site, mappings: Appender, counters: Counter,
                 progress: bool) -> None:
     """Titles, redirects and harvested names: from the page table when there is one, else from the dump."""
     if pages is not None:
-        read_page_table(con, Path(pages), mappings, counters, harvest)
+        read_page_table(con, Path(pages), counters, harvest)
     elif reader is not None:
         read_dump(con, reader, site, mappings, counters, harvest, progress)
 
@@ -119,7 +123,7 @@ def _checked(out: Path, dump, pages, langlinks, wikidata, target_dump, lang: str
     manifest records of the other inputs, and the source wiki, all from headers: nothing is read yet."""
     from leia.io.provenance import Named, check_provenance, named
 
-    _check_request(out, dump or pages, langlinks, wikidata, target_dump, overwrite, lang)
+    _check_request(out, dump or pages, langlinks, wikidata, target_dump, overwrite, lang, _from_html(dump, pages))
     reader, site, inputs = _open_page_table(pages, dump) if pages is not None else _open_dump(dump)
     inputs += [file_input(path, kind) for kind, path in
                (("langlinks", langlinks), ("target_dump", target_dump), ("wikidata", wikidata)) if path]
@@ -132,14 +136,29 @@ def _checked(out: Path, dump, pages, langlinks, wikidata, target_dump, lang: str
     return reader, site, inputs, wiki
 
 
-def _check_request(out: Path, dump, langlinks, wikidata, target_dump, overwrite: bool, lang: str) -> None:
+def _from_html(dump, pages) -> bool:
+    """Whether the pages come from an HTML dump: ``dump``, or the dump the page table ``pages`` was written from."""
+    from leia.wiki.htmldump import is_html_dump
+
+    if dump is not None or pages is None:
+        return bool(dump) and is_html_dump(dump)
+    from leia.io.manifest import read_manifest
+
+    try:
+        return is_html_dump(read_manifest(pages, "pages").inputs[0]["path"])
+    except (LeiaError, IndexError, KeyError):
+        return False  # (the page table is refused with the reason when it is opened)
+
+
+def _check_request(out: Path, dump, langlinks, wikidata, target_dump, overwrite: bool, lang: str,
+                   html: bool) -> None:
     """Refuse, before anything is read, inputs that cannot make a table and an output that must not be written."""
     from leia.io.duckdb import check_output_file
     from leia.wiki.htmldump import is_html_dump
 
-    if target_dump and not (dump and is_html_dump(dump) and is_html_dump(target_dump)):
-        raise ConfigError("--target-dump (an HTML dump of the target wiki) needs --dump, an HTML dump of the "
-                          "source wiki: pages are matched by their Wikidata items")
+    if target_dump and not (dump and html and is_html_dump(target_dump)):
+        raise ConfigError("--target-dump (an HTML dump of the target wiki) needs --dump (or --pages of it), an "
+                          "HTML dump of the source wiki: pages are matched by their Wikidata items")
     if not (dump or langlinks or wikidata):
         raise ConfigError("nothing to build from: give --dump, --langlinks and/or --wikidata")
     if langlinks and not dump:

@@ -30,7 +30,7 @@ MAPPINGS = pa.schema([("title", pa.string()), ("english", pa.string()), ("source
 def read_dump(con, reader, site, mappings: Appender, counters: Counter, harvest: bool, progress: bool) -> None:
     """Every page's id, namespace, title and redirect target, each article's Wikidata item (HTML dumps), and
     with ``harvest`` the English names the pages give inline."""
-    from leia.wiki.pagetable import redirect_target
+    from leia.wiki.pagetable import harvest as harvest_names, redirect_target
 
     pages = Appender(con, "pages", _PAGES)
     items = Appender(con, "items", _ITEMS)
@@ -47,7 +47,7 @@ def read_dump(con, reader, site, mappings: Appender, counters: Counter, harvest:
                 items.add((page.title, item))
                 counters["items"] += 1
             if harvest:
-                for target, english in _harvest(page, site):
+                for target, english in harvest_names(page, site):
                     mappings.add((target, english, "harvested", str(page.id)))
                     counters["mappings_read_harvested"] += 1
             if reader.bytes_read - last > (1 << 20):
@@ -60,42 +60,40 @@ def read_dump(con, reader, site, mappings: Appender, counters: Counter, harvest:
     items.flush()
 
 
-def read_page_table(con, folder: Path, mappings: Appender, counters: Counter, harvest: bool) -> None:
+def read_page_table(con, folder: Path, counters: Counter, harvest: bool) -> None:
     """The same tables as :func:`read_dump`, from the page table extraction wrote in its pass over the dump
-    (leia.wiki.pagetable) instead of from the dump itself."""
-    import pyarrow.compute as pc
+    (leia.wiki.pagetable) instead of from the dump itself, a shard at a time through Arrow."""
+    from itertools import groupby
 
     from leia.io.manifest import read_manifest
     from leia.io.shards import iter_shard_batches
 
-    for _, rb in iter_shard_batches(folder, read_manifest(folder, "pages")):
-        table = pa.Table.from_batches([rb]).select(["id", "ns", "title", "redirect"])
-        insert_arrow(con, "pages", table)
-        counters["pages"] += rb.num_rows
-        counters["redirects"] += rb.num_rows - rb.column("redirect").null_count
-        if not harvest:
-            continue
-        lengths = pc.list_value_length(rb.column("harvested")).to_pylist()
-        found = pc.list_flatten(rb.column("harvested"))
-        owners = [str(i) for i, n in zip(rb.column("id").to_pylist(), lengths) for _ in range(n)]
-        for target, english, owner in zip(found.field("target").to_pylist(), found.field("english").to_pylist(),
-                                          owners):
-            mappings.add((target, english, "harvested", owner))
-        counters["mappings_read_harvested"] += len(owners)
+    for _, batches in groupby(iter_shard_batches(folder, read_manifest(folder, "pages")), key=lambda b: b[0]):
+        _insert_pages(con, pa.Table.from_batches([rb for _, rb in batches]), counters, harvest)
 
 
-def _harvest(page, site) -> list[tuple[str, str]]:
-    """(local title, English title) of the interlanguage-link templates of an article: from its wikitext, or
-    from its Parsoid HTML in an HTML dump."""
-    if page.text:
-        from leia.wiki.pagetable import harvest_wikitext
+def _insert_pages(con, table: pa.Table, counters: Counter, harvest: bool) -> None:
+    """One shard of a page table into ``pages``, ``items`` and (harvested names) ``mappings``."""
+    import pyarrow.compute as pc
 
-        return harvest_wikitext(page.ns, page.redirect, page.text, site)
-    if page.redirect is None and getattr(page, "html", ""):
-        from leia.wiki.parsoid import to_text
-
-        return [(a.target, a.english) for a in to_text(page.html, site).anchors if a.english]
-    return []
+    insert_arrow(con, "pages", table.select(["id", "ns", "title", "redirect"]))
+    counters["pages"] += table.num_rows
+    counters["redirects"] += table.num_rows - table.column("redirect").null_count
+    if "item" in table.column_names:  # (page tables of older versions have none)
+        items = table.filter(pc.and_(pc.is_valid(table["item"]), pc.not_equal(table["item"], "")))
+        if items.num_rows:
+            insert_arrow(con, "items", items.select(["title", "item"]))
+            counters["items"] += items.num_rows
+    if not harvest:
+        return
+    harvested = table.column("harvested").combine_chunks()
+    found = pc.list_flatten(harvested)
+    counters["mappings_read_harvested"] += len(found)
+    if len(found):
+        owners = pc.take(table.column("id").combine_chunks(), pc.list_parent_indices(harvested)).cast(pa.string())
+        insert_arrow(con, "mappings", pa.table([found.field("target"), found.field("english"),
+                                                pa.repeat(pa.scalar("harvested"), len(found)), owners],
+                                               schema=MAPPINGS))
 
 
 def read_target_dump(con, path, counters: Counter) -> None:

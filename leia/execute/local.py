@@ -75,7 +75,7 @@ class _ShardSink:
         self.main, self.sides, self.on_shard = main, sides, on_shard
         self.index: int | None = None
 
-    def add(self, shard: int, result: WorkResult, counters: dict) -> None:
+    def add(self, shard: int, result: WorkResult, counters: dict, splits: tuple = ()) -> None:
         if shard != self.index:
             self.finish()
             self.index = shard
@@ -83,7 +83,7 @@ class _ShardSink:
                 output.start(shard)
         rows, worked = result[0], result[1]
         assert self.main.writer is not None
-        self.main.writer.write(rows)
+        _write(self.main.writer, rows, splits)
         self.main.counters.update(counters)
         self.main.counters.update(worked)
         for name, side_rows in side_outputs(result).items():
@@ -127,7 +127,7 @@ def run_shards(batches: Iterable[Batch], work: Callable[[Any], WorkResult], *, o
     sink = _ShardSink(main, sides, on_shard)
 
     def add(batch: Batch, result: WorkResult) -> None:
-        sink.add(batch.shard, result, batch.counters)
+        sink.add(batch.shard, result, batch.counters, batch.splits)
         if on_batch:
             on_batch(batch, result)
 
@@ -176,6 +176,19 @@ def _complete(main: Output, sides: list[Output]) -> Manifest:
     return main.manifest
 
 
+def _write(writer: ShardWriter, rows, splits: tuple) -> None:
+    """Append a work result to a shard: as it is, or as record batches of ``splits`` rows (Batch.splits)."""
+    if not splits:
+        writer.write(rows)
+        return
+    assert sum(splits) == rows.num_rows, "a step that joins record batches must return a row for each row"
+    start, none = 0, rows.slice(0, 0)
+    for size in splits:
+        # concatenated into buffers of its own: the bytes of the record batch worked on alone, padding and all
+        writer.write(pa.concat_batches([rows.slice(start, size), none]))
+        start += size
+
+
 class _WholeShard:
     """Reads, works on and writes one shard; returns its manifest entry and the file it wrote."""
 
@@ -193,7 +206,7 @@ class _WholeShard:
                 if batch.payload is None:  # the input read past a finished shard
                     continue
                 rows, worked = self.work(batch.payload)[:2]
-                writer.write(rows)
+                _write(writer, rows, batch.splits)
                 counters.update(batch.counters)
                 counters.update(worked)
             writer.close(publish=False)

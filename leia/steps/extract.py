@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Callable, Container, Iterator
 
 import pyarrow as pa
 
-from leia.errors import ConfigError, LeiaError, check_counts
+from leia.errors import LeiaError, check_counts
 from leia.io.manifest import Manifest
 from leia.schemas import DOCUMENTS
 from leia.steps.protocol import Batch, Piece, Progress
@@ -120,11 +120,15 @@ def convert_pages(site: SiteInfo, pages: list[RawPage], dump: str = "dump",
 
 
 def convert_records(site: SiteInfo, records: list[HtmlRecord], dump: str = "dump",
-                    options: ExtractOptions | None = None) -> tuple[list[dict], dict]:
+                    options: ExtractOptions | None = None, table: list | None = None,
+                    harvest: bool = True) -> tuple[list[dict], dict]:
     """Document rows of a batch of records (convert_pages for leia.wiki.htmldump): disambiguation pages and
     navigation sections as ``options`` say, a record without ``article_body.html`` or in another namespace
-    counted and skipped."""
+    counted and skipped. With ``table`` (a list), the page-table rows of every record are appended to it
+    (leia.wiki.pagetable.record_rows, the {{仮リンク}} names harvested when ``harvest``), the HTML parsed once
+    for both."""
     from leia.errors import InputError
+    from leia.wiki.pagetable import record_rows
     from leia.wiki.parsoid import Page, convert, is_disambiguation
 
     options = options or ExtractOptions()
@@ -132,6 +136,12 @@ def convert_records(site: SiteInfo, records: list[HtmlRecord], dump: str = "dump
     counters = new_counters(options)
     for record in records:
         data = record.parse(dump)
+        page = None
+        if table is not None:
+            body = data.get("article_body")
+            html = body.get("html") if isinstance(body, dict) else None
+            page = Page(html) if isinstance(html, str) and html else None
+            table += record_rows(data, site, harvest, f"{dump}: {record.member}:{record.line}", page)
         body = data.get("article_body")
         html = body.get("html") if isinstance(body, dict) else None
         if not isinstance(html, str):
@@ -148,7 +158,7 @@ def convert_records(site: SiteInfo, records: list[HtmlRecord], dump: str = "dump
         if not (isinstance(page_id, int) and not isinstance(page_id, bool) and 0 <= page_id < 2**63):
             raise InputError(f"{dump}: {record.member}:{record.line}: identifier {page_id!r} is not a page id")
         counters["html_bytes"] += len(html.encode("utf-8"))
-        page = Page(html)
+        page = page or Page(html)
         if options.skip_disambiguation and is_disambiguation(page, site, title):
             counters["skipped_disambiguation"] += 1
             log.debug("page %d %r skipped: disambiguation page", page_id, title)
@@ -280,8 +290,14 @@ class ConvertPages:
         if not self.page_table:
             rows, counters = convert_pages(self.site, pages, self.dump, self.options)
             return pa.RecordBatch.from_pylist(rows, schema=DOCUMENTS), counters
+        from leia.wiki.htmldump import HtmlRecord
         from leia.wiki.pagetable import PAGES, page_row
 
+        if pages and isinstance(pages[0], HtmlRecord):
+            table: list = []
+            rows, counters = convert_records(self.site, pages, self.dump, self.options, table, self.harvest)
+            return (pa.RecordBatch.from_pylist(rows, schema=DOCUMENTS), counters,
+                    {"pages": pa.RecordBatch.from_pylist(table, schema=PAGES)})
         parsed = [raw.parse(self.dump) for raw in pages]
         table = [page_row(p.id, p.ns, p.title, p.redirect, p.text, self.site, self.harvest) for p in parsed]
         rows, counters = convert_pages(self.site, [raw for raw in pages if raw.is_article], self.dump,
@@ -304,12 +320,6 @@ class ExtractStep:
         check_counts(shard_size=shard_size, batch_size=batch_size)
         self.dump, self.shard_size, self.batch_size, self.options = dump, shard_size, batch_size, options
         self.pages, self.harvest, self.unit = pages, harvest, unit
-        if pages is not None:
-            from leia.wiki.htmldump import is_html_dump
-
-            if is_html_dump(dump):
-                raise ConfigError(f"{dump}: the page table is gathered from XML dumps; build the entity table "
-                                  "of an HTML dump with `leia entities --dump`")
         self.inputs = (dump,)
         self._reader = None
         self._manifest: tuple | None = None
@@ -383,10 +393,12 @@ class ExtractStep:
                parallel: Callable[[Callable, list[tuple]], list]) -> list[Piece]:
         """Runs of shards with the blocks they read when the dump can be read in pieces (the blocks counted
         with ``parallel``, the executor's map); otherwise one part per worker, each reading the whole dump."""
+        from leia.wiki.htmldump import is_html_dump
         from leia.wiki.multistream import count_pages, dump_blocks, plan_shards, split_ranges
 
-        blocks = dump_blocks(self.dump)
-        if len(blocks) < 2 * workers:  # too few pieces to share out: each worker reads the whole dump
+        # A tar.gz is one gzip stream: it is read whole, by every worker, as are a .gz and a one-stream .bz2.
+        blocks = None if is_html_dump(self.dump) else dump_blocks(self.dump)
+        if blocks is None or len(blocks) < 2 * workers:  # too few pieces to share out: each reads the whole dump
             return [Piece(f"part-{i:05d}-of-{workers:05d}", self, part=(workers, i)) for i in range(workers)]
         counted = parallel(count_pages, [(blocks, i, j) for i, j in split_ranges(blocks, 2 * workers)])
         counts = [c for part in counted for c in part]

@@ -32,12 +32,16 @@ class Batch:
     """One unit of work for shard ``shard``. ``counters`` holds what the reader counted while assembling it
     (pages skipped before any work, say); ``progress`` is how far the input advanced, for the progress bar.
     A batch whose ``payload`` is None carries progress alone (the input read past a finished shard): executors
-    show it and do no work on it."""
+    show it and do no work on it.
+    ``splits``, when the reader joined several record batches to work on them at once, are their numbers of
+    rows: the rows the work returns (as many) are written as record batches of those sizes, as the batches
+    one at a time would have been."""
 
     shard: int
     payload: Any
     counters: dict = field(default_factory=dict)
     progress: int = 0
+    splits: tuple = ()
 
 
 @dataclass(frozen=True)

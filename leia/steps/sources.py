@@ -26,6 +26,9 @@ from leia.steps.protocol import Batch, Progress
 __all__ = ["Source", "open_source", "SourceStep", "PagesToDocuments"]
 
 _CORPUS_SUFFIXES = (".jsonl", ".json", ".jsonl.gz", ".parquet", ".arrow")
+# The most documents, and about the most bytes of text, of a folder's record batches worked on at once.
+WORK_ROWS = 4096
+WORK_BYTES = 4 << 20
 
 
 @dataclass
@@ -57,11 +60,24 @@ class Source:
         return [s["index"] for s in read_manifest(self.paths[0], "documents").shards if s.get("rows")]
 
     def _documents(self, skip: Container[int]) -> Iterator[Batch]:
+        """Record batches of at most ``batch_size`` documents (those of the folder, cut), several of a shard
+        worked on at once (up to :data:`WORK_ROWS` documents or :data:`WORK_BYTES` of text): the fixed cost
+        of a batch would outweigh the work on the folder's small ones."""
         folder = self.paths[0]
+        parts: list[pa.RecordBatch] = []
+        shard, rows, size = -1, 0, 0
         for index, rb in iter_shard_batches(folder, read_manifest(folder, "documents"), skip):
             for start in range(0, rb.num_rows, self.batch_size):
                 part = rb.slice(start, self.batch_size)
-                yield Batch(index, part, {}, part.num_rows)
+                if parts and (index != shard or rows + part.num_rows > WORK_ROWS or size >= WORK_BYTES):
+                    yield _joined(shard, parts)
+                    parts, rows, size = [], 0, 0
+                shard = index
+                parts.append(part)
+                rows += part.num_rows
+                size += part.column("text").nbytes
+        if parts:
+            yield _joined(shard, parts)
 
     def _corpus(self, skip: Container[int]) -> Iterator[Batch]:
         row = 0
@@ -77,6 +93,11 @@ class Source:
                         yield Batch(shard, part, {}, part.num_rows)
                     start += take
                 row += rb.num_rows
+
+
+def _joined(shard: int, parts: list[pa.RecordBatch]) -> Batch:
+    joined = parts[0] if len(parts) == 1 else pa.concat_batches(parts)
+    return Batch(shard, joined, {}, joined.num_rows, tuple(p.num_rows for p in parts) if len(parts) > 1 else ())
 
 
 def _read_corpus_file(path: Path, batch_size: int) -> Iterator[pa.RecordBatch]:

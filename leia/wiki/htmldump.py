@@ -22,7 +22,7 @@ from leia.errors import InputError, json_object_line
 from leia.wiki.dump import Page
 from leia.wiki.siteinfo import SiteInfo
 
-__all__ = ["HtmlDumpReader", "HtmlRecord", "ItemPage", "is_html_dump", "CONVERTER_VERSION"]
+__all__ = ["HtmlDumpReader", "HtmlRecord", "ItemPage", "is_html_dump", "record_pages", "CONVERTER_VERSION"]
 
 CONVERTER_VERSION = "parsoid-1"
 _TAR_SUFFIXES = (".json.tar.gz", ".tar.gz", ".tgz")
@@ -141,21 +141,27 @@ class ItemPage(Page):
 def iter_item_pages(reader: "HtmlDumpReader") -> Iterator[ItemPage]:
     """Each article of the dump, then its redirects (``redirects[].name`` -> the article's title)."""
     for record in reader.raw_pages():
-        data = record.parse(reader.path)
-        title = data.get("name")
-        if not isinstance(title, str) or not title:
-            raise InputError(f"{reader.path}: {record.member}:{record.line}: a record without a name")
-        page_id = data.get("identifier")
-        page_id = page_id if isinstance(page_id, int) and not isinstance(page_id, bool) else None
-        body = data.get("article_body") if isinstance(data.get("article_body"), dict) else {}
-        wikitext = body.get("wikitext") if isinstance(body.get("wikitext"), str) else ""
-        html = body.get("html") if isinstance(body.get("html"), str) else ""
-        yield ItemPage(page_id, 0, title, wikitext, None, data.get("date_modified"),
-                       _identifier(data.get("main_entity")), html)
-        for redirect in data.get("redirects") or ():
-            name = redirect.get("name") if isinstance(redirect, dict) else None
-            if isinstance(name, str) and name:
-                yield ItemPage(None, 0, name, "", title)
+        yield from record_pages(record.parse(reader.path), f"{reader.path}: {record.member}:{record.line}")
+
+
+def record_pages(data: dict, where: str) -> list[ItemPage]:
+    """The article of one record (its JSON object) and its redirects; InputError naming ``where`` (the dump
+    and line) for a record without a name."""
+    title = data.get("name")
+    if not isinstance(title, str) or not title:
+        raise InputError(f"{where}: a record without a name")
+    page_id = data.get("identifier")
+    page_id = page_id if isinstance(page_id, int) and not isinstance(page_id, bool) else None
+    body = data.get("article_body") if isinstance(data.get("article_body"), dict) else {}
+    wikitext = body.get("wikitext") if isinstance(body.get("wikitext"), str) else ""
+    html = body.get("html") if isinstance(body.get("html"), str) else ""
+    pages = [ItemPage(page_id, 0, title, wikitext, None, data.get("date_modified"),
+                      _identifier(data.get("main_entity")), html)]
+    for redirect in data.get("redirects") or ():
+        name = redirect.get("name") if isinstance(redirect, dict) else None
+        if isinstance(name, str) and name:
+            pages.append(ItemPage(None, 0, name, "", title))
+    return pages
 
 
 def _identifier(value) -> str | None:
