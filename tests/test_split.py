@@ -15,7 +15,7 @@ import leia
 from leia.cli import main
 from leia.errors import ConfigError, InputError, MissingDependencyError, OutputError
 from leia.io.manifest import MANIFEST
-from leia.execute.parts import Part, Selection, merge_manifests
+from leia.execute.parts import Part, Skipped, merge_manifests
 
 REPO = Path(__file__).resolve().parents[1]
 DUMP = REPO / "data" / "sample-jawiki-pages-articles.xml"
@@ -48,10 +48,10 @@ def test_part_owns_the_shards_congruent_to_its_index():
     part = Part(3, 1)
     assert [s for s in range(10) if s in part] == [1, 4, 7]
     assert Part().whole and 0 in Part() and 5 in Part()
-    skip = Selection(part, {4})
+    skip = Skipped(part, {4})
     assert [s for s in range(10) if s not in skip] == [1, 7]
-    assert [s for s in range(10) if s not in Selection(part, {4}, only=range(5, 10))] == [7]
-    assert [s for s in range(10) if s not in Selection(only={3})] == [3]
+    assert [s for s in range(10) if s not in Skipped(part, {4}, only=range(5, 10))] == [7]
+    assert [s for s in range(10) if s not in Skipped(only={3})] == [3]
 
 
 @pytest.mark.parametrize("n, i", [(0, 0), (3, 3), (3, -1)])
