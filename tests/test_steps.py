@@ -100,6 +100,31 @@ def test_a_bad_number_of_workers_is_a_config_error(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def test_publishing_a_shard_lists_it_then_shows_its_file_then_writes_the_card(tmp_path):
+    """The one order every executor publishes a shard in: a visible shard is always a listed one."""
+    from leia.execute.output import publish_shard
+    from leia.io.shards import ShardWriter
+
+    events = []
+    shard = tmp_path / "shard-00000.arrow"
+
+    class Watched(Manifest):
+        def save(self, folder, card=True):
+            events.append(("manifest", [s["file"] for s in self.shards], shard.exists(), card))
+            super().save(folder, card=card)
+
+        def save_card(self, folder):
+            events.append(("card", shard.exists()))
+            super().save_card(folder)
+
+    writer = ShardWriter(shard, NUMBERS)
+    writer.write_rows([{"n": 1}])
+    writer.close(publish=False)
+    publish_shard(tmp_path, Watched("odd", [], {}, NUMBERS.to_string()), writer.entry(0, {}), writer.tmp)
+    assert events == [("manifest", ["shard-00000.arrow"], False, False), ("card", True)]
+    assert _rows(tmp_path, "odd") == [{"n": 1}] and not writer.tmp.exists()
+
+
 def test_chain_adds_up_the_counters_of_its_stages():
     chain = Chain(lambda x: (x + 1, {"a": 1}), lambda x: (x * 10, {"a": 2, "b": 1}))
     assert chain(1) == (20, {"a": 3, "b": 1})
@@ -137,6 +162,19 @@ def test_detection_as_a_step_then_augmentation_equals_augmentation_that_detects(
     one = [(r["text"], r["mentions"]) for r in _rows(tmp_path / "one-step", "augmented")]
     assert two == one and len(one) == 30
     assert "カイロ<translate>Cairo</translate>" in "".join(text for text, _ in one)
+
+
+def test_augmenting_an_html_dump_equals_augmenting_the_documents_extracted_from_it(sample, tmp_path):
+    """A dump given to augmentation is extracted on the fly by the route of its kind (Parsoid HTML here)."""
+    from leia.api import augment, extract
+
+    html = REPO / "data" / "sample-jawiki-NS0-ENTERPRISE-HTML.ndjson"
+    extract(html, tmp_path / "documents", shard_size=2, progress=False)
+    options = dict(seed=1, shard_size=2, progress=False)
+    from_dump = augment(html, sample["entities"], tmp_path / "from-dump", **options)
+    augment(tmp_path / "documents", sample["entities"], tmp_path / "from-documents", **options)
+    assert from_dump.counters["spans"] > 0 and from_dump.counters["html_bytes"] > 0
+    assert _rows(tmp_path / "from-dump", "augmented") == _rows(tmp_path / "from-documents", "augmented")
 
 
 def test_detection_needs_something_to_detect(sample, tmp_path):
