@@ -73,7 +73,7 @@ def extract(
     manifest. ``variant`` is the language variant ``-{...}-`` markup shows on zh wikis (default zh-hans).
     With ``pages`` (a folder), the page table the entity table is built from (titles, redirects,
     {{仮リンク}} names, and each article's Wikidata item from an HTML dump) is written there in the same pass
-    over the dump (local engine).
+    over the dump.
 
     A rerun on the same dump and parameters continues where an interrupted run stopped, without redoing
     finished shards. The engine (``"local"`` processes or ``"ray"``, on the cluster at ``address``) does not
@@ -82,12 +82,9 @@ def extract(
     """
     options = ExtractOptions(skip_disambiguation, drop_navigation_sections, variant)
     part = Part(num_parts, part_index)
-    ray = check_engine(engine, part) == "ray"
-    if ray and pages is not None:
-        raise ConfigError("the page table (--pages) is gathered by the local engine; build the entity table "
-                          "from the dump with `leia entities --dump` after a ray extraction")
-    step = ExtractStep(Path(dump).absolute() if ray else dump, shard_size=shard_size, batch_size=batch_size,
-                       options=options, pages=pages)
+    where = (lambda p: Path(p).absolute()) if check_engine(engine, part) == "ray" else (lambda p: p)
+    step = ExtractStep(where(dump), shard_size=shard_size, batch_size=batch_size, options=options,
+                       pages=None if pages is None else where(pages))
     return _execute(step, output, engine=engine, part=part, workers=workers, address=address, overwrite=overwrite,
                     progress=progress)
 

@@ -253,6 +253,30 @@ def test_extraction_of_plain_slices_unit_by_unit_equals_the_local_run(tmp_path):
     assert folder_bytes(tmp_path / "units") == folder_bytes(tmp_path / "local")
 
 
+def _serial(function, arguments):
+    return [function(*a) for a in arguments]
+
+
+def test_the_units_of_an_extraction_keep_its_page_table(dumps, tmp_path):
+    """A unit is the step restricted to its shards, page table and all: each unit's page table written beside
+    its documents (as a Ray actor writes it) and adopted gives the local run's page table."""
+    path, _ = dumps["sample-by-3-pages"]
+    leia.extract(path, tmp_path / "docs", pages=tmp_path / "pages", shard_size=2, batch_size=2, progress=False)
+    step = ExtractStep(str(path), shard_size=2, batch_size=2, pages=tmp_path / "pages")
+    pieces = step.pieces(2, set(), _serial)
+    assert len(pieces) > 2 and all(isinstance(p.step.unit, BlockUnit) and set(p.step.sinks) == {"pages"}
+                                   for p in pieces)
+    out, manifest = open_output(tmp_path / "units", step.sinks["pages"].manifest)
+    for piece in pieces:
+        side = tmp_path / f"{piece.name}-pages"
+        run_step(piece.step, tmp_path / piece.name, progress=False, only=piece.only, sides={"pages": side})
+        adopt_shards(side, manifest, out, move=True)
+    manifest.complete = True
+    manifest.save(out)
+    finish_output(out)
+    assert folder_bytes(out) == folder_bytes(tmp_path / "pages")
+
+
 def test_finished_shards_are_not_redone(dumps, local_runs, tmp_path):
     path, _ = dumps["dev-by-10-pages"]
     local = read_manifest(local_runs["dev-by-10-pages"])
@@ -307,6 +331,16 @@ def test_extract_on_ray_reads_pieces_and_equals_local(name, dumps, local_runs, t
                           engine="ray", workers=2)
     assert on_ray.complete
     assert folder_bytes(tmp_path / "ray") == folder_bytes(local_runs[name])
+
+
+@pytest.mark.slow
+def test_extract_with_the_page_table_on_ray_reads_pieces_and_equals_local(dumps, tmp_path, ray_session):
+    path, _ = dumps["dev-by-10-pages"]
+    options = dict(shard_size=SHARD_SIZE, batch_size=2, progress=False)
+    leia.extract(path, tmp_path / "local", pages=tmp_path / "local-pages", **options)
+    leia.extract(path, tmp_path / "ray", pages=tmp_path / "ray-pages", engine="ray", workers=2, **options)
+    assert folder_bytes(tmp_path / "ray") == folder_bytes(tmp_path / "local")
+    assert folder_bytes(tmp_path / "ray-pages") == folder_bytes(tmp_path / "local-pages")
 
 
 @pytest.mark.slow

@@ -20,6 +20,7 @@ pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[1]
 DUMP = REPO / "data" / "sample-jawiki-pages-articles.xml"
 LANGLINKS = REPO / "data" / "sample-jawiki-langlinks.sql"
+HTML = REPO / "data" / "sample-jawiki-NS0-ENTERPRISE-HTML.ndjson"
 SHARD_SIZE = 2  # 14 articles: 8 shards, several record batches each with batch_size=1
 
 
@@ -58,6 +59,33 @@ def test_extract_html_dump_on_ray_equals_local(tmp_path):
                           workers=2)
     assert on_ray.complete and len(on_ray.shards) == len(local.shards) > 1 and on_ray.counters == local.counters
     assert folder_bytes(tmp_path / "ray") == folder_bytes(tmp_path / "local")
+
+
+@pytest.mark.parametrize("dump", [DUMP, HTML], ids=["xml", "html"])
+def test_the_page_table_on_ray_equals_local(tmp_path, dump):
+    """The side output of extraction is written by the actors and moved into its folder by the driver, as the
+    documents are."""
+    options = dict(shard_size=SHARD_SIZE, batch_size=1, progress=False)
+    leia.extract(dump, tmp_path / "local", pages=tmp_path / "local-pages", **options)
+    on_ray = leia.extract(dump, tmp_path / "ray", pages=tmp_path / "ray-pages", engine="ray", workers=2, **options)
+    pages = read_manifest(tmp_path / "ray-pages", "pages")
+    assert on_ray.complete and pages.complete and len(pages.shards) == len(on_ray.shards) > 1
+    assert folder_bytes(tmp_path / "ray") == folder_bytes(tmp_path / "local")
+    assert folder_bytes(tmp_path / "ray-pages") == folder_bytes(tmp_path / "local-pages")
+    assert not (tmp_path / "ray" / SCRATCH).exists()
+
+
+def test_ray_refuses_a_step_it_cannot_cut_into_pieces_before_any_work(tmp_path, built):
+    from leia.errors import ConfigError
+    from leia.execute.ray import run_on_ray
+    from leia.steps.detect import DetectStep, RepeatMentions
+    from leia.steps.sources import open_source
+
+    source = open_source(built["documents"], shard_size=SHARD_SIZE, batch_size=1)
+    step = DetectStep(source, (RepeatMentions(),), built["documents"])
+    with pytest.raises(ConfigError, match="mention detection runs on the local engine only"):
+        run_on_ray(step, tmp_path / "out", workers=2, progress=False)
+    assert not (tmp_path / "out").exists()
 
 
 def test_augment_dump_on_ray_equals_local(tmp_path, built):

@@ -306,7 +306,7 @@ def test_reading_past_finished_shards_of_a_dump_moves_the_progress_on():
     assert [b.shard for b in resumed if b.payload is None] == [0, 0, 1, 1, 2, 2]
     assert [(b.shard, b.payload) for b in resumed if b.payload is not None] == \
         [(b.shard, b.payload) for b in every if b.shard not in {0, 1, 2}]
-    assert sum(b.progress for b in resumed) == sum(b.progress for b in every) > 0
+    assert sum(b.advance for b in resumed) == sum(b.advance for b in every) > 0
 
 
 TEXTS = pa.schema([pa.field("text", pa.string()), pa.field("n", pa.int64())])

@@ -14,8 +14,8 @@ import pytest
 import leia
 from leia.cli import main
 from leia.errors import ConfigError, InputError, MissingDependencyError, OutputError
-from leia.io.manifest import MANIFEST
-from leia.execute.parts import Part, Selection, merge_manifests
+from leia.io.manifest import MANIFEST, read_manifest
+from leia.execute.parts import Part, Skipped, merge_manifests
 
 REPO = Path(__file__).resolve().parents[1]
 DUMP = REPO / "data" / "sample-jawiki-pages-articles.xml"
@@ -48,10 +48,10 @@ def test_part_owns_the_shards_congruent_to_its_index():
     part = Part(3, 1)
     assert [s for s in range(10) if s in part] == [1, 4, 7]
     assert Part().whole and 0 in Part() and 5 in Part()
-    skip = Selection(part, {4})
+    skip = Skipped(part, {4})
     assert [s for s in range(10) if s not in skip] == [1, 7]
-    assert [s for s in range(10) if s not in Selection(part, {4}, only=range(5, 10))] == [7]
-    assert [s for s in range(10) if s not in Selection(only={3})] == [3]
+    assert [s for s in range(10) if s not in Skipped(part, {4}, only=range(5, 10))] == [7]
+    assert [s for s in range(10) if s not in Skipped(only={3})] == [3]
 
 
 @pytest.mark.parametrize("n, i", [(0, 0), (3, 3), (3, -1)])
@@ -74,6 +74,23 @@ def test_extract_split_three_ways_merges_to_the_single_run(tmp_path, documents):
     assert "split" not in merged.extra and merged.complete
     assert folder_bytes(tmp_path / "merged") == folder_bytes(documents)
     assert merged.counters["documents"] == 14
+
+
+def test_the_page_table_of_a_split_extraction_merges_to_the_single_run(tmp_path):
+    """Each part writes the page table of its own shards beside its documents; merged, both folders are a
+    single run's."""
+    options = dict(shard_size=SHARD_SIZE, batch_size=1, progress=False)
+    leia.extract(DUMP, tmp_path / "docs", pages=tmp_path / "pages", **options)
+    for i in range(3):
+        manifest = leia.extract(DUMP, tmp_path / f"docs-{i}", pages=tmp_path / f"pages-{i}", num_parts=3,
+                                part_index=i, **options)
+        pages = read_manifest(tmp_path / f"pages-{i}", "pages")
+        assert pages.complete and pages.extra["split"] == {"num_parts": 3, "part_index": i}
+        assert [s["index"] for s in pages.shards] == [s["index"] for s in manifest.shards]
+    for kind in ("docs", "pages"):
+        merge_manifests([tmp_path / f"{kind}-{i}" for i in range(3)], tmp_path / f"merged-{kind}")
+        assert folder_bytes(tmp_path / f"merged-{kind}") == folder_bytes(tmp_path / kind)
+    assert sum(s["rows"] for s in read_manifest(tmp_path / "merged-pages").shards) == 23
 
 
 @pytest.mark.parametrize("input_kind", ["documents", "dump"])

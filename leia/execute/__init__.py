@@ -1,7 +1,8 @@
 """Executors: where a step runs. The per-batch work and the shard layout are the same everywhere; an
 executor only decides which process computes which shards: ``local`` (this machine's processes,
 :mod:`leia.execute.local`) or ``ray`` (a Ray cluster, :mod:`leia.execute.ray`). A split into parts
-(:mod:`leia.execute.parts`) runs on either. This module stays light: the CLI reads its names."""
+(:mod:`leia.execute.parts`) runs on the local engine (on Ray the cluster divides the work). This module stays
+light: the CLI reads its names."""
 
 from __future__ import annotations
 

@@ -15,12 +15,13 @@ from pathlib import Path
 from typing import Container, Sequence
 
 from leia.errors import ConfigError, InputError
+from leia.execute.output import publish_shard
 from leia.io.files import temp_name
 from leia.io.folders import finish_output, open_output
 from leia.io.manifest import Manifest, read_manifest
 from leia.io.shards import check_shards
 
-__all__ = ["Part", "Selection", "merge_manifests", "adopt_shards", "SPLIT_KEY"]
+__all__ = ["Part", "Skipped", "merge_manifests", "adopt_shards", "SPLIT_KEY"]
 
 # The manifest key naming the part a folder holds; absent from a whole run's manifest.
 SPLIT_KEY = "split"
@@ -59,10 +60,10 @@ class Part:
 
 
 @dataclass(frozen=True)
-class Selection:
-    """The shards a run passes over (``shard in selection``): those of other parts of a split run, those in
+class Skipped:
+    """The shards a run passes over (``shard in skipped``): those of other parts of a split run, those in
     ``done`` (finished before), and, when ``only`` is given, every shard outside it (one shard of a folder, the
-    run of shards a Ray unit owns). Readers test it as they would a set of finished shards."""
+    run of shards a Ray piece owns). Readers test it as they would a set of finished shards."""
 
     part: Part = Part()
     done: Container[int] = frozenset()
@@ -78,34 +79,31 @@ def _run_key(manifest: Manifest) -> tuple:
     return manifest.kind, manifest.inputs, manifest.parameters, manifest.schema, extra
 
 
-def _place(source: Path, target: Path, move: bool) -> None:
-    tmp = target.with_name(temp_name(target.name))
-    tmp.unlink(missing_ok=True)
+def _arrive(source: Path, folder: Path, move: bool) -> Path:
+    """The file ``source`` under a temporary name in ``folder`` (hard-linked, or copied across file systems),
+    ready to be published; ``source`` itself when ``move``."""
     if move:
-        os.replace(source, target)
-        return
+        return source
+    tmp = folder / temp_name(source.name)
+    tmp.unlink(missing_ok=True)
     try:
         os.link(source, tmp)
     except OSError:
         shutil.copyfile(source, tmp)
-    os.replace(tmp, target)
+    return tmp
 
 
 def adopt_shards(part_folder: Path, manifest: Manifest, into: Path, *, move: bool = False,
                  verify: bool = True) -> None:
     """Bring the finished shards of ``part_folder`` (files and manifest entries) into folder ``into`` whose
-    manifest is ``manifest``; hard links (or copies) unless ``move``. Saves ``manifest``. Each shard is
-    checked against its checksum first unless ``verify`` is False (the caller checked them). The shards are
-    listed before their files arrive (a listed shard whose file is absent is redone or adopted again)."""
+    manifest is ``manifest``, each published as a shard a run writes (leia.execute.output.publish_shard);
+    hard links (or copies) unless ``move``. Each shard is checked against its checksum first unless
+    ``verify`` is False (the caller checked them)."""
     part = read_manifest(part_folder, manifest.kind)
     if verify:
         check_shards(part_folder, part, _REDO)
     for shard in part.shards:
-        manifest.add_shard(shard)
-    manifest.save(Path(into), card=False)
-    for shard in part.shards:
-        _place(Path(part_folder) / shard["file"], Path(into) / shard["file"], move)
-    manifest.save_card(Path(into))
+        publish_shard(Path(into), manifest, shard, _arrive(Path(part_folder) / shard["file"], Path(into), move))
 
 
 def merge_manifests(parts: Sequence[str | os.PathLike], output: str | os.PathLike, *, move: bool = False,

@@ -1,18 +1,20 @@
-"""The Ray executor: runs any step (:mod:`leia.steps.protocol`) on a Ray cluster, with output identical to the
-local executor's.
+"""The Ray executor: runs a step (:mod:`leia.steps.protocol`) on a Ray cluster, side outputs included, with
+output identical to the local executor's.
 
 The step cuts the run into pieces (``Step.pieces``): one per input shard when the input is a folder of
 documents, one per worker when it is a dump or a corpus (every piece then reads the whole input and passes
 over the shards of the others), runs of consecutive shards with the blocks of a multistream dump that hold
-them (planned from block counts made in parallel by Ray tasks). A pool of Ray actors runs the pieces with the
-local executor, each writing its shards on the shared file system under ``OUTPUT/.ray/``; the driver moves
-every finished piece's shards into ``OUTPUT`` and updates the manifest, so an interrupted run resumes like a
-local one.
+them (planned from block counts made in parallel by Ray tasks). A step that cannot be cut so refuses there
+(mention detection, whose dictionary and segmenter stay in one machine's processes). A pool of Ray actors
+runs the pieces with the local executor, each writing its shards, and those of the step's side outputs, on
+the shared file system under ``OUTPUT/.ray/``; the driver moves every finished piece's shards into
+``OUTPUT`` and the side outputs' folders (the side outputs first) and updates their manifests, so an
+interrupted run resumes like a local one.
 
 State the pieces share (``Step.shared``) is read once by the driver, put in Ray's object store, and received
 once by each actor (zero-copy on its node). An entity table or a mention dictionary is not sent: each actor
 maps the file built beside it (its names, its surfaces), whose pages its node shares. Shared storage is
-required: every node must see the input, the entity table and its names file, and the output folder.
+required: every node must see the input, the entity table and its names file, and the output folders.
 """
 
 from __future__ import annotations
@@ -27,8 +29,8 @@ from tqdm.auto import tqdm
 
 from leia.errors import LeiaError, require
 from leia.execute.local import run_step
+from leia.execute.output import Outputs, open_outputs
 from leia.execute.parts import Part, adopt_shards
-from leia.io.folders import finish_output, open_output
 from leia.io.manifest import Manifest
 from leia.steps.protocol import Piece, Step
 
@@ -43,10 +45,10 @@ class _Worker:
     def __init__(self, shared: Any):
         self.shared = shared
 
-    def run(self, piece: Piece, folder: str, done: frozenset[int]) -> str:
+    def run(self, piece: Piece, folder: str, sides: dict[str, str], done: frozenset[int]) -> str:
         step = piece.step.with_shared(self.shared) if self.shared is not None else piece.step
         run_step(step, folder, workers=1, overwrite=False, progress=False,
-                 part=Part(*piece.part) if piece.part else Part(), only=piece.only, exclude=done)
+                 part=Part(*piece.part) if piece.part else Part(), only=piece.only, exclude=done, sides=sides)
         return folder
 
 
@@ -71,45 +73,54 @@ def _parallel(ray: Any) -> Callable[[Callable, list[tuple]], list]:
 def run_on_ray(step: Step, output: str | os.PathLike, *, workers: int | None = None, address: str | None = None,
                overwrite: bool = False, progress: bool = True) -> Manifest:
     """Run ``step`` on the Ray cluster at ``address`` (a local one when None) with ``workers`` actors
-    (default: one per CPU of the cluster), writing the shards and manifest the local executor writes."""
+    (default: one per CPU of the cluster), writing the shards and manifests the local executor writes, in
+    ``output`` and in the folders of the step's side outputs."""
     ray, started = _connect(address)
-    out, manifest = open_output(output, step.manifest, overwrite=overwrite, inputs=tuple(step.inputs))
-    scratch = out.absolute() / SCRATCH
+    outputs = open_outputs(step, output, Part(), overwrite)
+    scratch = outputs.main.out.absolute() / SCRATCH
     if overwrite:
         shutil.rmtree(scratch, ignore_errors=True)
-    done = frozenset(s["index"] for s in manifest.shards)
+    done = frozenset(outputs.done())
     failed = True
     try:
         n = workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
         pieces = step.pieces(n, done, _parallel(ray))
         if pieces:
-            _run_pieces(ray, step, pieces, n, scratch, done, manifest, out, progress)
+            _run_pieces(ray, step, pieces, n, scratch, done, outputs, progress)
         shutil.rmtree(scratch, ignore_errors=True)
-        manifest.complete = True
-        manifest.save(out)
         failed = False
     finally:
         if started:
             ray.shutdown()
-        finish_output(out, failed=failed)
-    return manifest
+        if failed:
+            outputs.finish(failed=True)
+    outputs.complete()
+    return outputs.main.manifest
 
 
 def _run_pieces(ray: Any, step: Step, pieces: list[Piece], n: int, scratch: Path, done: frozenset[int],
-                manifest: Manifest, out: Path, progress: bool) -> None:
+                outputs: Outputs, progress: bool) -> None:
     from ray.util import ActorPool
 
     state = step.shared()
     shared = ray.put(state) if state is not None else None
     worker = ray.remote(num_cpus=1)(_Worker)
     pool = ActorPool([worker.remote(shared) for _ in range(min(n, len(pieces)))])
-    jobs = [(piece, str(scratch / piece.name)) for piece in pieces]
-    desc = f"{step.progress().desc} on ray"
+    jobs = [(piece, scratch / piece.name, {name: scratch / f"{piece.name}.{name}" for name in outputs.sides})
+            for piece in pieces]
+    folders = {str(folder): sides for _, folder, sides in jobs}
+    desc = f"{step.bar().desc} on ray"
     with tqdm(total=len(pieces), unit=" parts", desc=desc, disable=not progress, dynamic_ncols=True) as bar:
-        results = pool.map_unordered(lambda actor, job: actor.run.remote(job[0], job[1], done), jobs)
+        results = pool.map_unordered(
+            lambda actor, job: actor.run.remote(job[0], str(job[1]), {k: str(v) for k, v in job[2].items()}, done),
+            jobs)
         for folder in _unwrap(ray, results):
-            adopt_shards(Path(folder), manifest, out, move=True)
-            shutil.rmtree(folder)
+            sides = folders[folder]
+            for name, side in sides.items():  # the side outputs first: a shard in OUTPUT is finished everywhere
+                adopt_shards(side, outputs.sides[name].manifest, outputs.sides[name].out, move=True)
+            adopt_shards(Path(folder), outputs.main.manifest, outputs.main.out, move=True)
+            for path in (*sides.values(), Path(folder)):
+                shutil.rmtree(path)
             bar.update(1)
 
 

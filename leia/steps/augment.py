@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Callable, Container
+from typing import Callable, Container
 
 import pyarrow as pa
 
@@ -42,7 +42,7 @@ def augment_manifest(source: Source, table: EntityTable, config: AugmentConfig, 
         inputs=source.inputs + [{"kind": "entities", "path": table.path.name, **file_identity(table.path)}],
         parameters={"prob": config.prob, "strategy": config.strategy, "seed": config.seed,
                     "nearby": config.nearby, "max_spans_per_entity": config.max_spans_per_entity,
-                    "shard_size": source.shard_size if source.kind != "documents" else None,
+                    **source.layout(),
                     "entity_table": json.loads(table.meta.get("parameters") or "null")},
         schema=AUGMENTED.to_string(), extra={"wiki": source.wiki or table.wiki},
     )
@@ -74,24 +74,10 @@ class AugmentStep(SourceStep):
 
     def work(self) -> Chain:
         self.table.names  # map the names file (checked against the table) once, before workers fork
-        return Chain(*self.reading(self.site, count_documents=False), *self.stages, Augment(self.table, self.config))
+        return Chain(*self.source.stages(self.site), *self.stages, Augment(self.table, self.config))
 
     def pieces(self, workers: int, done: Container[int], parallel: Callable) -> list[Piece]:
-        """One piece per input shard when the input is a folder of documents; otherwise one part per worker,
-        each reading the whole input and passing over the shards of the others. The pieces run a copy of this
-        step whose manifest is new (the executor's output folder has changed this one's)."""
-        self.table.names  # the names file exists before the workers map it (built here for an older table)
-        step = AugmentStep(self.source, self.table, self.config, self.input, self.stages)
-        if self.source.kind != "documents":
-            return [Piece(f"part-{i:05d}-of-{workers:05d}", step, part=(workers, i)) for i in range(workers)]
-        from leia.io.manifest import read_manifest
-
-        indices = [s["index"] for s in read_manifest(self.source.paths[0]).shards]
-        count = max(indices, default=-1) + 1
-        return [Piece(f"part-{i:05d}-of-{count:05d}", step, part=(count, i)) for i in indices if i not in done]
-
-    def shared(self) -> None:
-        return None  # an entity table travels as its path: each worker maps its names file
-
-    def with_shared(self, state: Any) -> "AugmentStep":
-        return self
+        """Those of its source (leia.steps.sources), the names file built first (for an older table) so that
+        every worker maps it."""
+        self.table.names
+        return super().pieces(workers, done, parallel)

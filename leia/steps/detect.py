@@ -78,20 +78,15 @@ class DetectStep(SourceStep):
         super().__init__(source, input)
         self.stages = stages
         self.site = SiteInfo.from_dict(source.wiki) if source.wiki else None
-        parameters: dict = {"shard_size": source.shard_size if source.kind != "documents" else None}
+        parameters: dict = source.layout()
         for stage in stages:
             parameters.update(stage.parameters)
         self.manifest = Manifest(kind="documents", inputs=list(source.inputs), parameters=parameters,
                                  schema=DOCUMENTS.to_string(), extra={"wiki": source.wiki})
 
     def work(self) -> Chain:
-        return Chain(*self.reading(self.site, count_documents=False), count_documents, *self.stages)
+        return Chain(*self.source.stages(self.site), count_documents, *self.stages)
 
     def pieces(self, workers, done, parallel):
+        """Refused: its stages (a mention dictionary's detector, MeCab) run in this machine's processes only."""
         raise ConfigError("mention detection runs on the local engine only")
-
-    def shared(self) -> None:
-        return None
-
-    def with_shared(self, state) -> "DetectStep":
-        return self

@@ -3,6 +3,7 @@ anchors), and in the same pass, when asked, the page table the entity table is b
 
 from __future__ import annotations
 
+import copy
 import datetime
 import logging
 import os
@@ -15,7 +16,7 @@ import pyarrow as pa
 from leia.errors import LeiaError, check_counts
 from leia.io.manifest import Manifest
 from leia.schemas import DOCUMENTS
-from leia.steps.protocol import Batch, Piece, Progress
+from leia.steps.protocol import Batch, Bar, Piece, Sink, Step, WorkResult
 from leia.wiki.dump import DumpReader, RawPage, shard_of
 from leia.wiki.siteinfo import SiteInfo
 
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from leia.wiki.htmldump import HtmlRecord
 
 __all__ = ["convert_pages", "iter_page_batches", "dump_input", "open_dump", "ExtractOptions", "convert_records",
-           "ConvertPages", "ExtractStep", "BlockUnit", "CONVERTER_VERSION"]
+           "ConvertPages", "ConvertRecords", "page_converter", "ExtractStep", "BlockUnit", "CONVERTER_VERSION"]
 
 log = logging.getLogger(__name__)
 
@@ -84,17 +85,14 @@ def revision_date(timestamp: str | None) -> datetime.date | None:
 def convert_pages(site: SiteInfo, pages: list[RawPage], dump: str = "dump",
                   options: ExtractOptions = ExtractOptions(), read: list | None = None
                   ) -> tuple[list[dict], dict]:
-    """Parse and convert a batch of articles to document rows (records of an HTML dump: see
-    convert_records); a page the converter cannot handle is counted
+    """Parse and convert a batch of articles of an XML dump to document rows (the records of an HTML dump:
+    :func:`convert_records`); a page the converter cannot handle is counted
     and skipped with a warning, a page whose XML is broken stops the run (InputError naming ``dump``).
     ``options`` say which pages and sections are left out (each counted) and the language variant;
     ``read`` holds the pages already parsed, when the caller parsed them."""
     from leia.wiki.filters import drop_navigation_sections, is_disambiguation
-    from leia.wiki.htmldump import HtmlRecord
     from leia.wiki.wikitext import UnparsablePage, to_text
 
-    if pages and isinstance(pages[0], HtmlRecord):
-        return convert_records(site, pages, dump, options)  # type: ignore[arg-type]
     rows: list[dict] = []
     counters = new_counters(options)
     for k, raw in enumerate(pages):
@@ -206,26 +204,26 @@ def iter_page_batches(
     past, not parsed. A reader that starts inside the dump passes the
     number of articles before its first page as ``first_article``. With ``keep_all`` the pages that are not
     articles ride along in the batches (for the page table), still counted as skipped. While it reads past
-    skipped shards, every ``batch_size`` articles a batch without payload carries the progress alone."""
+    skipped shards, every ``batch_size`` articles a batch without payload carries the bytes read alone."""
     pending: list[RawPage] = []
     counters: Counter = Counter()
     shard = 0
-    last_progress = 0
+    last = 0  # the bytes read when the last batch was made
     article = first_article
 
+    def advance() -> int:
+        nonlocal last
+        read, last = reader.bytes_read - last, reader.bytes_read
+        return read
+
     def flush() -> Batch:
-        nonlocal pending, counters, last_progress
-        progress = reader.bytes_read - last_progress
-        last_progress = reader.bytes_read
-        batch = Batch(shard, pending, dict(counters), progress)
+        nonlocal pending, counters
+        batch = Batch(shard, pending, dict(counters), advance())
         pending, counters = [], Counter()
         return batch
 
     def read_past() -> Batch:
-        nonlocal last_progress
-        progress = reader.bytes_read - last_progress
-        last_progress = reader.bytes_read
-        return Batch(shard, None, {}, progress)
+        return Batch(shard, None, {}, advance())
 
     debug = log.isEnabledFor(logging.DEBUG)
     page: RawPage
@@ -277,36 +275,60 @@ class BlockUnit:
 
 
 class ConvertPages:
-    """The work of extraction on one batch, picklable: the document rows of its articles (convert_pages);
-    with ``page_table``, also the page-table row of every page of the batch (leia.wiki.pagetable), as the
-    side output ``pages``."""
+    """The work of extraction on one batch of an XML dump, picklable: the document rows of its articles
+    (:func:`convert_pages`); with ``page_table``, also the page-table row of every page of the batch
+    (leia.wiki.pagetable) as the side output ``pages``. Without ``count_documents`` the documents are left
+    uncounted (a later stage counts them)."""
 
     def __init__(self, site: SiteInfo, dump: str = "dump", options: ExtractOptions = ExtractOptions(),
-                 page_table: bool = False, harvest: bool = True):
+                 page_table: bool = False, harvest: bool = True, count_documents: bool = True):
         self.site, self.dump, self.options = site, dump, options
-        self.page_table, self.harvest = page_table, harvest
+        self.page_table, self.harvest, self.count_documents = page_table, harvest, count_documents
 
-    def __call__(self, pages: list) -> tuple:
+    def __call__(self, pages: list[RawPage]) -> WorkResult:
         if not self.page_table:
             rows, counters = convert_pages(self.site, pages, self.dump, self.options)
-            return pa.RecordBatch.from_pylist(rows, schema=DOCUMENTS), counters
-        from leia.wiki.htmldump import HtmlRecord
-        from leia.wiki.pagetable import PAGES, page_row
+            return self._result(rows, counters)
+        from leia.wiki.pagetable import page_row
 
-        if pages and isinstance(pages[0], HtmlRecord):
-            table: list = []
-            rows, counters = convert_records(self.site, pages, self.dump, self.options, table, self.harvest)
-            return (pa.RecordBatch.from_pylist(rows, schema=DOCUMENTS), counters,
-                    {"pages": pa.RecordBatch.from_pylist(table, schema=PAGES)})
         parsed = [raw.parse(self.dump) for raw in pages]
         table = [page_row(p.id, p.ns, p.title, p.redirect, p.text, self.site, self.harvest) for p in parsed]
         rows, counters = convert_pages(self.site, [raw for raw in pages if raw.is_article], self.dump,
                                        self.options, read=[p for raw, p in zip(pages, parsed) if raw.is_article])
-        return (pa.RecordBatch.from_pylist(rows, schema=DOCUMENTS), counters,
-                {"pages": pa.RecordBatch.from_pylist(table, schema=PAGES)})
+        return self._result(rows, counters, table)
+
+    def _result(self, rows: list[dict], counters: dict, table: list[dict] | None = None) -> WorkResult:
+        if not self.count_documents:
+            counters.pop("documents", None)
+        documents = pa.RecordBatch.from_pylist(rows, schema=DOCUMENTS)
+        if table is None:
+            return WorkResult(documents, counters)
+        from leia.wiki.pagetable import PAGES
+
+        return WorkResult(documents, counters, {"pages": pa.RecordBatch.from_pylist(table, schema=PAGES)})
 
 
-class ExtractStep:
+class ConvertRecords(ConvertPages):
+    """:class:`ConvertPages` for the records of an HTML dump (:func:`convert_records`), the HTML of each parsed
+    once for the documents and the page table."""
+
+    def __call__(self, records: list[HtmlRecord]) -> WorkResult:  # type: ignore[override]
+        table: list | None = [] if self.page_table else None
+        rows, counters = convert_records(self.site, records, self.dump, self.options, table, self.harvest)
+        return self._result(rows, counters, table)
+
+
+def page_converter(dump: str | os.PathLike, site: SiteInfo, options: ExtractOptions = ExtractOptions(),
+                   page_table: bool = False, harvest: bool = True, count_documents: bool = True) -> ConvertPages:
+    """The work of extraction for the dump at ``dump``: :class:`ConvertRecords` for an HTML dump (what
+    :func:`open_dump` reads as one), :class:`ConvertPages` for an XML dump."""
+    from leia.wiki.htmldump import is_html_dump
+
+    convert = ConvertRecords if is_html_dump(dump) else ConvertPages
+    return convert(site, os.fspath(dump), options, page_table, harvest, count_documents)
+
+
+class ExtractStep(Step):
     """Extraction as a step (leia.steps.protocol): a dump -> document shards; with ``pages``, the page table
     (titles, redirects, {{仮リンク}} names: leia.wiki.pagetable) is written in the same pass to that folder,
     for the entity table. ``unit`` restricts the step to a run of shards read from the blocks that hold them
@@ -316,7 +338,7 @@ class ExtractStep:
 
     def __init__(self, dump: str | os.PathLike, *, shard_size: int = 20_000, batch_size: int = 64,
                  options: ExtractOptions = ExtractOptions(), pages: str | os.PathLike | None = None,
-                 harvest: bool = True, unit=None):
+                 harvest: bool = True, unit: BlockUnit | None = None):
         check_counts(shard_size=shard_size, batch_size=batch_size)
         self.dump, self.shard_size, self.batch_size, self.options = dump, shard_size, batch_size, options
         self.pages, self.harvest, self.unit = pages, harvest, unit
@@ -362,10 +384,9 @@ class ExtractStep:
         return self._planned()[1]
 
     @property
-    def sinks(self) -> dict:
+    def sinks(self) -> dict[str, Sink]:
         if self.pages is None:
             return {}
-        from leia.steps.protocol import Sink
         from leia.wiki.pagetable import PAGES
 
         manifest = self.manifest
@@ -374,9 +395,8 @@ class ExtractStep:
                          schema=PAGES.to_string(), extra=dict(manifest.extra))
         return {"pages": Sink(self.pages, pages, PAGES)}
 
-    def progress(self) -> Progress:
-        return Progress(self.reader.size, "B", f"extract {self.reader.name}",
-                        (("pages", "pages_read"), ("docs", "documents")))
+    def bar(self) -> Bar:
+        return Bar(self.reader.size, "B", f"extract {self.reader.name}", (("pages", "pages_read"), ("docs", "documents")))
 
     def batches(self, skip: Container[int]) -> Iterator[Batch]:
         first = self.unit.shards.first_article if self.unit is not None else 0
@@ -384,10 +404,7 @@ class ExtractStep:
                                  keep_all=self.pages is not None)
 
     def work(self) -> ConvertPages:
-        return ConvertPages(self.site, self.reader.path, self.options, self.pages is not None, self.harvest)
-
-    def shards(self) -> None:
-        return None
+        return page_converter(self.dump, self.site, self.options, self.pages is not None, self.harvest)
 
     def pieces(self, workers: int, done: Container[int],
                parallel: Callable[[Callable, list[tuple]], list]) -> list[Piece]:
@@ -399,18 +416,14 @@ class ExtractStep:
         # A tar.gz is one gzip stream: it is read whole, by every worker, as are a .gz and a one-stream .bz2.
         blocks = None if is_html_dump(self.dump) else dump_blocks(self.dump)
         if blocks is None or len(blocks) < 2 * workers:  # too few pieces to share out: each reads the whole dump
-            return [Piece(f"part-{i:05d}-of-{workers:05d}", self, part=(workers, i)) for i in range(workers)]
+            return super().pieces(workers, done, parallel)
         counted = parallel(count_pages, [(blocks, i, j) for i, j in split_ranges(blocks, 2 * workers)])
         counts = [c for part in counted for c in part]
-        return [Piece(r.name, self._unit(BlockUnit(blocks, r)), only=r)
+        return [Piece(r.name, self.restricted(BlockUnit(blocks, r)), only=r)
                 for r in plan_shards(counts, self.shard_size, done, 4 * workers)]
 
-    def _unit(self, unit) -> "ExtractStep":
-        return ExtractStep(self.dump, shard_size=self.shard_size, batch_size=self.batch_size,
-                           options=self.options, unit=unit)
-
-    def shared(self) -> None:
-        return None
-
-    def with_shared(self, state) -> "ExtractStep":
-        return self
+    def restricted(self, unit: BlockUnit) -> "ExtractStep":
+        """This step (its options, its page table and all) restricted to the shards of ``unit``."""
+        step = copy.copy(self)
+        step.unit, step._reader = unit, None
+        return step

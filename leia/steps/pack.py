@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections import Counter
 from pathlib import Path
 from typing import Any, Callable, Container, Iterable
@@ -16,7 +15,7 @@ import pyarrow as pa
 
 from leia.io.manifest import Manifest, read_manifest
 from leia.schemas import BLOCKS
-from leia.steps.protocol import Batch, Piece, Progress
+from leia.steps.protocol import Bar, Batch, Piece, Step
 
 __all__ = ["PackStep", "tokenizer_identity", "blocks_batch"]
 
@@ -66,7 +65,7 @@ class _PackShard:
         return blocks_batch(input_ids, labels, positions), {k: int(v) for k, v in counters.items()}
 
 
-class PackStep:
+class PackStep(Step):
     """Packs the augmented shards of ``dataset`` (a :class:`leia.training.PackedDataset`, which holds the
     tokenizer and every packing setting) for ``epoch``: output shard i holds the blocks of input shard i."""
 
@@ -88,12 +87,11 @@ class PackStep:
                                  extra=extra)
         self.schema = BLOCKS
         self.inputs = [dataset.folder]
-        self.sinks: dict = {}
         self.rows = [s["rows"] for s in source.shards]
 
-    def progress(self) -> Progress:
-        return Progress(total=None, unit=" blocks", desc=f"packing epoch {self.epoch}",
-                        shown=(("tokens", "tokens"), ("spans", "spans")))
+    def bar(self) -> Bar:
+        return Bar(total=None, unit=" blocks", desc=f"packing epoch {self.epoch}",
+                   shown=(("tokens", "tokens"), ("spans", "spans")))
 
     def batches(self, skip: Container[int]) -> Iterable[Batch]:
         for unit in range(len(self.rows)):
@@ -108,10 +106,4 @@ class PackStep:
 
     def pieces(self, workers: int, done: Container[int], parallel: Callable) -> list[Piece]:
         return [Piece(f"shard-{i:05d}", self, only={i}) for i in self.shards() if i not in done]
-
-    def shared(self) -> None:
-        return None
-
-    def with_shared(self, state: Any) -> "PackStep":
-        return self
 

@@ -7,9 +7,8 @@ from __future__ import annotations
 import glob
 import os
 import zlib
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Container, Iterator
+from typing import Callable, Container, Iterator
 
 import numpy as np
 import pyarrow as pa
@@ -21,9 +20,10 @@ from leia.schemas import ANCHOR, DOCUMENTS
 from leia.io.integrity import file_identity, regular_file
 from leia.io.manifest import MANIFEST, read_manifest
 from leia.io.shards import check_shards, iter_shard_batches
-from leia.steps.protocol import Batch, Progress
+from leia.steps.protocol import Bar, Batch, Piece, Step
+from leia.wiki.siteinfo import SiteInfo
 
-__all__ = ["Source", "open_source", "SourceStep", "PagesToDocuments"]
+__all__ = ["Source", "DocumentsFolder", "Dump", "Corpus", "open_source", "SourceStep"]
 
 _CORPUS_SUFFIXES = (".jsonl", ".json", ".jsonl.gz", ".parquet", ".arrow")
 # The most documents, and about the most bytes of text, of a folder's record batches worked on at once.
@@ -31,38 +31,57 @@ WORK_ROWS = 4096
 WORK_BYTES = 4 << 20
 
 
-@dataclass
 class Source:
-    """An input of augmentation or mention detection, with its fixed shard layout."""
+    """An input of augmentation or mention detection, with its fixed shard layout: ``paths`` read, their
+    records in a manifest (``inputs``), the wiki they name (``wiki``, None for a corpus), cut into batches of
+    ``batch_size`` documents. Each kind of input is a subclass that writes :meth:`batches` and what differs
+    from the defaults here (those of a corpus); ``kind`` names it in manifests and messages."""
 
-    kind: str
-    inputs: list[dict]
-    wiki: dict | None
-    shard_size: int
-    batch_size: int
-    paths: list[Path]
-    total: int = 0
+    kind = ""
+
+    def __init__(self, paths: list[Path], inputs: list[dict], wiki: dict | None, shard_size: int, batch_size: int):
+        self.paths, self.inputs, self.wiki = paths, inputs, wiki
+        self.shard_size, self.batch_size = shard_size, batch_size
 
     def batches(self, skip: Container[int] = frozenset()) -> Iterator[Batch]:
-        """The input's batches, in shard order, leaving out the shards in ``skip``: record batches of
-        documents, or (a dump) lists of unparsed pages."""
-        if self.kind == "documents":
-            yield from self._documents(skip)
-        elif self.kind == "dump":
-            from leia.steps.extract import iter_page_batches, open_dump
+        """The input's batches, in shard order, leaving out the shards in ``skip``."""
+        raise NotImplementedError
 
-            yield from iter_page_batches(open_dump(self.paths[0]), self.shard_size, self.batch_size, skip)
-        else:
-            yield from self._corpus(skip)
+    def bar(self, desc: str, shown: tuple[tuple[str, str], ...]) -> Bar:
+        """The progress bar of a step reading the source: documents, of a total not known in advance."""
+        return Bar(None, " docs", desc, shown)
 
-    def shard_indices(self) -> list[int]:
-        """The numbers of the shards of a documents folder that hold documents (the output has the same)."""
-        return [s["index"] for s in read_manifest(self.paths[0], "documents").shards if s.get("rows")]
+    def layout(self) -> dict:
+        """How the output is cut into shards, for the manifest: ``shard_size`` documents to a shard."""
+        return {"shard_size": self.shard_size}
 
-    def _documents(self, skip: Container[int]) -> Iterator[Batch]:
-        """Record batches of at most ``batch_size`` documents (those of the folder, cut), several of a shard
-        worked on at once (up to :data:`WORK_ROWS` documents or :data:`WORK_BYTES` of text): the fixed cost
-        of a batch would outweigh the work on the folder's small ones."""
+    def shards(self) -> list[int] | None:
+        """The shards of an input already cut into shards that can each be read alone; None otherwise."""
+        return None
+
+    def stages(self, site: SiteInfo | None) -> tuple:
+        """The stages that turn a batch into documents before any other stage: none, batches are documents."""
+        return ()
+
+    def pieces(self, step: Step, done: Container[int]) -> list[Piece] | None:
+        """``step`` cut into pieces as this input is (Step.pieces), leaving out the shards in ``done``; None
+        when the input is read as one stream (the step's default: one part per worker)."""
+        return None
+
+
+class DocumentsFolder(Source):
+    """A folder of extracted documents (``leia extract``): its shards are the output's, its record batches cut
+    to ``batch_size`` documents and several of a shard worked on at once (up to :data:`WORK_ROWS` documents or
+    :data:`WORK_BYTES` of text), since the fixed cost of a batch would outweigh the work on small ones."""
+
+    kind = "documents"
+
+    def __init__(self, paths: list[Path], inputs: list[dict], wiki: dict | None, shard_size: int, batch_size: int,
+                 rows: int):
+        super().__init__(paths, inputs, wiki, shard_size, batch_size)
+        self.rows = rows
+
+    def batches(self, skip: Container[int] = frozenset()) -> Iterator[Batch]:
         folder = self.paths[0]
         parts: list[pa.RecordBatch] = []
         shard, rows, size = -1, 0, 0
@@ -79,7 +98,56 @@ class Source:
         if parts:
             yield _joined(shard, parts)
 
-    def _corpus(self, skip: Container[int]) -> Iterator[Batch]:
+    def bar(self, desc: str, shown: tuple[tuple[str, str], ...]) -> Bar:
+        return Bar(self.rows, " docs", desc, shown)
+
+    def layout(self) -> dict:
+        return {"shard_size": None}  # the folder's own
+
+    def shards(self) -> list[int]:
+        """The numbers of the folder's shards that hold documents (the output has the same)."""
+        return [s["index"] for s in read_manifest(self.paths[0], "documents").shards if s.get("rows")]
+
+    def pieces(self, step: Step, done: Container[int]) -> list[Piece]:
+        """One piece per shard of the folder (as the part of a split run that owns it)."""
+        indices = [s["index"] for s in read_manifest(self.paths[0]).shards]
+        count = max(indices, default=-1) + 1
+        return [Piece(f"part-{i:05d}-of-{count:05d}", step, part=(count, i)) for i in indices if i not in done]
+
+
+class Dump(Source):
+    """A MediaWiki dump (XML, or HTML: leia.wiki.htmldump), extracted on the fly: batches of unparsed pages
+    in the shard layout extraction gives it, turned into documents by extraction's work."""
+
+    kind = "dump"
+
+    def __init__(self, paths: list[Path], inputs: list[dict], wiki: dict | None, shard_size: int, batch_size: int,
+                 size: int):
+        super().__init__(paths, inputs, wiki, shard_size, batch_size)
+        self.size = size  # in bytes
+
+    def batches(self, skip: Container[int] = frozenset()) -> Iterator[Batch]:
+        from leia.steps.extract import iter_page_batches, open_dump
+
+        yield from iter_page_batches(open_dump(self.paths[0]), self.shard_size, self.batch_size, skip)
+
+    def bar(self, desc: str, shown: tuple[tuple[str, str], ...]) -> Bar:
+        return Bar(self.size, "B", desc, shown)
+
+    def stages(self, site: SiteInfo | None) -> tuple:
+        """Extraction, its documents left for a later stage to count."""
+        from leia.steps.extract import page_converter
+
+        return (page_converter(self.paths[0], site, count_documents=False),)
+
+
+class Corpus(Source):
+    """A corpus of JSON lines / Parquet / Arrow files with ``text`` and ``anchors`` columns (``id`` and
+    ``title`` optional), cut into shards of ``shard_size`` documents in the order of the files."""
+
+    kind = "corpus"
+
+    def batches(self, skip: Container[int] = frozenset()) -> Iterator[Batch]:
         row = 0
         for path in self.paths:
             for rb in _read_corpus_file(path, self.batch_size):
@@ -246,7 +314,7 @@ def open_source(input: str | os.PathLike, *, shard_size: int, batch_size: int) -
             total = sum(s.get("rows", 0) for s in manifest.shards)
             entry = {"kind": "documents", "path": path.name, "counters": manifest.counters,
                      "shards_sha256": _digest(s["sha256"] for s in manifest.shards), "from": manifest.inputs}
-            return Source("documents", [entry], manifest.extra.get("wiki"), shard_size, batch_size, [path], total)
+            return DocumentsFolder([path], [entry], manifest.extra.get("wiki"), shard_size, batch_size, total)
         files = sorted(p for p in path.iterdir() if p.name.endswith(_CORPUS_SUFFIXES))
         if not files:
             raise InputError(f"{path}: no manifest.json and no .jsonl/.parquet/.arrow files in this folder")
@@ -261,8 +329,8 @@ def open_source(input: str | os.PathLike, *, shard_size: int, batch_size: int) -
 
         reader = open_dump(matches[0])
         site = reader.read_siteinfo()
-        return Source("dump", [{"kind": "dump", **_file_entry(matches[0]), "dbname": site.dbname}],
-                      site.to_dict(), shard_size, batch_size, matches, reader.size)
+        return Dump(matches, [{"kind": "dump", **_file_entry(matches[0]), "dbname": site.dbname}], site.to_dict(),
+                    shard_size, batch_size, reader.size)
     return _corpus_source(matches, shard_size, batch_size)
 
 
@@ -277,8 +345,7 @@ def _corpus_source(files: list[Path], shard_size: int, batch_size: int) -> Sourc
             break
     else:
         raise InputError(f"{files[0]}: no documents in {'these files' if len(files) > 1 else 'this file'}")
-    return Source("corpus", [{"kind": "corpus", **_file_entry(f)} for f in files], None, shard_size, batch_size,
-                  files, sum(f.stat().st_size for f in files))
+    return Corpus(files, [{"kind": "corpus", **_file_entry(f)} for f in files], None, shard_size, batch_size)
 
 
 def _digest(checksums) -> str:
@@ -304,48 +371,26 @@ def _looks_like_dump(path: Path) -> bool:
     return b"<mediawiki" in head
 
 
-class PagesToDocuments:
-    """Pages of a dump -> a record batch of documents (extraction's work and its counters; without
-    ``documents`` when a later stage counts them)."""
-
-    def __init__(self, site, dump: str, count_documents: bool = True):
-        from leia.steps.extract import ConvertPages
-
-        self.convert, self.count_documents = ConvertPages(site, dump), count_documents
-
-    def __call__(self, pages: list) -> tuple[pa.RecordBatch, dict]:
-        documents, counters = self.convert(pages)
-        if not self.count_documents:
-            counters.pop("documents", None)
-        return documents, counters
-
-
-class SourceStep:
+class SourceStep(Step):
     """What the steps that read a :class:`Source` share (augmentation, mention detection): their inputs, the
-    source's batches and shards, the progress bar (named ``verb``, showing the counters ``shown``), and the
-    extraction a dump needs before any other stage."""
+    source's batches, shards and pieces, the progress bar (named ``verb``, showing the counters ``shown``),
+    and the stages that make documents of a batch before the step's own (extraction, for a dump)."""
 
-    sinks: dict = {}
     verb = ""
     shown: tuple[tuple[str, str], ...] = ()
 
     def __init__(self, source: Source, input: str | os.PathLike):
         self.source, self.input, self.inputs = source, input, tuple(source.paths)
 
-    def progress(self) -> Progress:
-        unit = "B" if self.source.kind == "dump" else " docs"
-        total = self.source.total if self.source.kind != "corpus" else None
-        return Progress(total, unit, f"{self.verb} {Path(self.input).name}", self.shown)
+    def bar(self) -> Bar:
+        return self.source.bar(f"{self.verb} {Path(self.input).name}", self.shown)
 
     def batches(self, skip: Container[int]) -> Iterator[Batch]:
         return self.source.batches(skip)
 
     def shards(self) -> list[int] | None:
-        return self.source.shard_indices() if self.source.kind == "documents" else None
+        return self.source.shards()
 
-    def reading(self, site, count_documents: bool) -> tuple:
-        """The stages that turn a batch of the source into documents: extraction for a dump, none otherwise."""
-        if self.source.kind != "dump":
-            return ()
-        return (PagesToDocuments(site, str(self.source.paths[0]), count_documents),)
-
+    def pieces(self, workers: int, done: Container[int], parallel: Callable) -> list[Piece]:
+        pieces = self.source.pieces(self, done)
+        return super().pieces(workers, done, parallel) if pieces is None else pieces
