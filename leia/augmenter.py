@@ -341,15 +341,15 @@ def _english_nearby(text: BatchText, parent: np.ndarray, starts: np.ndarray, end
     after = text.folded_letters(e_byte[check], hi[check]) >= need
     keep = np.flatnonzero(before | after)
     raw, folded = text.raw, {}
-    for i, a, b, c, d, entry, left, right in zip(
+    for i, window_start, mention_start, mention_end, window_end, entry, left, right in zip(
             todo[check[keep]].tolist(), lo[check[keep]].tolist(), s_byte[check[keep]].tolist(),
             e_byte[check[keep]].tolist(), hi[check[keep]].tolist(), entries[keep].tolist(), before[keep].tolist(),
             after[keep].tolist()):
         name = folded.get(entry)
         if name is None:
             name = folded[entry] = named.names[entry].casefold()
-        out[i] = ((left and _stands_in(name, raw[a:b].tobytes().decode("utf-8").casefold()))
-                  or (right and _stands_in(name, raw[c:d].tobytes().decode("utf-8").casefold())))
+        out[i] = ((left and _stands_in(name, raw[window_start:mention_start].tobytes().decode("utf-8").casefold()))
+                  or (right and _stands_in(name, raw[mention_end:window_end].tobytes().decode("utf-8").casefold())))
     return out
 
 
