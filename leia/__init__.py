@@ -1,11 +1,15 @@
 """leia: LEIA training corpora from Wikipedia dumps, for Hugging Face training and inference.
 
-The steps, as functions with the same parameters as the ``leia`` commands::
+The steps, as functions with the same parameters as the ``leia`` commands (each made from the command's
+settings in :mod:`leia.commands`: what it reads and where it writes positional, the rest keywords)::
 
     leia.extract(dump, output)                                 # dump -> documents
     leia.build_entities(output, dump=..., langlinks=...)       # -> entity table (DuckDB)
     leia.augment(documents, entities, output)                  # -> augmented shards
     leia.run()                                                 # all three, on the sample in data/
+    leia.build_mentions(documents, entities, output)           # -> mention dictionary (DuckDB)
+    leia.detect_mentions(input, output, mentions=...)          # -> documents with the detected mentions
+    leia.tokenize(augmented, output, tokenizer=..., block_size=...)  # -> packed blocks of token ids
 
 Training and inference live in ``leia.training`` and ``leia.generation`` (they need ``leia[train]``).
 """
@@ -17,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 __all__ = [
-    "extract", "build_entities", "EntityTable", "augment", "augment_dataset", "run", "stats", "preview",
-    "strip_spans", "__version__",
+    "extract", "build_entities", "EntityTable", "augment", "augment_dataset", "run", "build_mentions",
+    "detect_mentions", "tokenize", "stats", "preview", "strip_spans", "__version__",
 ]
 
 _LAZY = {
@@ -28,6 +32,9 @@ _LAZY = {
     "augment": "leia.api",
     "augment_dataset": "leia.api",
     "run": "leia.api",
+    "build_mentions": "leia.mentions",
+    "detect_mentions": "leia.api",
+    "tokenize": "leia.api",
     "stats": "leia.report",
     "preview": "leia.report",
     "strip_spans": "leia.spans",
@@ -35,7 +42,8 @@ _LAZY = {
 
 if TYPE_CHECKING:
     from leia.entities import EntityTable, build_entities
-    from leia.api import augment, augment_dataset, extract, run
+    from leia.api import augment, augment_dataset, detect_mentions, extract, run, tokenize
+    from leia.mentions import build_mentions
     from leia.report import preview, stats
     from leia.spans import strip_spans
 

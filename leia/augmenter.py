@@ -17,10 +17,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from leia.batchtext import BatchText, first_code_points, folded_letter_counts, is_letter
-from leia.entities.names import SOURCES, Cleaning, clean_english
+from leia.commands import Cleaning, SpanControls
+from leia.entities.names import SOURCES, clean_english
 from leia.schemas import AUGMENTED, MARKER_CLOSE, MARKER_OPEN, MENTION
-from leia.errors import ConfigError
-from leia.spans import check_strategy, draw_mask
+from leia.spans import draw_mask
 
 __all__ = ["AugmentConfig", "augment_batch", "is_latin", "Names", "NAME_SOURCES", "MENTION_SOURCES",
            "NO_SPAN_REASONS", "UNNAMED", "REPEAT"]
@@ -64,33 +64,14 @@ def _may_start_latin(codes: np.ndarray) -> np.ndarray:
     return _LATIN_TABLE.take(codes, mode="clip")
 
 
-@dataclass(frozen=True)
-class AugmentConfig:
-    """How spans are drawn and placed. ``prob`` 1.0 puts a span at every eligible mention.
+@dataclass(frozen=True, kw_only=True)
+class AugmentConfig(SpanControls):
+    """How spans are drawn and placed: the span controls of ``leia augment`` (:class:`leia.commands.SpanControls`,
+    where each is described), the ``epoch`` of the draw (training redraws the spans each epoch) and how English
+    titles are cleaned into names (``cleaning``)."""
 
-    ``nearby``: a mention gets no span when its English name already stands within this many characters of
-    it on the same line (``ニューヨーク（New York）``), ignoring case, as a word of its own (not inside a longer
-    Latin word); 0 turns the check off.
-    ``max_spans_per_entity``: at most this many mentions of one entity (one English name) per document may
-    get a span, the first ones in the text; the later ones get none, whatever the draw. None: no limit.
-    """
-
-    prob: float = 0.5
-    strategy: str = "right"
-    seed: int = 0
     epoch: int = 0
     cleaning: Cleaning = field(default_factory=Cleaning)
-    nearby: int = 20
-    max_spans_per_entity: int | None = 10
-
-    def __post_init__(self) -> None:
-        if not 0.0 <= self.prob <= 1.0:
-            raise ConfigError(f"prob must be between 0 and 1, got {self.prob}")
-        if self.nearby < 0:
-            raise ConfigError(f"nearby must be at least 0, got {self.nearby}")
-        if self.max_spans_per_entity is not None and self.max_spans_per_entity < 1:
-            raise ConfigError(f"max_spans_per_entity must be at least 1, got {self.max_spans_per_entity}")
-        check_strategy(self.strategy)
 
 
 def augment_batch(batch: pa.RecordBatch, names: Names, config: AugmentConfig) -> tuple[pa.RecordBatch, dict]:
@@ -341,15 +322,15 @@ def _english_nearby(text: BatchText, parent: np.ndarray, starts: np.ndarray, end
     after = text.folded_letters(e_byte[check], hi[check]) >= need
     keep = np.flatnonzero(before | after)
     raw, folded = text.raw, {}
-    for i, a, b, c, d, entry, left, right in zip(
+    for i, window_start, mention_start, mention_end, window_end, entry, left, right in zip(
             todo[check[keep]].tolist(), lo[check[keep]].tolist(), s_byte[check[keep]].tolist(),
             e_byte[check[keep]].tolist(), hi[check[keep]].tolist(), entries[keep].tolist(), before[keep].tolist(),
             after[keep].tolist()):
         name = folded.get(entry)
         if name is None:
             name = folded[entry] = named.names[entry].casefold()
-        out[i] = ((left and _stands_in(name, raw[a:b].tobytes().decode("utf-8").casefold()))
-                  or (right and _stands_in(name, raw[c:d].tobytes().decode("utf-8").casefold())))
+        out[i] = ((left and _stands_in(name, raw[window_start:mention_start].tobytes().decode("utf-8").casefold()))
+                  or (right and _stands_in(name, raw[mention_end:window_end].tobytes().decode("utf-8").casefold())))
     return out
 
 

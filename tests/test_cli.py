@@ -229,7 +229,7 @@ def test_entities_command(tmp_path, capsys):
     assert main(["entities", "--langlinks", str(SAMPLE_LANGLINKS), "-o", str(tmp_path / "f.duckdb"), "-q"]) == 1
     assert capsys.readouterr().err.startswith("leia entities: error: --langlinks needs --dump")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["e.duckdb", "e.duckdb.names"]
-    assert main(["entities", "--dump", str(SAMPLE_DUMP), "--langlinks", str(SAMPLE_LANGLINKS), "--keep-disambiguators",
+    assert main(["entities", "--dump", str(SAMPLE_DUMP), "--langlinks", str(SAMPLE_LANGLINKS), "--no-drop-disambiguator",
                  "-o", str(out), "--overwrite", "-q"]) == 0
     capsys.readouterr()
     assert main(["lookup", "--entities", str(out), "水星"]) == 0

@@ -196,7 +196,7 @@ def test_meta_records_inputs_and_parameters(sample_build):
 def test_keep_disambiguators(tmp_path):
     path = tmp_path / "keep.duckdb"
     build_entities(path, dump=SAMPLE_DUMP, langlinks=SAMPLE_LANGLINKS,
-                   cleaning=Cleaning(drop_disambiguator=False), progress=False)
+                   drop_disambiguator=False, progress=False)
     assert EntityTable(path).lookup_raw(["水星", "セト", "かっぱ巻き"]) == ["Mercury (planet)", "Set (deity)",
                                                                        "Makizushi"]
 

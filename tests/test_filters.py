@@ -116,8 +116,8 @@ def test_cli_flags_switch_the_filters_off(filter_dump, tmp_path, capsys):
     assert main(["extract", str(filter_dump), "-o", str(tmp_path / "on"), "-q"]) == 0
     printed = capsys.readouterr().out
     assert "skipped_disambiguation" in printed and "sections_dropped" in printed
-    assert main(["extract", str(filter_dump), "-o", str(tmp_path / "off"), "-q", "--keep-disambiguation",
-                 "--keep-navigation-sections"]) == 0
+    assert main(["extract", str(filter_dump), "-o", str(tmp_path / "off"), "-q", "--no-skip-disambiguation",
+                 "--no-drop-navigation-sections"]) == 0
     off = json.loads((tmp_path / "off" / MANIFEST).read_text(encoding="utf-8"))
     assert off["counters"]["documents"] == 3
     assert "skipped_disambiguation" not in off["counters"] and "sections_dropped" not in off["counters"]
@@ -127,7 +127,7 @@ def test_cli_flags_switch_the_filters_off(filter_dump, tmp_path, capsys):
 
 def test_changed_filters_do_not_resume_another_runs_shards(filter_dump, tmp_path, capsys):
     assert main(["extract", str(filter_dump), "-o", str(tmp_path / "out"), "-q"]) == 0
-    assert main(["extract", str(filter_dump), "-o", str(tmp_path / "out"), "-q", "--keep-disambiguation"]) == 1
+    assert main(["extract", str(filter_dump), "-o", str(tmp_path / "out"), "-q", "--no-skip-disambiguation"]) == 1
     assert "different inputs, parameters" in capsys.readouterr().err
 
 
@@ -147,7 +147,7 @@ def test_variant_is_recorded_for_wikis_with_a_converter():
 
 def test_run_takes_the_filter_flags(filter_dump, tmp_path, capsys):
     out = tmp_path / "run"
-    assert main(["run", "--dump", str(filter_dump), "-o", str(out), "-q", "--keep-navigation-sections"]) == 0
+    assert main(["run", "--dump", str(filter_dump), "-o", str(out), "-q", "--no-drop-navigation-sections"]) == 0
     documents = json.loads((out / "documents" / MANIFEST).read_text(encoding="utf-8"))
     assert documents["parameters"]["drop_navigation_sections"] is False
     assert documents["parameters"]["skip_disambiguation"] is True

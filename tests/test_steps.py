@@ -227,7 +227,7 @@ def _one_read_equals_two(dump: Path, langlinks: Path, tmp: Path) -> dict:
     from leia.api import run
     from leia.entities import build_entities
 
-    paths = run(dump, langlinks, tmp / "run", workers=2, progress=False)
+    paths = run(dump, tmp / "run", langlinks=langlinks, workers=2, progress=False)
     pages = read_manifest(tmp / "run" / "pages", "pages")
     assert pages.complete and pages.inputs == read_manifest(paths["documents"], "documents").inputs
     build_entities(tmp / "from-dump.duckdb", dump=dump, langlinks=langlinks, progress=False)

@@ -153,7 +153,7 @@ def tokenizer(tokenizer_path):
                                                       (1.0, 1, True)])
 def test_exported_blocks_are_those_packed_dataset_yields(augmented, tokenizer, tmp_path, prob, epoch, cross):
     out = tmp_path / "blocks"
-    manifest = leia.api.tokenize(augmented, out, tokenizer, block_size=48, epoch=epoch, prob=prob, seed=3,
+    manifest = leia.api.tokenize(augmented, out, tokenizer=tokenizer, block_size=48, epoch=epoch, prob=prob, seed=3,
                                  cross_document_attention=cross, progress=False)
     dataset = PackedDataset(augmented, tokenizer, 48, prob=prob, seed=3, cross_document_attention=cross)
     dataset.set_epoch(epoch)
@@ -192,7 +192,7 @@ def test_a_trainer_without_leia_reads_the_export_through_its_card(augmented, tok
 def test_the_run_deals_each_epoch_in_its_own_seeded_order_and_pads_with_masked_blocks(augmented, tokenizer,
                                                                                         tmp_path):
     for e in (0, 1):
-        leia.api.tokenize(augmented, tmp_path / f"e{e}", tokenizer, block_size=32, epoch=e, prob=0.5,
+        leia.api.tokenize(augmented, tmp_path / f"e{e}", tokenizer=tokenizer, block_size=32, epoch=e, prob=0.5,
                           progress=False)
     folders = [tmp_path / "e0", tmp_path / "e1"]
     sizes = [epoch_blocks(f) for f in folders]

@@ -1,20 +1,15 @@
-"""The options several subcommands share (workers, progress, engine and parts, page filters, augmentation), each
-defined once, with the argparse types that refuse a bad setting while the command line is parsed (from
-:mod:`leia.settings`)."""
+"""The parser of the ``leia`` command and of each subcommand (options are never abbreviated, an unknown one is
+named with the option it most resembles), the options every subcommand takes (-v, --version), and a
+subcommand's options made from its settings (:mod:`leia.commands`) and handed to its function."""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from typing import NoReturn, Sequence
+from typing import Any, Callable, NoReturn, Sequence
 
-from leia.settings import COUNT, POSITIVE, at_least, or_word, probability
-
-__all__ = [
-    "Parser", "add_version", "add_command", "add_verbose", "at_least", "POSITIVE", "COUNT", "probability", "or_word",
-    "add_workers", "add_overwrite", "add_quiet", "progress", "add_scale_options", "scale", "add_filter_options", "filters",
-    "add_augment_options",
-]
+__all__ = ["Parser", "add_version", "add_command", "add_verbose", "add_overwrite", "add_command_settings",
+           "call_with_settings"]
 
 
 class Parser(argparse.ArgumentParser):
@@ -98,73 +93,26 @@ def add_command(commands: argparse._SubParsersAction, name: str, help: str) -> a
     return p
 
 
-RAY_WORKERS = "parallel processes (default 1; with --engine ray, one per CPU of the cluster)"
+def add_command_settings(commands: argparse._SubParsersAction, name: str, help: str, settings: type,
+                         handler: Callable[[argparse.Namespace], Any]) -> argparse.ArgumentParser:
+    """The parser of subcommand ``name`` (:func:`add_command`) with an option for each field of the dataclass
+    ``settings`` (:func:`leia.settings.add_settings`), which ``handler`` runs."""
+    from leia.settings import add_settings
+
+    p = add_command(commands, name, help=help)
+    add_settings(p, settings)
+    p.set_defaults(handler=handler, settings=settings)
+    return p
 
 
-def add_workers(p: argparse.ArgumentParser, help: str = RAY_WORKERS, default: int | None = None) -> None:
-    p.add_argument("--workers", type=POSITIVE, default=default, help=help)
+def call_with_settings(function: Callable[..., Any], args: argparse.Namespace) -> Any:
+    """``function`` (of :mod:`leia.api`, or made with :func:`leia.settings.takes`) called with the settings the
+    parsed command line ``args`` gives (checked as the dataclass checks them)."""
+    from leia.settings import settings_from, values
+
+    settings = settings_from(args, args.settings)
+    return function(**values(settings, args.settings))
 
 
 def add_overwrite(p: argparse.ArgumentParser, help: str) -> None:
     p.add_argument("--overwrite", action="store_true", help=help)
-
-
-def add_quiet(p: argparse.ArgumentParser) -> None:
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
-
-
-def progress(args: argparse.Namespace) -> bool:
-    return not args.quiet
-
-
-def add_scale_options(p: argparse.ArgumentParser) -> None:
-    """Where a step runs (this machine or a Ray cluster) and which part of a split run it computes."""
-    from leia.execute import ENGINES
-
-    p.add_argument("--engine", choices=ENGINES, default="local",
-                   help="local processes (default) or a Ray cluster (pip install 'leia[ray]')")
-    p.add_argument("--address", help="the Ray cluster to join (default: RAY_ADDRESS, else a local one)")
-    p.add_argument("--num-parts", "--num-shards", dest="num_parts", type=POSITIVE, default=1, metavar="N",
-                   help="split the run into N independent parts (job arrays); see merge-manifests")
-    p.add_argument("--part-index", "--shard-index", dest="part_index", type=int, default=0, metavar="I",
-                   help="the part to run, 0..N-1: the shards whose index is I modulo N")
-
-
-def scale(args: argparse.Namespace) -> dict:
-    """The keyword arguments of :func:`add_scale_options`' settings."""
-    return {"engine": args.engine, "address": args.address, "num_parts": args.num_parts,
-            "part_index": args.part_index}
-
-
-def add_filter_options(p: argparse.ArgumentParser) -> None:
-    """Which pages and sections extraction leaves out, and the language variant."""
-    from leia.wiki.langconv import DEFAULT_VARIANT, VARIANTS
-
-    p.add_argument("--keep-disambiguation", action="store_true",
-                   help="keep disambiguation pages (default: skipped, counted as skipped_disambiguation)")
-    p.add_argument("--keep-navigation-sections", action="store_true",
-                   help="keep the See also / References / External links ... sections (default: cut, "
-                        "counted as sections_dropped)")
-    p.add_argument("--variant", choices=sorted(VARIANTS), default=None, metavar="VARIANT",
-                   help=f"language variant -{{...}}- markup shows on zh wikis (default {DEFAULT_VARIANT}; "
-                        f"{', '.join(sorted(VARIANTS))})")
-
-
-def filters(args: argparse.Namespace) -> dict:
-    """The keyword arguments of :func:`add_filter_options`' settings."""
-    return {"skip_disambiguation": not args.keep_disambiguation,
-            "drop_navigation_sections": not args.keep_navigation_sections, "variant": args.variant}
-
-
-def add_augment_options(p: argparse.ArgumentParser, workers: str = RAY_WORKERS) -> None:
-    """How spans are drawn and inserted, and how the augmentation runs (``leia augment`` and ``leia run``);
-    ``workers`` is the help of ``--workers``."""
-    from leia.spans import STRATEGIES
-
-    p.add_argument("--prob", type=probability, default=0.5, help="probability of a span per mention (default 0.5)")
-    p.add_argument("--strategy", choices=STRATEGIES, default="right",
-                   help="span after the mention (right, default), before it, or instead of it")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    add_workers(p, workers)
-    add_overwrite(p, "replace another run's output (only the files leia wrote)")
-    add_quiet(p)

@@ -13,7 +13,8 @@ article), ``items`` (each article's Wikidata item, when the dump is an HTML dump
 
 from leia.io.duckdb import read_meta
 from leia.entities.build import build_entities
-from leia.entities.names import SOURCES, Cleaning, clean_english
+from leia.commands import Cleaning
+from leia.entities.names import SOURCES, clean_english
 from leia.entities.resolve import resolve_redirects
 from leia.entities.table import EntityTable
 from leia.io.provenance import file_input

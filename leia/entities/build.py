@@ -12,13 +12,14 @@ from pathlib import Path
 from leia import __version__
 from leia.io.duckdb import Appender
 from leia.entities.lookup import NAMES
-from leia.entities.names import Cleaning
+from leia.commands import Cleaning, EntitiesSettings
 from leia.entities.readers import (MAPPINGS, SCHEMA_SQL, read_dump, read_langlinks, read_page_table, read_target_dump,
                                    read_wikidata)
 from leia.entities.resolve import resolve
 from leia.errors import ConfigError, InputError, LeiaError
 from leia.io.duckdb import atomic_duckdb
 from leia.io.provenance import file_input
+from leia.settings import takes, values
 
 __all__ = ["build_entities", "check_entities", "MEMORY_LIMIT"]
 
@@ -26,21 +27,8 @@ __all__ = ["build_entities", "check_entities", "MEMORY_LIMIT"]
 MEMORY_LIMIT = "400MB"
 
 
-def build_entities(
-    output: str | os.PathLike,
-    *,
-    dump: str | os.PathLike | None = None,
-    langlinks: str | os.PathLike | None = None,
-    wikidata: str | os.PathLike | None = None,
-    target_dump: str | os.PathLike | None = None,
-    lang: str = "en",
-    wiki: str | None = None,
-    cleaning: Cleaning = Cleaning(),
-    harvest: bool = True,
-    overwrite: bool = False,
-    progress: bool = True,
-    pages: str | os.PathLike | None = None,
-) -> dict:
+@takes(EntitiesSettings)
+def build_entities(settings: EntitiesSettings) -> dict:
     """Build the entity table at ``output`` and return its summary (counters by kind).
 
     ``dump`` gives titles, redirects and {{仮リンク}} names (English ones: harvested only when ``lang`` is
@@ -51,12 +39,17 @@ def build_entities(
     name of Wikidata's rank (source ``wikidata``). ``pages`` is the page table that ``leia extract --pages``
     wrote of the dump in its own pass: titles, redirects and {{仮リンク}} names are read from it instead of
     reading the dump again (the dump, when given too, must be the one it was written from). The file
-    appears only when complete.
+    appears only when complete. Each parameter is the option of ``leia entities`` of the same name
+    (:class:`leia.commands.EntitiesSettings`), the cleaning of the names among them (:class:`Cleaning`).
     """
-    out = Path(output)
+    s = settings
+    dump, pages, langlinks, wikidata, target_dump = s.dump, s.pages, s.langlinks, s.wikidata, s.target_dump
+    lang, wiki, overwrite, progress = s.lang, s.wiki, s.overwrite, s.progress
+    cleaning = Cleaning(**values(s, Cleaning))
+    out = Path(s.output)
     reader, site, inputs, wiki = _checked(out, dump, pages, langlinks, wikidata, target_dump, lang, wiki, overwrite)
     target_wiki = f"{lang}wiki"
-    harvest = harvest and lang == "en"
+    harvest = s.harvest and lang == "en"
 
     counters: Counter = Counter()
     with atomic_duckdb(out, overwrite=overwrite, companions=(NAMES,)) as con:

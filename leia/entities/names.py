@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
-__all__ = ["SOURCES", "Cleaning", "clean_english"]
+from leia.commands import Cleaning
+
+__all__ = ["SOURCES", "clean_english"]
 
 # Where a name comes from, in order of precedence: a page's own langlink wins over Wikidata, and both over
 # names harvested from {{仮リンク}} on other pages.
@@ -18,16 +19,6 @@ _ENGLISH_NAMESPACES = (
 )
 _NS_RE = re.compile(r"^(?:%s)(?: talk)?\s*:" % "|".join(re.escape(n) for n in _ENGLISH_NAMESPACES), re.IGNORECASE)
 _DISAMBIGUATOR_RE = re.compile(r"\s+\([^()]*\)$")
-
-
-@dataclass(frozen=True)
-class Cleaning:
-    """How English titles are cleaned into the names inserted in text (the paper's rules by default)."""
-
-    drop_disambiguator: bool = True
-    drop_fragment: bool = True
-    skip_namespaces: bool = True
-    skip_lists: bool = True
 
 
 def clean_english(title: str, cleaning: Cleaning = Cleaning()) -> tuple[str | None, str | None]:

@@ -9,7 +9,8 @@ from collections import Counter
 import duckdb
 import pyarrow as pa
 
-from leia.entities.names import SOURCES, Cleaning, clean_english
+from leia.commands import Cleaning
+from leia.entities.names import SOURCES, clean_english
 from leia.io.duckdb import insert_arrow
 
 __all__ = ["resolve_redirects", "resolve", "MAX_HOPS"]

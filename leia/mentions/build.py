@@ -9,7 +9,6 @@ and so both its link probabilities (:mod:`leia.mentions.entries`); and each targ
 from __future__ import annotations
 
 import json
-import os
 from collections import Counter
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -19,12 +18,14 @@ import pyarrow as pa
 from tqdm.auto import tqdm
 
 from leia import __version__
+from leia.commands import BuildMentionsSettings, MentionSettings
 from leia.io.duckdb import insert_arrow
 from leia.errors import InputError
 from leia.mentions.detect import Detector
 from leia.mentions.entries import Entry, MentionConfig, is_mention, make_entries
 from leia.mentions.surfaces import SURFACES
 from leia.io.provenance import Named, check_provenance
+from leia.settings import takes, values
 
 __all__ = ["build_mentions", "count_links", "count_occurrences"]
 
@@ -121,26 +122,22 @@ class _Counts:
     entries: dict[str, Entry]  # the surfaces the second pass looked for
 
 
-def build_mentions(
-    documents: str | os.PathLike,
-    entities: str | os.PathLike,
-    output: str | os.PathLike,
-    *,
-    config: MentionConfig = MentionConfig(),
-    workers: int = 1,
-    overwrite: bool = False,
-    progress: bool = True,
-) -> dict:
+@takes(BuildMentionsSettings)
+def build_mentions(settings: BuildMentionsSettings) -> dict:
     """Build the mention dictionary of a folder of extracted documents at ``output`` (DuckDB) and return
     what was counted. Link targets are resolved through the entity table's redirects. Two streaming passes
     over the documents: anchors, then occurrences of the kept surfaces (in ``workers`` processes).
-    The file appears only when complete."""
+    The file appears only when complete. Each parameter is the option of ``leia mentions build`` of the same
+    name (:class:`leia.commands.BuildMentionsSettings`); those of :class:`leia.commands.MentionSettings` are
+    recorded in the dictionary as the settings its detectors use unless told otherwise."""
     from leia.entities.table import EntityTable
     from leia.io.duckdb import atomic_duckdb, check_output_file
     from leia.io.manifest import read_manifest
     from leia.io.shards import iter_record_batches
 
-    docs, out, entities = Path(documents), Path(output), Path(entities)
+    docs, out, entities = Path(settings.documents), Path(settings.output), Path(settings.entities)
+    config = MentionConfig(**values(settings, MentionSettings))
+    workers, overwrite, progress = settings.workers, settings.overwrite, settings.progress
     manifest = read_manifest(docs, "documents")
     if not manifest.complete:
         raise InputError(f"{docs}: the extraction is not complete; rerun `leia extract` to finish it")

@@ -14,41 +14,19 @@ from collections import Counter
 from dataclasses import dataclass, fields
 from typing import Iterable
 
-from leia.errors import ConfigError
+from leia.commands import MentionSettings
 
 __all__ = ["MentionConfig", "unknown_settings", "Entry", "make_entries", "is_mention"]
 
 
-@dataclass(frozen=True)
-class MentionConfig:
-    """Which anchor texts count as mentions. ``min_link_count`` and the length limits (in characters) choose
-    the surfaces a dictionary keeps when it is built; the rest applies when it is used, and a detector may
-    override any of them (length limits and link counts can only narrow what was built).
+@dataclass(frozen=True, kw_only=True)
+class MentionConfig(MentionSettings):
+    """Which anchor texts count as mentions: the settings of ``leia mentions build``
+    (:class:`leia.commands.MentionSettings`, where each is described), which a detector may override (length
+    limits and link counts can only narrow what was built), and ``segment``: False for no word boundaries at
+    all, any substring match counts (for comparison)."""
 
-    ``block``: a surface below ``min_link_prob`` still takes its span; ``context``: prefer the target an
-    unambiguous mention of the same document links to; ``segment`` False: no word boundaries at all, any
-    substring match counts (for comparison).
-    """
-
-    min_link_prob: float = 0.2
-    min_doc_link_prob: float | None = 0.2
-    min_prior: float = 0.01
-    min_link_count: int = 1
-    min_length: int = 1
-    max_length: int = 50
-    block: bool = False
-    context: bool = False
     segment: bool = True
-
-    def __post_init__(self) -> None:
-        for name in ("min_link_prob", "min_doc_link_prob", "min_prior"):
-            if getattr(self, name) is not None and not 0.0 <= getattr(self, name) <= 1.0:
-                raise ConfigError(f"{name} must be between 0 and 1, got {getattr(self, name)}")
-        if self.min_length < 1 or self.max_length < self.min_length:
-            raise ConfigError(f"length limits must satisfy 1 <= min_length <= max_length, got "
-                              f"{self.min_length}..{self.max_length}")
-        if self.min_link_count < 1:
-            raise ConfigError(f"min_link_count must be at least 1, got {self.min_link_count}")
 
 
 def unknown_settings(names: Iterable[str]) -> list[str]:

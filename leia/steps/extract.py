@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable, Container, Iterator
 
 import pyarrow as pa
 
+from leia.commands import PageFilters
 from leia.errors import LeiaError, check_counts
 from leia.io.manifest import Manifest
 from leia.schemas import DOCUMENTS
@@ -31,15 +32,12 @@ log = logging.getLogger(__name__)
 CONVERTER_VERSION = "2"
 
 
-@dataclass(frozen=True)
-class ExtractOptions:
+@dataclass(frozen=True, kw_only=True)
+class ExtractOptions(PageFilters):
     """What extraction leaves out and how it shows language variants (see leia.wiki.filters and
-    leia.wiki.langconv): disambiguation pages skipped (counted as ``skipped_disambiguation``), navigation
-    sections cut (``sections_dropped``), and the variant ``-{...}-`` shows on zh wikis (None: the default)."""
-
-    skip_disambiguation: bool = True
-    drop_navigation_sections: bool = True
-    variant: str | None = None
+    leia.wiki.langconv): the page filters of ``leia extract`` (:class:`leia.commands.PageFilters`),
+    disambiguation pages skipped (counted as ``skipped_disambiguation``), navigation sections cut
+    (``sections_dropped``), and the variant ``-{...}-`` shows on zh wikis (None: the default)."""
 
     def __post_init__(self) -> None:
         from leia.wiki.langconv import check_variant

@@ -98,8 +98,8 @@ def _pack_epochs(config: TrainConfig, tokenizer: Any, blocks_needed: int | None,
         if config.prob is None and folders:
             folder = folders[0]  # the stored draw: every epoch holds the same blocks
         else:
-            tokenize(config.data, folder, tokenizer, block_size=config.block_size, epoch=epoch, prob=config.prob,
-                     strategy=config.strategy, seed=config.seed,
+            tokenize(config.data, folder, tokenizer=tokenizer, block_size=config.block_size, epoch=epoch,
+                     prob=config.prob, strategy=config.strategy, seed=config.seed,
                      cross_document_attention=config.cross_document_attention, workers=config.workers,
                      progress=not config.quiet)
         count = epoch_blocks(folder)
@@ -117,7 +117,7 @@ def _eval_folder(config: TrainConfig, tokenizer: Any) -> Path:
     kind = read_manifest(config.eval_data).kind
     folder = Path(config.output_dir) / "blocks" / "eval"
     # the text without spans: no span drawn for augmented shards, the text itself for documents
-    tokenize(config.eval_data, folder, tokenizer, block_size=config.block_size,
+    tokenize(config.eval_data, folder, tokenizer=tokenizer, block_size=config.block_size,
              prob=0.0 if kind == "augmented" else None, strategy=config.strategy, seed=config.seed,
              cross_document_attention=config.cross_document_attention, workers=config.workers,
              progress=not config.quiet)

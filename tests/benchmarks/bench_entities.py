@@ -50,7 +50,7 @@ def page_table(folder: Path, dump: Path, workers: int) -> Path:
         docs = folder / "pages-documents"
         shutil.rmtree(pages, ignore_errors=True)
         leia(REPO, ["extract", str(dump), "-o", str(docs), "--pages", str(pages), "--workers", str(workers),
-                    "--quiet", "--overwrite"])
+                    "--no-progress", "--overwrite"])
         shutil.rmtree(docs)
     return pages
 
@@ -94,7 +94,7 @@ def main() -> None:
         for name, tree in trees:
             db = out / f"{name.replace(' ', '-')}.duckdb"
             results[name].append(leia(tree, ["entities", "--pages", str(pages), "--langlinks", str(langlinks), "-o",
-                                             str(db), "--quiet", "--overwrite"]))
+                                             str(db), "-q", "--overwrite"]))
             built[name] = tables(db)
     print(f"entity table of {info['titles']:,} pages and {info['langlinks_rows']:,} langlinks rows "
           f"(wall times on a shared machine)")

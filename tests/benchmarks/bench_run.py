@@ -61,7 +61,7 @@ for name in ("extract", "build_entities", "augment"):
             phases[_name] = phases.get(_name, 0.0) + time.perf_counter() - start
     setattr(api, name, timed)
 start = time.perf_counter()
-api.run(sys.argv[2], sys.argv[3], sys.argv[4], workers=int(sys.argv[5]), progress=False)
+api.run(dump=sys.argv[2], langlinks=sys.argv[3], output=sys.argv[4], workers=int(sys.argv[5]), progress=False)
 phases["run"] = time.perf_counter() - start
 print(json.dumps(phases))
 """

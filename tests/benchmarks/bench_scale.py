@@ -514,7 +514,7 @@ def main() -> None:
     out = runs / "leia-run"
     marks = runs / "marks.jsonl"
     rows = run_leia(["run", "--dump", str(dump), "--langlinks", str(langlinks), "-o", str(out), "--workers",
-                     str(args.workers), "--quiet"], ["run", "extract", "build_entities", "augment"], marks,
+                     str(args.workers), "--no-progress"], ["run", "extract", "build_entities", "augment"], marks,
                     args.interval, runs / "run.log")
     disk = {"run": du(out), "extract": du(out / "documents", out / "pages"), "build_entities": du(out / "entities.duckdb"),
             "augment": du(out / "augmented")}
@@ -525,11 +525,12 @@ def main() -> None:
         mentions = runs / "mentions.duckdb"
         rows += run_leia(["mentions", "build", "--documents", str(out / "documents"), "--entities",
                           str(out / "entities.duckdb"), "-o", str(mentions), "--workers", str(args.workers),
-                          "--quiet"], ["mentions build"], marks, args.interval, runs / "mentions.log")
+                          "--no-progress"], ["mentions build"], marks, args.interval, runs / "mentions.log")
         disk["mentions build"] = du(mentions)
         text, plain_mb = corpus(out / "documents", runs / "corpus.parquet", args.detect_mb)
         rows += run_leia(["augment", str(text), "--entities", str(out / "entities.duckdb"), "--mentions",
-                          str(mentions), "-o", str(runs / "corpus-leia"), "--workers", str(args.workers), "--quiet"],
+                          str(mentions), "-o", str(runs / "corpus-leia"), "--workers", str(args.workers),
+                          "--no-progress"],
                          ["augment --mentions"], marks, args.interval, runs / "augment-mentions.log")
         disk["augment --mentions"] = du(runs / "corpus-leia")
     mb = info["wikitext_bytes"] / 1e6

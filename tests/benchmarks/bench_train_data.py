@@ -76,7 +76,8 @@ def main() -> None:
         data = _dev_corpus.build(root, prob=0.5)
 
         t = cpu()
-        manifest = tokenize(data, root / "e0", tokenizer, block_size=args.block_size, prob=0.5, progress=False)
+        manifest = tokenize(data, root / "e0", tokenizer=tokenizer, block_size=args.block_size, prob=0.5,
+                            progress=False)
         pack_cpu = cpu() - t
         tokens = manifest.counters["tokens"]
         jawiki_tokens = tokens / wikitext * args.jawiki_wikitext_gb * 1e9

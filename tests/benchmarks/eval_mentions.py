@@ -27,6 +27,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from leia.commands import MentionSettings
 from leia.entities import build_entities
 from leia.api import extract
 from leia.mentions import (
@@ -35,6 +36,7 @@ from leia.mentions import (
 from leia.schemas import DOCUMENTS
 from leia.io.manifest import Manifest, shard_name
 from leia.io.shards import ShardWriter, iter_record_batches
+from leia.settings import values
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 
@@ -157,7 +159,7 @@ def main() -> None:
         for parity, name in ((0, "even"), (1, "odd")):
             folder = write_documents(tmp / f"dict-{name}", halves[parity])
             counters = build_mentions(folder, tmp / "entities.duckdb", tmp / f"mentions-{name}.duckdb",
-                                      config=config, progress=False)
+                                      progress=False, **values(config, MentionSettings))
             table = MentionTable(tmp / f"mentions-{name}.duckdb")
             test = halves[1 - parity]
             known = set(table.entries())
@@ -243,7 +245,8 @@ def propagation(docs: list[dict], redirects: dict[str, str]) -> None:
 
 def throughput(tmp: Path, docs: list[dict], config: MentionConfig) -> None:
     folder = tmp / "documents"
-    build_mentions(folder, tmp / "entities.duckdb", tmp / "mentions-all.duckdb", config=config, progress=False)
+    build_mentions(folder, tmp / "entities.duckdb", tmp / "mentions-all.duckdb", progress=False,
+                   **values(config, MentionSettings))
     table = MentionTable(tmp / "mentions-all.duckdb")
     texts = [d["text"] for d in docs]
     mb = sum(len(t.encode("utf-8")) for t in texts) / 1e6
