@@ -171,7 +171,7 @@ _NAMED = re.compile(r"(leia(?:\.\w+)*)\.(\w+)\Z")
 
 
 def _dotted(node: ast.expr, aliases: dict[str, str]) -> str | None:
-    """The ``leia`` module an expression such as ``leia.wiki.dump`` or a bound alias names, if any."""
+    """The ``leia`` module an expression such as ``leia.wiki.dumps.xmldump`` or a bound alias names, if any."""
     if isinstance(node, ast.Name):
         return aliases.get(node.id)
     if isinstance(node, ast.Attribute):
@@ -201,16 +201,16 @@ def test_the_checks_see_a_cycle_and_a_private_import():
     """The rules themselves: a two-module cycle through a function-level import, and a private import."""
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == {("a", "b", "c")}
     assert describe({"a": {"b", "x"}, "b": {"a"}}, ("a", "b")) == "a -> b; b -> a"
-    source = ("def f():\n    from leia.wiki.dump import _hidden\n    import leia.wiki.dump as d\n    return d._other\n"
-              "patch('leia.wiki.dump._third')\n")
+    source = ("def f():\n    from leia.wiki.dumps.xmldump import _hidden\n    import leia.wiki.dumps.xmldump as d\n"
+              "    return d._other\npatch('leia.wiki.dumps.xmldump._third')\n")
     tree = ast.parse(source)
-    assert imported_modules("leia.x", PACKAGE / "x.py", tree) == {"leia.wiki.dump"}
+    assert imported_modules("leia.x", PACKAGE / "x.py", tree) == {"leia.wiki.dumps.xmldump"}
     assert sorted(private_uses(ROOT / "tests" / "probe.py", None, tree)) == [
-        ("tests/probe.py: leia.wiki.dump._hidden", 2),
-        ("tests/probe.py: leia.wiki.dump._other", 4),
-        ("tests/probe.py: leia.wiki.dump._third", 5),
+        ("tests/probe.py: leia.wiki.dumps.xmldump._hidden", 2),
+        ("tests/probe.py: leia.wiki.dumps.xmldump._other", 4),
+        ("tests/probe.py: leia.wiki.dumps.xmldump._third", 5),
     ]
-    assert private_uses(PACKAGE / "wiki" / "dump.py", "leia.wiki.dump", tree) == []
+    assert private_uses(PACKAGE / "wiki" / "dumps" / "xmldump.py", "leia.wiki.dumps.xmldump", tree) == []
 
 
 # The layers, in the order data flows: formats and files know nothing of steps; steps know nothing of where
@@ -244,11 +244,12 @@ def test_executors_know_steps_only_through_their_protocol():
 
 def test_the_layer_rule_sees_an_executor_importing_a_step():
     graph = {"leia.execute.local": {"leia.steps.protocol", "leia.steps.extract"},
-             "leia.steps.extract": {"leia.execute.parts", "leia.wiki.dump"},
-             "leia.wiki.dump": {"leia.steps.protocol"}, "leia.api": {"leia.execute.local", "leia.steps.extract"}}
+             "leia.steps.extract": {"leia.execute.parts", "leia.wiki.dumps.xmldump"},
+             "leia.wiki.dumps.xmldump": {"leia.steps.protocol"},
+             "leia.api": {"leia.execute.local", "leia.steps.extract"}}
     assert layer_violations(graph) == ["leia.execute.local -> leia.steps.extract",
                                        "leia.steps.extract -> leia.execute.parts",
-                                       "leia.wiki.dump -> leia.steps.protocol"]
+                                       "leia.wiki.dumps.xmldump -> leia.steps.protocol"]
 
 
 def test_the_architecture_document_lists_every_module():

@@ -1,4 +1,4 @@
-"""The template registry (``leia.wiki.registry``) as a specification: every entry has a case in
+"""The template registry (``leia.wiki.wikitext.templates.registry``) as a specification: every entry has a case in
 tests/cases/wikitext/templates*.case and a row in docs/templates.md whose example renders as documented;
 names are normalised as MediaWiki does; ages, conversions and the interlanguage-link tables hold for every
 input, not only the cases."""
@@ -14,13 +14,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from leia.wiki.countries import COUNTRIES, country
-from leia.wiki.interlanguage import INTERLANGUAGE_TEMPLATES
-from leia.wiki.registry import PATTERNS, REGISTRY, markdown_tables, registry_for
+from leia.wiki.wikitext.templates.renderers.countries import COUNTRIES, country
+from leia.wiki.wikitext.templates.interlanguage import INTERLANGUAGE_TEMPLATES
+from leia.wiki.wikitext.templates.registry import PATTERNS, REGISTRY, markdown_tables, registry_for
 from leia.wiki.siteinfo import SiteInfo
-from leia.wiki.templates import template_key
-from leia.wiki.units import UNITS, unit
-from leia.wiki.wikitext import harvest_interlanguage_links, to_text
+from leia.wiki.wikitext.templates.expand import template_key
+from leia.wiki.wikitext.templates.renderers.units import UNITS, unit
+from leia.wiki.wikitext.convert import harvest_interlanguage_links, to_text
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ROOT / "tests" / "cases" / "wikitext"

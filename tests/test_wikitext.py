@@ -11,7 +11,7 @@ import pytest
 
 from casefiles import each_case, names_unique, read_cases
 from leia.wiki.siteinfo import SiteInfo
-from leia.wiki.wikitext import (
+from leia.wiki.wikitext.convert import (
     MAX_PAGE_CHARS,
     Anchor,
     Parsed,

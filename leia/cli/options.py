@@ -138,7 +138,7 @@ def scale(args: argparse.Namespace) -> dict:
 
 def add_filter_options(p: argparse.ArgumentParser) -> None:
     """Which pages and sections extraction leaves out, and the language variant."""
-    from leia.wiki.langconv import DEFAULT_VARIANT, VARIANTS
+    from leia.wiki.wikitext.langconv import DEFAULT_VARIANT, VARIANTS
 
     p.add_argument("--keep-disambiguation", action="store_true",
                    help="keep disambiguation pages (default: skipped, counted as skipped_disambiguation)")

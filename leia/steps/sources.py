@@ -288,8 +288,8 @@ def _digest(checksums) -> str:
 
 
 def _looks_like_dump(path: Path) -> bool:
-    from leia.wiki.compression import open_binary
-    from leia.wiki.htmldump import is_html_dump
+    from leia.wiki.dumps.compression import open_binary
+    from leia.wiki.html.htmldump import is_html_dump
 
     if is_html_dump(path):
         return True

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterator, NamedTuple
 
 from leia.errors import InputError
-from leia.wiki.compression import CountingReader, FastBz2, open_binary
+from leia.wiki.dumps.compression import CountingReader, FastBz2, open_binary
 from leia.wiki.siteinfo import SiteInfo
 
 __all__ = ["Page", "RawPage", "DumpReader", "PageCutter", "open_binary", "FastBz2", "NS_RE", "shard_of"]

@@ -6,8 +6,8 @@ interlanguage links.
 
 from __future__ import annotations
 
-from leia.wiki.calls import Call, Renderer
-from leia.wiki.countries import country
+from leia.wiki.wikitext.templates.calls import Call, Renderer
+from leia.wiki.wikitext.templates.renderers.countries import country
 
 __all__ = [
     "nth", "last", "last_of_two", "joined", "transl", "reading", "visible_anchor", "quote",

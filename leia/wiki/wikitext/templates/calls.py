@@ -11,12 +11,12 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, NamedTuple
 
-from leia.wiki.braces import split_pieces
+from leia.wiki.wikitext.templates.braces import split_pieces
 from leia.wiki.siteinfo import SiteInfo
 from leia.wiki.titles import upper_first
 
 if TYPE_CHECKING:
-    from leia.wiki.templates import Expander
+    from leia.wiki.wikitext.templates.expand import Expander
 
 __all__ = [
     "ILL_OPEN",

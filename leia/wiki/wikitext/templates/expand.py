@@ -3,20 +3,20 @@ the running text they carry.
 
 Most templates (infoboxes, navigation boxes, citations, maintenance tags) carry no running text and are
 cut out whole without looking inside. The few that do are listed in one registry
-(``leia.wiki.registry``: a name with its aliases and redirects -> a renderer, documented in
+(``leia.wiki.wikitext.templates.registry``: a name with its aliases and redirects -> a renderer, documented in
 docs/templates.md) and replaced by what they show, as wikitext that may still hold links. An
 interlanguage-link template becomes ``[[<key>|label]]`` whose title is a key into a side table of
 ``(local title, English title)``: the link converter reads the anchor's target and English title from there.
 
-The names of the call model (``leia.wiki.calls``) and of the brace scanner (``leia.wiki.braces``) are
+The names of the call model (``leia.wiki.wikitext.templates.calls``) and of the brace scanner (``leia.wiki.wikitext.templates.braces``) are
 importable from here too.
 """
 
 from __future__ import annotations
 
-from leia.wiki import parserfunctions
-from leia.wiki.braces import template_spans
-from leia.wiki.calls import (
+from leia.wiki.wikitext.templates import parserfunctions
+from leia.wiki.wikitext.templates.braces import template_spans
+from leia.wiki.wikitext.templates.calls import (
     ILL_CLOSE,
     ILL_OPEN,
     MAX_DEPTH,
@@ -28,7 +28,7 @@ from leia.wiki.calls import (
     split_arguments,
     template_key,
 )
-from leia.wiki.registry import registry_for
+from leia.wiki.wikitext.templates.registry import registry_for
 from leia.wiki.siteinfo import SiteInfo
 
 __all__ = [

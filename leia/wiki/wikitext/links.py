@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import re
 
-from leia.wiki.calls import ILL_CLOSE, ILL_OPEN
-from leia.wiki.extlinks import starts_with_url
+from leia.wiki.wikitext.templates.calls import ILL_CLOSE, ILL_OPEN
+from leia.wiki.wikitext.extlinks import starts_with_url
 from leia.wiki.lines import Anchor
 from leia.wiki.siteinfo import SiteInfo
 from leia.wiki.titles import LANGUAGE_CODES, decode_percent, external_prefix, invalid_title, link_trail, normalize_title

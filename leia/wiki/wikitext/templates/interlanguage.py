@@ -13,8 +13,8 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import NamedTuple
 
-from leia.wiki.braces import template_end
-from leia.wiki.calls import Arguments, ill_english, split_arguments, squeeze_spaces, template_key
+from leia.wiki.wikitext.templates.braces import template_end
+from leia.wiki.wikitext.templates.calls import Arguments, ill_english, split_arguments, squeeze_spaces, template_key
 from leia.wiki.siteinfo import SiteInfo
 from leia.wiki.titles import normalize_title
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import math
 
-from leia.wiki.calls import Call
-from leia.wiki.units import Unit, convert_value, default_precision, unit
+from leia.wiki.wikitext.templates.calls import Call
+from leia.wiki.wikitext.templates.renderers.units import Unit, convert_value, default_precision, unit
 
 __all__ = ["convert", "val", "whole_number"]
 

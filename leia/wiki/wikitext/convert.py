@@ -6,8 +6,8 @@ How it goes:
 1. A pre-pass over the whole page with regular expressions and balanced-brace scanning removes comments,
    ``<ref>``s and the other extension tags that show no running text, escapes ``<nowiki>`` (its ends
    become a zero-width mark, removed last, that separates quotes and ends link trails) and the TeX source
-   ``<math>``/``<chem>`` show (``tags``), expands templates (``templates.Expander``: almost all dropped,
-   those of ``registry`` rendered), removes tables (``structure``), file, category and language links
+   ``<math>``/``<chem>`` show (``tags``), expands templates (``templates.expand.Expander``: almost all dropped,
+   those of ``templates.registry`` rendered), removes tables (``structure``), file, category and language links
    (``links``) and behaviour switches; strips inline HTML tags keeping their text (``<br>`` and block tags
    become line breaks) and decodes HTML entities (``htmlentities``: ``&nbsp;`` to a plain space) except
    those standing for markup characters.
@@ -31,10 +31,10 @@ from __future__ import annotations
 import datetime
 import re
 
-from leia.wiki import langconv
-from leia.wiki.extlinks import break_bracketed_urls
-from leia.wiki.htmlentities import EntityDecoder
-from leia.wiki.interlanguage import harvest_interlanguage_links
+from leia.wiki.wikitext import langconv
+from leia.wiki.wikitext.extlinks import break_bracketed_urls
+from leia.wiki.wikitext.htmlentities import EntityDecoder
+from leia.wiki.wikitext.templates.interlanguage import harvest_interlanguage_links
 from leia.wiki.lines import (
     BREAK,
     SENTINELS,
@@ -45,13 +45,13 @@ from leia.wiki.lines import (
     needs_finish,
     trim_anchors,
 )
-from leia.wiki.links import LinkRules, fast_line, unplaced
-from leia.wiki.nodes import ParserPath
-from leia.wiki.quotes import render_quotes
+from leia.wiki.wikitext.links import LinkRules, fast_line, unplaced
+from leia.wiki.wikitext.nodes import ParserPath
+from leia.wiki.wikitext.quotes import render_quotes
 from leia.wiki.siteinfo import SiteInfo
-from leia.wiki.structure import SPECIAL_STARTS, line_contents, remove_tables
-from leia.wiki.tags import render_tags, strip_html_tags
-from leia.wiki.templates import ILL_OPEN, Expander, PageContext, TooDeep
+from leia.wiki.wikitext.structure import SPECIAL_STARTS, line_contents, remove_tables
+from leia.wiki.wikitext.tags import render_tags, strip_html_tags
+from leia.wiki.wikitext.templates.expand import ILL_OPEN, Expander, PageContext, TooDeep
 
 __all__ = [
     "Anchor",

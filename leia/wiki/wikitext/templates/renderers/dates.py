@@ -8,8 +8,8 @@ from __future__ import annotations
 import datetime
 from typing import NamedTuple
 
-from leia.wiki.calls import Call
-from leia.wiki.renderers.numbers import whole_number
+from leia.wiki.wikitext.templates.calls import Call
+from leia.wiki.wikitext.templates.renderers.numbers import whole_number
 
 __all__ = [
     "birth_date_and_age", "death_date_and_age_ja", "death_date_and_age_en", "age_at_death", "age_template",
