@@ -10,7 +10,7 @@ from hypothesis import given, settings, strategies as st
 from casefiles import each_case, names_unique, read_cases
 from leia.wiki.html.parsoid import convert, is_disambiguation, link_target, to_text
 from leia.wiki.siteinfo import SiteInfo
-from leia.wiki.wikitext.convert import BREAK, Anchor, Parsed, finish_line
+from leia.wiki.lines import BREAK, Anchor, Parsed, finish_line
 
 CASES = Path(__file__).resolve().parent / "cases" / "html"
 _CASES = read_cases(CASES, ("name", "site", "title", "disambiguation"), site="ja")

@@ -16,11 +16,13 @@ from hypothesis import strategies as st
 
 from leia.wiki.wikitext.templates.renderers.countries import COUNTRIES, country
 from leia.wiki.wikitext.templates.interlanguage import INTERLANGUAGE_TEMPLATES
-from leia.wiki.wikitext.templates.registry import PATTERNS, REGISTRY, markdown_tables, registry_for
+from leia.wiki.wikitext.templates.registry import markdown_tables, registry_for
+from leia.wiki.wikitext.templates.table import PATTERNS, REGISTRY
 from leia.wiki.siteinfo import SiteInfo
-from leia.wiki.wikitext.templates.expand import template_key
+from leia.wiki.wikitext.templates.calls import template_key
 from leia.wiki.wikitext.templates.renderers.units import UNITS, unit
-from leia.wiki.wikitext.convert import harvest_interlanguage_links, to_text
+from leia.wiki.wikitext.convert import to_text
+from leia.wiki.wikitext.templates.interlanguage import harvest_interlanguage_links
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ROOT / "tests" / "cases" / "wikitext"

@@ -11,14 +11,9 @@ import pytest
 
 from casefiles import each_case, names_unique, read_cases
 from leia.wiki.siteinfo import SiteInfo
-from leia.wiki.wikitext.convert import (
-    MAX_PAGE_CHARS,
-    Anchor,
-    Parsed,
-    UnparsablePage,
-    harvest_interlanguage_links,
-    to_text,
-)
+from leia.wiki.wikitext.convert import MAX_PAGE_CHARS, to_text
+from leia.wiki.lines import Anchor, Parsed, UnparsablePage
+from leia.wiki.wikitext.templates.interlanguage import harvest_interlanguage_links
 
 CASES = Path(__file__).resolve().parent / "cases" / "wikitext"
 

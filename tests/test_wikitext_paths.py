@@ -9,7 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from leia.wiki.siteinfo import SiteInfo
-from leia.wiki.wikitext.convert import UnparsablePage, to_text
+from leia.wiki.wikitext.convert import to_text
+from leia.wiki.lines import UnparsablePage
 
 SITES = {"en": SiteInfo.for_language("en"), "ja": SiteInfo.for_language("ja")}
 

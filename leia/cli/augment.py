@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from leia.cli.options import (COUNT, POSITIVE, add_augment_options, add_command, add_scale_options, or_word, progress,
-                              scale)
+from leia.cli.options import add_augment_options, add_command, add_scale_options, progress, scale
+from leia.settings import COUNT, POSITIVE, or_word
 from leia.cli.report import print_counters
 
 __all__ = ["add_parser", "run"]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from leia.cli.options import (POSITIVE, add_command, add_filter_options, add_overwrite, add_quiet, add_scale_options,
-                              add_workers, filters, progress, scale)
+from leia.cli.options import (add_command, add_filter_options, add_overwrite, add_quiet, add_scale_options, add_workers,
+                              filters, progress, scale)
+from leia.settings import POSITIVE
 from leia.cli.report import print_counters
 
 __all__ = ["add_parser", "run"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import argparse
 
-from leia.cli.options import (POSITIVE, add_command, add_overwrite, add_quiet, add_workers, or_word, probability,
-                              progress)
+from leia.cli.options import add_command, add_overwrite, add_quiet, add_workers, progress
+from leia.settings import POSITIVE, or_word, probability
 from leia.cli.report import print_counters
 
 __all__ = ["add_parser", "run", "run_detect"]

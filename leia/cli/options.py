@@ -8,12 +8,11 @@ import argparse
 import sys
 from typing import NoReturn, Sequence
 
-from leia.settings import COUNT, POSITIVE, at_least, or_word, probability
+from leia.settings import POSITIVE, probability
 
 __all__ = [
-    "Parser", "add_version", "add_command", "add_verbose", "at_least", "POSITIVE", "COUNT", "probability", "or_word",
-    "add_workers", "add_overwrite", "add_quiet", "progress", "add_scale_options", "scale", "add_filter_options", "filters",
-    "add_augment_options",
+    "Parser", "add_version", "add_command", "add_verbose", "add_workers", "add_overwrite", "add_quiet", "progress",
+    "add_scale_options", "scale", "add_filter_options", "filters", "add_augment_options",
 ]
 
 

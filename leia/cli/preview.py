@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from leia.cli.options import COUNT, add_command
+from leia.cli.options import add_command
+from leia.settings import COUNT
 
 __all__ = ["add_parser", "run"]
 

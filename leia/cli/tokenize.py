@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import argparse
 
-from leia.cli.options import COUNT, POSITIVE, add_command, add_overwrite, add_quiet, add_workers, or_word, probability
+from leia.cli.options import add_command, add_overwrite, add_quiet, add_workers
+from leia.settings import COUNT, POSITIVE, or_word, probability
 from leia.cli.report import print_counters
 
 __all__ = ["add_parser", "run"]

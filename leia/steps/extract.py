@@ -91,7 +91,8 @@ def convert_pages(site: SiteInfo, pages: list[RawPage], dump: str = "dump",
     ``read`` holds the pages already parsed, when the caller parsed them."""
     from leia.wiki.filters import drop_navigation_sections, is_disambiguation
     from leia.wiki.html.htmldump import HtmlRecord
-    from leia.wiki.wikitext.convert import UnparsablePage, to_text
+    from leia.wiki.wikitext.convert import to_text
+    from leia.wiki.lines import UnparsablePage
 
     if pages and isinstance(pages[0], HtmlRecord):
         return convert_records(site, pages, dump, options)  # type: ignore[arg-type]

@@ -33,7 +33,7 @@ def harvest_wikitext(ns: int, redirect: str | None, text: str, site: SiteInfo) -
     for a redirect or a page outside the articles)."""
     if ns != 0 or redirect is not None or not text:
         return []
-    from leia.wiki.wikitext.convert import harvest_interlanguage_links
+    from leia.wiki.wikitext.templates.interlanguage import harvest_interlanguage_links
 
     return list(harvest_interlanguage_links(text, site))
 

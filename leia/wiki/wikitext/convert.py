@@ -31,40 +31,20 @@ from __future__ import annotations
 import datetime
 import re
 
+from leia.wiki.lines import SENTINELS, Anchor, Parsed, UnparsablePage, finish_line, needs_finish
+from leia.wiki.siteinfo import SiteInfo
 from leia.wiki.wikitext import langconv
 from leia.wiki.wikitext.extlinks import break_bracketed_urls
 from leia.wiki.wikitext.htmlentities import EntityDecoder
-from leia.wiki.wikitext.templates.interlanguage import harvest_interlanguage_links
-from leia.wiki.lines import (
-    BREAK,
-    SENTINELS,
-    Anchor,
-    Parsed,
-    UnparsablePage,
-    finish_line,
-    needs_finish,
-    trim_anchors,
-)
 from leia.wiki.wikitext.links import LinkRules, fast_line, unplaced
 from leia.wiki.wikitext.nodes import ParserPath
 from leia.wiki.wikitext.quotes import render_quotes
-from leia.wiki.siteinfo import SiteInfo
 from leia.wiki.wikitext.structure import SPECIAL_STARTS, line_contents, remove_tables
 from leia.wiki.wikitext.tags import render_tags, strip_html_tags
-from leia.wiki.wikitext.templates.expand import ILL_OPEN, Expander, PageContext, TooDeep
+from leia.wiki.wikitext.templates.calls import ILL_OPEN, PageContext, TooDeep
+from leia.wiki.wikitext.templates.expand import Expander
 
-__all__ = [
-    "Anchor",
-    "Parsed",
-    "UnparsablePage",
-    "MAX_PAGE_CHARS",
-    "BREAK",
-    "finish_line",
-    "trim_anchors",
-    "to_text",
-    "harvest_interlanguage_links",
-    "render_tags",
-]
+__all__ = ["MAX_PAGE_CHARS", "PageConverter", "to_text"]
 
 MAX_PAGE_CHARS = 4_000_000
 

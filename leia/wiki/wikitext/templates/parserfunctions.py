@@ -34,7 +34,7 @@ from leia.wiki.wikitext.tags import render_tags
 if TYPE_CHECKING:
     from leia.wiki.wikitext.templates.expand import Expander
 
-__all__ = ["render", "split_pieces", "evaluate_expression", "ExpressionError", "format_number", "unformat_number"]
+__all__ = ["render", "format_number", "unformat_number"]
 
 _MAX_PAD = 500
 

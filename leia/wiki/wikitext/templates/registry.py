@@ -17,7 +17,7 @@ from leia.wiki.wikitext.templates.interlanguage import INTERLANGUAGE_TEMPLATES, 
 from leia.wiki.wikitext.templates.renderers.text import interlanguage
 from leia.wiki.wikitext.templates.table import PATTERNS, REGISTRY, Template
 
-__all__ = ["Template", "Registry", "REGISTRY", "PATTERNS", "registry_for", "markdown_tables"]
+__all__ = ["Registry", "registry_for", "markdown_tables"]
 
 
 _HEADS_LIMIT = 200_000
