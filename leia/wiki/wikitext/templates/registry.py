@@ -15,7 +15,7 @@ from functools import lru_cache
 from leia.wiki.wikitext.templates.calls import template_key
 from leia.wiki.wikitext.templates.interlanguage import INTERLANGUAGE_TEMPLATES, interlanguage_templates
 from leia.wiki.wikitext.templates.renderers.text import interlanguage
-from leia.wiki.wikitext.templates.table import PATTERNS, REGISTRY, Template
+from leia.wiki.wikitext.templates.table import ENTRIES, PATTERNS, Template
 
 __all__ = ["Registry", "registry_for", "markdown_tables"]
 
@@ -64,7 +64,7 @@ def registry_for(lang: str) -> Registry:
     """The registry of the wiki in language ``lang``: the common entries and that language's
     interlanguage-link templates (``interlanguage.INTERLANGUAGE_TEMPLATES``)."""
     templates: dict[str, Template] = {}
-    for template in REGISTRY:
+    for template in ENTRIES:
         for name in template.names:
             templates.setdefault(template_key(name), template)
     for name, parse in interlanguage_templates(lang).items():
@@ -80,7 +80,7 @@ def markdown_tables() -> str:
     """The registry as the tables of docs/templates.md: one row per entry (then one per name family), and
     one row per wiki's interlanguage-link templates."""
     rows = ["| Template | Aliases and redirects | Shows | Example (wiki) |", "| --- | --- | --- | --- |"]
-    for template in REGISTRY + tuple(entry for _, _, entry in PATTERNS):
+    for template in ENTRIES + tuple(entry for _, _, entry in PATTERNS):
         names = template.names
         if len(names) > 12:
             countries = "leia.wiki.wikitext.templates.renderers.countries"

@@ -44,7 +44,7 @@ from leia.wiki.wikitext.templates.renderers.text import (
     flag,
 )
 
-__all__ = ["Template", "REGISTRY", "PATTERNS"]
+__all__ = ["Template", "ENTRIES", "PATTERNS"]
 
 
 class Template(NamedTuple):
@@ -69,7 +69,7 @@ _CONSTANTS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("'",), "'"), (("Nowrap begin", "Nowrap end", "Nobr begin", "Nobr end"), ""),
 )
 
-REGISTRY: tuple[Template, ...] = (
+ENTRIES: tuple[Template, ...] = (
     Template(("読み仮名", "読み仮名 ruby不使用", "読み仮名_ruby不使用"), reading,
              "the term, then its reading (and any further notes) in full-width parentheses",
              "{{読み仮名|'''織田 信長'''|おだ のぶなが}} → 織田 信長（おだ のぶなが）"),
