@@ -36,7 +36,7 @@ from leia.wiki.siteinfo import SiteInfo
 from leia.wiki.wikitext import langconv
 from leia.wiki.wikitext.extlinks import break_bracketed_urls
 from leia.wiki.wikitext.htmlentities import EntityDecoder
-from leia.wiki.wikitext.links import LinkRules, fast_line, unplaced
+from leia.wiki.wikitext.links import LinkRules, Links, fast_line, unplaced
 from leia.wiki.wikitext.nodes import ParserPath
 from leia.wiki.wikitext.quotes import render_quotes
 from leia.wiki.wikitext.structure import SPECIAL_STARTS, line_contents, remove_tables
@@ -44,7 +44,7 @@ from leia.wiki.wikitext.tags import render_tags, strip_html_tags
 from leia.wiki.wikitext.templates.calls import ILL_OPEN, PageContext, TooDeep
 from leia.wiki.wikitext.templates.expand import Expander
 
-__all__ = ["MAX_PAGE_CHARS", "PageConverter", "to_text"]
+__all__ = ["MAX_PAGE_CHARS", "PageConverter", "converter_for", "to_text"]
 
 MAX_PAGE_CHARS = 4_000_000
 
@@ -91,73 +91,69 @@ class PageConverter:
 
     def convert(self, wikitext: str, fast_path: bool, context: PageContext = PageContext(),
                 variant: str | None = None) -> Parsed:
+        """A page's text and anchors: the pre-pass, then each line's content (``line``), placed one after
+        the other."""
         if len(self.rules.cache) > _CACHE_LIMIT:
             self.rules.cache.clear()
         expander = Expander(self.site, context)
         text = self.prepare(wikitext, expander, variant)
-        links = expander.links
         lines: list[str] = []
         anchors: list[Anchor] = []
         offset = 0
-        line_is_fast = fast_line if fast_path else None
-        fast, slow = self.rules.fast, self.parser.convert
         for raw in text.split("\n"):
             line = raw.strip()
             if not line:
                 continue
-            if line[0] in SPECIAL_STARTS and raw[0] not in " \t":
-                contents = line_contents(line)
-            else:
-                contents = (line,)
-            for content in contents:
+            for content in line_contents(line) if line[0] in SPECIAL_STARTS and raw[0] not in " \t" else (line,):
                 if "''" in content:
                     content = render_quotes(content).strip()
                     if not content:
                         continue
-                if line_is_fast is not None and line_is_fast(content):
-                    if "[[" not in content:
-                        if not needs_finish(content):
-                            lines.append(content)
-                            offset += len(content) + 1
-                            continue
-                        converted, found = content, []
-                    else:
-                        done = fast(content, links, offset)
-                        if done is None:
-                            converted, found = slow(content, links)
-                        else:
-                            converted, found, clean = done
-                            if clean and not needs_finish(converted) and converted == converted.strip() \
-                                    and converted:
-                                lines.append(converted)
-                                anchors.extend(found)
-                                offset += len(converted) + 1
-                                continue
-                            found = [Anchor(a.start - offset, a.end - offset, a.target, a.english)
-                                     for a in found]
-                else:
-                    converted, found = slow(content, links)
-                if ILL_OPEN in converted:
-                    converted, found = unplaced(converted, links), []
-                for piece, piece_anchors in finish_line(converted, found):
+                for piece, found in self.line(content, expander.links, fast_path):
                     lines.append(piece)
-                    anchors.extend(Anchor(a.start + offset, a.end + offset, a.target, a.english)
-                                   for a in piece_anchors)
+                    anchors.extend(Anchor(a.start + offset, a.end + offset, a.target, a.english) for a in found)
                     offset += len(piece) + 1
         return Parsed("\n".join(lines), anchors)
 
+    def line(self, content: str, links: Links, fast_path: bool) -> list[tuple[str, list[Anchor]]]:
+        """The lines the content of one line gives (its quotes rendered), each with its anchors counted from
+        its own start: by the fast path of the link rules when ``fast_path`` and the content is plain text
+        and simple links, else by mwparserfromhell."""
+        if fast_path and fast_line(content):
+            if "[[" not in content:
+                if not needs_finish(content):
+                    return [(content, [])]
+                converted, found = content, []
+            else:
+                done = self.rules.fast(content, links)
+                if done is None:
+                    converted, found = self.parser.convert(content, links)
+                else:
+                    converted, found, trimmed = done
+                    if trimmed and converted and converted == converted.strip() and not needs_finish(converted):
+                        return [(converted, found)]
+        else:
+            converted, found = self.parser.convert(content, links)
+        if ILL_OPEN in converted:
+            converted, found = unplaced(converted, links), []
+        return finish_line(converted, found)
 
-_CONVERTERS: dict[int, tuple[SiteInfo, PageConverter]] = {}
+
+# The converters of the sites converted last, the latest first, each holding its SiteInfo: one is found again
+# by that very object (never by its id, which a later object may reuse), so the next page of the same site
+# reuses its cache of resolved titles and a new SiteInfo starts with an empty one.
+_RECENT: list[PageConverter] = []
 
 
-def _converter(site: SiteInfo) -> PageConverter:
-    cached = _CONVERTERS.get(id(site))
-    if cached is None or cached[0] is not site:
-        if len(_CONVERTERS) >= 16:
-            _CONVERTERS.clear()
-        cached = (site, PageConverter(site))
-        _CONVERTERS[id(site)] = cached
-    return cached[1]
+def converter_for(site: SiteInfo) -> PageConverter:
+    """The converter of ``site``, kept for the next pages of the same site (those of the last eight sites are kept)."""
+    for converter in _RECENT:
+        if converter.site is site:
+            return converter
+    converter = PageConverter(site)
+    _RECENT.insert(0, converter)
+    del _RECENT[8:]
+    return converter
 
 
 def to_text(
@@ -177,6 +173,6 @@ def to_text(
     if variant is not None:
         langconv.check_variant(variant)
     try:
-        return _converter(site).convert(wikitext, fast, PageContext(title, date), variant)
+        return converter_for(site).convert(wikitext, fast, PageContext(title, date), variant)
     except RecursionError:
         raise UnparsablePage("markup nested too deep") from None
