@@ -100,6 +100,7 @@ class PageConverter:
         lines: list[str] = []
         anchors: list[Anchor] = []
         offset = 0
+        convert_line, links = self.line, expander.links
         for raw in text.split("\n"):
             line = raw.strip()
             if not line:
@@ -109,9 +110,10 @@ class PageConverter:
                     content = render_quotes(content).strip()
                     if not content:
                         continue
-                for piece, found in self.line(content, expander.links, fast_path):
+                for piece, found in convert_line(content, links, fast_path):
                     lines.append(piece)
-                    anchors.extend(Anchor(a.start + offset, a.end + offset, a.target, a.english) for a in found)
+                    if found:
+                        anchors += [Anchor(a.start + offset, a.end + offset, a.target, a.english) for a in found]
                     offset += len(piece) + 1
         return Parsed("\n".join(lines), anchors)
 
