@@ -20,7 +20,7 @@ from leia.errors import ConfigError
 from leia.execute import ENGINES
 from leia.settings import COUNT, POSITIVE, or_word, probability, setting
 from leia.spans import STRATEGIES, check_strategy
-from leia.wiki.langconv import DEFAULT_VARIANT, VARIANTS
+from leia.wiki.wikitext.langconv import DEFAULT_VARIANT, VARIANTS
 
 __all__ = [
     "Workers", "Parts", "Scale", "PageFilters", "SpanControls", "Cleaning", "MentionSettings", "OutputSettings",

@@ -1,7 +1,7 @@
 """The HTML route against the wikitext route on MediaWiki's parser tests: each scored test (``parsertests``
 scope) that has Parsoid's HTML (``!! html/parsoid``) is wrapped as an HTML dump record and extracted
 (leia.steps.extract.convert_records, filters off as the wikitext scoring has them), its wikitext converted
-by ``leia.wiki.wikitext.to_text``; text (normalised as in ``parsertests``) and anchors (target, surface
+by ``leia.wiki.wikitext.convert.to_text``; text (normalised as in ``parsertests``) and anchors (target, surface
 multisets) are compared."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from collections import Counter
 from dataclasses import dataclass
 
 from leia.steps.extract import ExtractOptions, convert_records
-from leia.wiki.htmldump import HtmlRecord
-from leia.wiki.wikitext import to_text
+from leia.wiki.html.htmldump import HtmlRecord
+from leia.wiki.wikitext.convert import to_text
 from parsertests import DATA, DEFAULT_TITLE, SITE, ParserTest, _ours, _sections, category, normalize_line, \
     normalize_text, scored_tests
 

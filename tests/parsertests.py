@@ -62,7 +62,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from leia.wiki.siteinfo import SiteInfo
 from leia.wiki.titles import normalize_title
-from leia.wiki.wikitext import Parsed, to_text
+from leia.wiki.wikitext.convert import to_text
+from leia.wiki.lines import Parsed
 
 __all__ = [
     "DATA",

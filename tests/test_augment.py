@@ -11,9 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from leia.augmenter import (
-    MENTION_SOURCES, NO_SPAN_REASONS, AugmentConfig, augment_batch, draw_mask, is_latin,
-)
+from leia.augmenter import MENTION_SOURCES, NO_SPAN_REASONS, AugmentConfig, augment_batch, is_latin
+from leia.spans import draw_mask
 from leia.entities import EntityTable, build_entities
 from leia.api import extract
 from leia.schemas import AUGMENTED, DOCUMENTS

@@ -406,7 +406,7 @@ def test_wikidata_lines_skipped_as_bad_are_counted_in_the_table(tmp_path):
 
 def test_the_block_reader_refuses_what_is_not_a_regular_file(tmp_path):
     from leia.errors import InputError
-    from leia.wiki.multistream import dump_blocks
+    from leia.wiki.dumps.multistream import dump_blocks
 
     os.mkfifo(tmp_path / "pipe.xml.bz2")
     with pytest.raises(InputError, match=r"pipe.xml.bz2: not a regular file \(a pipe or a device\?\); give the dump"):

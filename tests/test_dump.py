@@ -13,7 +13,7 @@ import pytest
 
 from conftest import SAMPLE_DUMP
 from leia.errors import InputError
-from leia.wiki.dump import DumpReader, Page
+from leia.wiki.dumps.xmldump import DumpReader, Page
 
 SAMPLE_REDIRECTS = {
     "東京都": "東京", "フジヤマ": "富士山", "不二山": "フジヤマ", "Nile River": "ナイル川",
@@ -212,7 +212,7 @@ def test_no_siteinfo(tmp_path):
 def test_bz2_is_decoded_by_indexed_bzip2_with_the_same_bytes_as_pythons_bz2(jawiki_dev_dump):
     import bz2
 
-    from leia.wiki.dump import FastBz2, open_binary
+    from leia.wiki.dumps.compression import FastBz2, open_binary
 
     stream, counter = open_binary(jawiki_dev_dump)
     with stream:
@@ -227,7 +227,7 @@ def test_a_truncated_bz2_yields_the_intact_text_before_the_damage(tmp_path, jawi
     again with Python's bz2, which gets as far as the damage."""
     import bz2
 
-    from leia.wiki.dump import open_binary
+    from leia.wiki.dumps.compression import open_binary
 
     whole = bz2.open(jawiki_dev_dump).read()
     cut = tmp_path / "cut.xml.bz2"

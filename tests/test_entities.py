@@ -16,7 +16,7 @@ from conftest import DATA, SAMPLE_DUMP, SAMPLE_LANGLINKS, SAMPLE_WIKIDATA
 from leia.entities import Cleaning, EntityTable, build_entities, clean_english, resolve_redirects
 from leia.errors import ConfigError, InputError, OutputError
 from leia.io.integrity import file_identity
-from leia.wiki.dump import DumpReader
+from leia.wiki.dumps.xmldump import DumpReader
 
 
 def readme_table(heading: str) -> list[dict[str, str]]:

@@ -41,7 +41,7 @@ from pathlib import Path
 import pytest
 
 from leia.wiki.siteinfo import SiteInfo
-from leia.wiki.wikitext import to_text
+from leia.wiki.wikitext.convert import to_text
 
 pytestmark = pytest.mark.shared
 

@@ -19,7 +19,7 @@ from leia.io.manifest import MANIFEST
 from leia.io.shards import iter_record_batches
 from leia.wiki.filters import drop_navigation_sections, is_disambiguation, is_navigation_heading
 from leia.wiki.siteinfo import SiteInfo
-from leia.wiki.wikitext import to_text
+from leia.wiki.wikitext.convert import to_text
 
 CASES = Path(__file__).resolve().parent / "cases" / "filters"
 _CASES = read_cases(CASES, ("name", "site", "title", "skipped", "dropped"), site="ja", title="架空",

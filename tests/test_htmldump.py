@@ -16,7 +16,7 @@ import pytest
 from leia.errors import InputError
 from leia.api import extract
 from leia.io.manifest import MANIFEST, read_manifest
-from leia.wiki.htmldump import HtmlDumpReader, is_html_dump
+from leia.wiki.html.htmldump import HtmlDumpReader, is_html_dump
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample-jawiki-NS0-ENTERPRISE-HTML.ndjson"
 

@@ -20,8 +20,9 @@ from leia.execute.parts import adopt_shards
 from leia.io.folders import finish_output, open_output
 from leia.io.manifest import read_manifest
 from leia.steps.extract import BlockUnit, ExtractStep
-from leia.wiki.dump import DumpReader, open_binary
-from leia.wiki.multistream import (
+from leia.wiki.dumps.xmldump import DumpReader
+from leia.wiki.dumps.compression import open_binary
+from leia.wiki.dumps.multistream import (
     BlockCount, DumpBlocks, RangeReader, count_pages, dump_blocks, find_streams, is_stream_start, iter_range,
     plan_shards, split_ranges,
 )

@@ -11,17 +11,13 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from leia.errors import ConfigError
-from leia.wiki.langconv import FALLBACKS, VARIANTS, convert
-from leia.wiki.parserfunctions import (
-    ExpressionError,
-    evaluate_expression,
-    format_number,
-    render,
-    unformat_number,
-)
+from leia.wiki.wikitext.langconv import FALLBACKS, VARIANTS, convert
+from leia.wiki.wikitext.templates.parserfunctions import format_number, render, unformat_number
+from leia.wiki.wikitext.templates.expression import ExpressionError, evaluate_expression
 from leia.wiki.siteinfo import SiteInfo
-from leia.wiki.templates import Expander, PageContext
-from leia.wiki.wikitext import to_text
+from leia.wiki.wikitext.templates.expand import Expander
+from leia.wiki.wikitext.templates.calls import PageContext
+from leia.wiki.wikitext.convert import to_text
 
 JA = SiteInfo.for_language("ja")
 
@@ -151,7 +147,7 @@ def test_date_words_follow_the_given_date_only():
 
 
 def test_magic_words_deeper_than_the_limit_make_the_page_unparsable():
-    from leia.wiki.wikitext import UnparsablePage
+    from leia.wiki.lines import UnparsablePage
 
     nested = "{{#if:x|" * 30 + "y" + "}}" * 30
     with pytest.raises(UnparsablePage):

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from leia.wiki.wikitext import UnparsablePage, to_text
+from leia.wiki.wikitext.convert import to_text
+from leia.wiki.lines import UnparsablePage
 from parsertests import DATA, SITE, ParserTest, category, expected, read_tests, scope, score, scored_tests
 
 pytestmark = pytest.mark.shared

@@ -1,4 +1,4 @@
-"""``leia.wiki.parsoid.to_text`` on hand-written Parsoid HTML: the data-driven cases of tests/cases/html/*.case
+"""``leia.wiki.html.parsoid.to_text`` on hand-written Parsoid HTML: the data-driven cases of tests/cases/html/*.case
 (format in their README), then offsets and the disambiguation filter."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ from pathlib import Path
 from hypothesis import given, settings, strategies as st
 
 from casefiles import each_case, names_unique, read_cases
-from leia.wiki.parsoid import convert, is_disambiguation, link_target, to_text
+from leia.wiki.html.parsoid import convert, is_disambiguation, link_target, to_text
 from leia.wiki.siteinfo import SiteInfo
-from leia.wiki.wikitext import BREAK, Anchor, Parsed, finish_line
+from leia.wiki.lines import BREAK, Anchor, Parsed, finish_line
 
 CASES = Path(__file__).resolve().parent / "cases" / "html"
 _CASES = read_cases(CASES, ("name", "site", "title", "disambiguation"), site="ja")

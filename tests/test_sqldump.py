@@ -12,7 +12,7 @@ import pytest
 
 from conftest import write_compressed
 from leia.errors import InputError
-from leia.wiki.sqldump import (
+from leia.wiki.dumps.sqldump import (
     LANGLINKS_COLUMNS,
     iter_dump_lines,
     iter_langlink_batches,
@@ -165,7 +165,7 @@ def test_row_of_another_width_is_skipped(tmp_path: Path, caplog: pytest.LogCaptu
     rows = b"(1,0,'A',0.5,NULL),(2,0,'B',0.5),(3,0,'C',0.5,NULL)"
     path = write_dump(tmp_path / "page.sql", [insert(rows, b"page")], b"page", PAGE_CREATE, None)
     counters: dict[str, int] = {}
-    with caplog.at_level(logging.WARNING, logger="leia.wiki.sqldump"):
+    with caplog.at_level(logging.WARNING, logger="leia.wiki.dumps.sqldump"):
         assert [r[0] for r in iter_rows(path, "page", counters=counters)] == [1, 3]
     assert counters == {"rows": 2, "skipped_bad_row": 1}
     assert f"page.sql, line {FIRST_PAGE_INSERT}: skipped a row" in caplog.text
@@ -240,7 +240,7 @@ def test_bad_rows_are_counted_and_skipped(tmp_path: Path, caplog: pytest.LogCapt
     rows = b"(1,'en','A'),(2,'en',NULL),(3,'en','C'),(4 'en' 'D'),(5,'en','E')"
     path = write_dump(tmp_path / "x.sql.gz", [insert(rows_of([(9, "en", "Z")])), insert(rows)])
     counters: dict[str, int] = {}
-    with caplog.at_level(logging.WARNING, logger="leia.wiki.sqldump"):
+    with caplog.at_level(logging.WARNING, logger="leia.wiki.dumps.sqldump"):
         assert list(iter_langlinks(path, counters=counters)) == [(9, "Z"), (1, "A"), (3, "C"), (5, "E")]
     assert counters == {"rows": 4, "kept": 4, "skipped_bad_row": 2}
     warnings = [r.getMessage() for r in caplog.records]
@@ -257,10 +257,10 @@ def test_debug_logs_each_skipped_row(tmp_path: Path, caplog: pytest.LogCaptureFi
     the file and the line; off, none, and the same rows either way."""
     rows = rows_of([(1, "en", "A"), (1, "fr", "A1"), (2, "de", "B"), (3, "en", "C")])
     path = write_dump(tmp_path / "x.sql.gz", [insert(rows)])
-    with caplog.at_level(logging.INFO, logger="leia.wiki.sqldump"):
+    with caplog.at_level(logging.INFO, logger="leia.wiki.dumps.sqldump"):
         assert list(iter_langlinks(path)) == [(1, "A"), (3, "C")]
     assert caplog.records == []
-    with caplog.at_level(logging.DEBUG, logger="leia.wiki.sqldump"):
+    with caplog.at_level(logging.DEBUG, logger="leia.wiki.dumps.sqldump"):
         assert list(iter_langlinks(path)) == [(1, "A"), (3, "C")]
         assert len(list(iter_langlinks(path, None))) == 4
     assert [(r.levelno, r.getMessage()) for r in caplog.records] == [
@@ -273,7 +273,7 @@ def test_bad_rows_past_the_warnings_are_logged_at_debug_level(tmp_path: Path, ca
     rows = b",".join([b"(1,'en','A')"] + [b"(%d,'en',NULL)" % i for i in range(2, 25)])
     path = write_dump(tmp_path / "x.sql.gz", [insert(rows)])
     counters: dict[str, int] = {}
-    with caplog.at_level(logging.DEBUG, logger="leia.wiki.sqldump"):
+    with caplog.at_level(logging.DEBUG, logger="leia.wiki.dumps.sqldump"):
         assert list(iter_langlinks(path, counters=counters)) == [(1, "A")]
     assert counters["skipped_bad_row"] == 23
     levels = [r.levelno for r in caplog.records]

@@ -1,4 +1,4 @@
-"""The template registry (``leia.wiki.registry``) as a specification: every entry has a case in
+"""The template registry (``leia.wiki.wikitext.templates.registry``) as a specification: every entry has a case in
 tests/cases/wikitext/templates*.case and a row in docs/templates.md whose example renders as documented;
 names are normalised as MediaWiki does; ages, conversions and the interlanguage-link tables hold for every
 input, not only the cases."""
@@ -14,13 +14,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from leia.wiki.countries import COUNTRIES, country
-from leia.wiki.interlanguage import INTERLANGUAGE_TEMPLATES
-from leia.wiki.registry import PATTERNS, REGISTRY, markdown_tables, registry_for
+from leia.wiki.wikitext.templates.renderers.countries import COUNTRIES, country
+from leia.wiki.wikitext.templates.interlanguage import INTERLANGUAGE_TEMPLATES
+from leia.wiki.wikitext.templates.registry import markdown_tables, registry_for
+from leia.wiki.wikitext.templates.table import ENTRIES, PATTERNS
 from leia.wiki.siteinfo import SiteInfo
-from leia.wiki.templates import template_key
-from leia.wiki.units import UNITS, unit
-from leia.wiki.wikitext import harvest_interlanguage_links, to_text
+from leia.wiki.wikitext.templates.calls import template_key
+from leia.wiki.wikitext.templates.renderers.units import UNITS, unit
+from leia.wiki.wikitext.convert import to_text
+from leia.wiki.wikitext.templates.interlanguage import harvest_interlanguage_links
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ROOT / "tests" / "cases" / "wikitext"
@@ -47,7 +49,7 @@ def _ja() -> SiteInfo:
 def test_every_registry_entry_has_a_case():
     used = set().union(*_case_templates().values())
     registry = registry_for("ja")
-    missing = [t.names[0] for t in REGISTRY if not any(template_key(name) in used for name in t.names)]
+    missing = [t.names[0] for t in ENTRIES if not any(template_key(name) in used for name in t.names)]
     missing += [t.names[0] for _, _, t in PATTERNS
                 if not any(registry.find(key) is t for key in used)]
     assert missing == []
@@ -68,7 +70,7 @@ def test_docs_hold_the_registry_tables():
     assert markdown_tables() in (ROOT / "docs" / "templates.md").read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("template", REGISTRY + tuple(t for _, _, t in PATTERNS), ids=lambda t: t.names[0])
+@pytest.mark.parametrize("template", ENTRIES + tuple(t for _, _, t in PATTERNS), ids=lambda t: t.names[0])
 def test_documented_example_renders_as_documented(template):
     wikitext, _, text = template.example.partition(" → ")
     parsed = to_text(wikitext, SiteInfo.for_language(template.wiki), date=DOC_DATE)
@@ -93,7 +95,7 @@ def test_names_are_normalised_like_mediawiki():
 
 def test_every_name_is_one_entry():
     seen: dict[str, str] = {}
-    for template in REGISTRY:
+    for template in ENTRIES:
         for name in template.names:
             key = template_key(name)
             assert seen.setdefault(key, template.names[0]) == template.names[0], key
@@ -186,7 +188,7 @@ def test_country_table_is_consistent():
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.sampled_from([t.example.partition(" → ")[0] for t in REGISTRY if t.example]
+@given(st.lists(st.sampled_from([t.example.partition(" → ")[0] for t in ENTRIES if t.example]
                                 + ["[[架空]]", "本文", "。", "'''", "\n", "* ", "{{Infobox|x=1}}"]), max_size=8))
 def test_fast_path_equals_parser_path_with_templates(pieces):
     wikitext = "".join(pieces)
@@ -198,7 +200,7 @@ _ARGUMENT = st.one_of(
                      "[[架空]]", "'''x'''", "{{lang|en|y}}", "", " ", "label=z", "disp=flip", "e=5", "99999"]),
     st.text(alphabet="09.,-|=[]{}'x架 ", max_size=6),
 )
-_NAMES = sorted({name for t in REGISTRY for name in t.names} | {"Lang-en", "要出典範囲", "仮リンク"})
+_NAMES = sorted({name for t in ENTRIES for name in t.names} | {"Lang-en", "要出典範囲", "仮リンク"})
 
 
 @settings(max_examples=400, deadline=None)

@@ -11,7 +11,7 @@ import pytest
 
 from conftest import write_compressed
 from leia.errors import InputError
-from leia.wiki.wikidata import iter_sitelinks
+from leia.wiki.dumps.wikidata import iter_sitelinks
 
 
 def sitelink(site: str, title: str) -> dict:
@@ -92,7 +92,7 @@ def test_bad_lines_are_counted_and_skipped(tmp_path: Path, caplog: pytest.LogCap
     lines += entity_lines(ENTITIES[3:4])
     path = write_compressed(tmp_path / "wikidata-all.json", dump_bytes(lines))
     counters: dict[str, int] = {}
-    with caplog.at_level(logging.WARNING, logger="leia.wiki.wikidata"):
+    with caplog.at_level(logging.WARNING, logger="leia.wiki.dumps.wikidata"):
         assert list(iter_sitelinks(path, counters=counters)) == [EXPECTED[0], EXPECTED[1]]
     assert counters == {"entities": 4, "parsed": 4, "kept": 2, "skipped_bad_line": 2}
     messages = [r.getMessage() for r in caplog.records]
@@ -104,10 +104,10 @@ def test_bad_lines_are_counted_and_skipped(tmp_path: Path, caplog: pytest.LogCap
 def test_debug_logs_each_skipped_line(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     """With debug logging on (``-v``), one line per entity skipped, naming the file and the line; off, none."""
     path = write_compressed(tmp_path / "wikidata-all.json", dump_bytes(entity_lines(ENTITIES)))
-    with caplog.at_level(logging.INFO, logger="leia.wiki.wikidata"):
+    with caplog.at_level(logging.INFO, logger="leia.wiki.dumps.wikidata"):
         assert list(iter_sitelinks(path)) == EXPECTED
     assert caplog.records == []
-    with caplog.at_level(logging.DEBUG, logger="leia.wiki.wikidata"):
+    with caplog.at_level(logging.DEBUG, logger="leia.wiki.dumps.wikidata"):
         assert list(iter_sitelinks(path)) == EXPECTED
     assert [(r.levelno, r.getMessage()) for r in caplog.records] == [
         (logging.DEBUG, f"{path}, line 3: skipped an entity not linked to both jawiki and enwiki"),
@@ -121,7 +121,7 @@ def test_bad_lines_past_the_warnings_are_logged_at_debug_level(tmp_path: Path, c
     lines = [b'["jawiki","enwiki"]'] * 22 + entity_lines(ENTITIES[:1])
     path = write_compressed(tmp_path / "wikidata-all.json", dump_bytes(lines))
     counters: dict[str, int] = {}
-    with caplog.at_level(logging.DEBUG, logger="leia.wiki.wikidata"):
+    with caplog.at_level(logging.DEBUG, logger="leia.wiki.dumps.wikidata"):
         assert list(iter_sitelinks(path, counters=counters)) == [EXPECTED[0]]
     assert counters["skipped_bad_line"] == 22
     levels = [r.levelno for r in caplog.records]

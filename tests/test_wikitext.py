@@ -11,14 +11,9 @@ import pytest
 
 from casefiles import each_case, names_unique, read_cases
 from leia.wiki.siteinfo import SiteInfo
-from leia.wiki.wikitext import (
-    MAX_PAGE_CHARS,
-    Anchor,
-    Parsed,
-    UnparsablePage,
-    harvest_interlanguage_links,
-    to_text,
-)
+from leia.wiki.wikitext.convert import MAX_PAGE_CHARS, PageConverter, converter_for, to_text
+from leia.wiki.lines import Anchor, Parsed, UnparsablePage
+from leia.wiki.wikitext.templates.interlanguage import harvest_interlanguage_links
 
 CASES = Path(__file__).resolve().parent / "cases" / "wikitext"
 
@@ -55,6 +50,33 @@ def test_anchor_offsets_across_lines():
     parsed = to_text("== 見出し ==\n* [[甲]]\n本文の[[乙|おつ]]。", SiteInfo.for_language("ja"))
     assert parsed.text == "見出し\n甲\n本文のおつ。"
     assert parsed.anchors == [Anchor(4, 5, "甲", None), Anchor(9, 11, "乙", None)]
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_a_line_gives_anchors_counted_from_its_own_start(fast):
+    """``PageConverter.line``: the lines one line's content gives, on either path, each with anchors relative to
+    it (a label's spaces trimmed, a run of spaces squeezed, a break splits); the page adds each line's offset once."""
+    converter = PageConverter(SiteInfo.for_language("ja"))
+    assert converter.line("東京 [[京都]] と [[大阪| 大阪 ]]  の", [], fast) == [
+        ("東京 京都 と 大阪 の", [Anchor(3, 5, "京都", None), Anchor(8, 10, "大阪", None)])]
+    assert converter.line("[[甲]]<br>[[乙]]", [], fast) == [("甲", [Anchor(0, 1, "甲", None)]),
+                                                         ("乙", [Anchor(0, 1, "乙", None)])]
+    page = converter.convert("前 [[京都]]\n東京 [[京都]] と [[大阪| 大阪 ]]  の", fast)
+    assert page == Parsed("前 京都\n東京 京都 と 大阪 の",
+                          [Anchor(2, 4, "京都", None), Anchor(8, 10, "京都", None), Anchor(13, 15, "大阪", None)])
+
+
+def test_a_site_s_converter_is_kept_for_that_site_object():
+    """The next page of the same SiteInfo reuses its converter (and its cache of resolved titles); another
+    SiteInfo, even an equal one, gets a new one; the converters of the last eight sites are kept."""
+    site = SiteInfo.for_language("ja")
+    converter = converter_for(site)
+    assert converter_for(site) is converter and converter.site is site
+    assert converter_for(SiteInfo.for_language("ja")) is not converter
+    others = [converter_for(SiteInfo.for_language("en")) for _ in range(6)]
+    assert len(set(map(id, others))) == 6 and converter_for(site) is converter
+    converter_for(SiteInfo.for_language("en"))
+    assert converter_for(site) is not converter
 
 
 def test_namespace_prefixes_of_the_dump_are_recognised():

@@ -9,7 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from leia.wiki.siteinfo import SiteInfo
-from leia.wiki.wikitext import UnparsablePage, to_text
+from leia.wiki.wikitext.convert import to_text
+from leia.wiki.lines import UnparsablePage
 
 SITES = {"en": SiteInfo.for_language("en"), "ja": SiteInfo.for_language("ja")}
 
@@ -85,7 +86,7 @@ def test_fast_path_equals_parser_path(lang, wikitext):
 def test_fast_path_equals_parser_path_on_every_real_page(dump, request):
     """Every page of the real dumps in ../shared, all namespaces and redirects included, with the dump's
     own siteinfo."""
-    from leia.wiki.dump import DumpReader
+    from leia.wiki.dumps.xmldump import DumpReader
 
     reader = DumpReader(request.getfixturevalue(dump))
     pages = list(reader)

@@ -131,7 +131,7 @@ def _checked(out: Path, dump, pages, langlinks, wikidata, target_dump, lang: str
 
 def _from_html(dump, pages) -> bool:
     """Whether the pages come from an HTML dump: ``dump``, or the dump the page table ``pages`` was written from."""
-    from leia.wiki.htmldump import is_html_dump
+    from leia.wiki.html.htmldump import is_html_dump
 
     if dump is not None or pages is None:
         return bool(dump) and is_html_dump(dump)
@@ -147,7 +147,7 @@ def _check_request(out: Path, dump, langlinks, wikidata, target_dump, overwrite:
                    html: bool) -> None:
     """Refuse, before anything is read, inputs that cannot make a table and an output that must not be written."""
     from leia.io.duckdb import check_output_file
-    from leia.wiki.htmldump import is_html_dump
+    from leia.wiki.html.htmldump import is_html_dump
 
     if target_dump and not (dump and html and is_html_dump(target_dump)):
         raise ConfigError("--target-dump (an HTML dump of the target wiki) needs --dump (or --pages of it), an "
@@ -167,8 +167,8 @@ def _open_dump(dump) -> tuple[object, object, list[dict]]:
     """The dump's reader, its wiki and its manifest record (None, None, [] without a dump)."""
     if not dump:
         return None, None, []
-    from leia.wiki.dump import DumpReader
-    from leia.wiki.htmldump import HtmlDumpReader, is_html_dump
+    from leia.wiki.dumps.xmldump import DumpReader
+    from leia.wiki.html.htmldump import HtmlDumpReader, is_html_dump
 
     # The only process reading this dump: let the bz2 decoder use the other cores.
     reader = HtmlDumpReader(dump) if is_html_dump(dump) else DumpReader(dump, threads=min(4, os.cpu_count() or 1))

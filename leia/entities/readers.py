@@ -98,7 +98,7 @@ def _insert_pages(con, table: pa.Table, counters: Counter, harvest: bool) -> Non
 
 def read_target_dump(con, path, counters: Counter) -> None:
     """Names through Wikidata items: the title of each item's page in the target wiki's HTML dump."""
-    from leia.wiki.htmldump import HtmlDumpReader
+    from leia.wiki.html.htmldump import HtmlDumpReader
 
     reader = HtmlDumpReader(path)  # of the target wiki (checked with the other inputs: leia.io.provenance)
     rows = Appender(con, "target_items", _ITEMS)
@@ -118,7 +118,7 @@ def read_langlinks(con, path, lang: str, counters: Counter, progress: bool) -> N
     """Load the langlinks rows to ``lang`` in Arrow batches and join them to the dump's pages in DuckDB, so
     the langlinks rows never pass through Python objects."""
     from leia.io.duckdb import insert_arrow
-    from leia.wiki.sqldump import iter_langlink_batches
+    from leia.wiki.dumps.sqldump import iter_langlink_batches
 
     con.execute("CREATE TEMP TABLE langlinks (ll_from BIGINT, ll_title VARCHAR)")
     sql_counters: dict = {}
@@ -147,7 +147,7 @@ def read_langlinks(con, path, lang: str, counters: Counter, progress: bool) -> N
 
 def read_wikidata(path, wiki: str, target_wiki: str, mappings: Appender, counters: Counter, progress: bool) -> None:
     """The English names of Wikidata's sitelinks between ``wiki`` and ``target_wiki``."""
-    from leia.wiki.wikidata import iter_sitelinks
+    from leia.wiki.dumps.wikidata import iter_sitelinks
 
     read: dict = {}
     for qid, title, english in tqdm(iter_sitelinks(path, source_wiki=wiki, target_wiki=target_wiki, counters=read),

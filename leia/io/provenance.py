@@ -71,12 +71,12 @@ def named(kind: str, path: str | os.PathLike | None) -> Named | None:
 
 def _wiki_of(kind: str, path: Path) -> str | None:
     if kind in ("dump", "target_dump"):
-        from leia.wiki.dump import DumpReader
-        from leia.wiki.htmldump import HtmlDumpReader, is_html_dump
+        from leia.wiki.dumps.xmldump import DumpReader
+        from leia.wiki.html.htmldump import HtmlDumpReader, is_html_dump
 
         return (HtmlDumpReader(path) if is_html_dump(path) else DumpReader(path)).read_siteinfo().dbname
     if kind == "langlinks":
-        from leia.wiki.sqldump import database_name
+        from leia.wiki.dumps.sqldump import database_name
 
         return database_name(path)
     if kind in ("pages", "documents"):
@@ -125,7 +125,7 @@ def check_provenance(source: Iterable[Named | None] = (), *, target: Iterable[Na
             raise ConfigError(f"{other.what} is of {other.wiki}, not of the target wiki {target_wiki}; "
                               f"{other.fix(target_wiki)}")
     if wikidata is not None and source_wiki and target_wiki:
-        from leia.wiki.wikidata import check_sites
+        from leia.wiki.dumps.wikidata import check_sites
 
         check_sites(wikidata, (source_wiki, target_wiki))
     return source_wiki

@@ -14,11 +14,11 @@ from leia.errors import InputError
 from leia.io.card import CARD
 from leia.io.files import fsync_folder, is_temporary, temp_name, write_error
 from leia.io.integrity import buffer_sha256, file_sha256
-from leia.io.manifest import MANIFEST, SHARD_FILE, Manifest, read_manifest, shard_name
+from leia.io.manifest import SHARD_FILE, Manifest, read_manifest
 
 __all__ = [
-    "ShardWriter", "shard_name", "iter_record_batches", "open_shard", "shard_paths", "schema_matches",
-    "check_shard", "check_shards", "iter_shard_batches", "verify_folder", "MANIFEST",
+    "ShardWriter", "iter_record_batches", "open_shard", "shard_paths", "schema_matches", "check_shard",
+    "check_shards", "iter_shard_batches", "verify_folder",
 ]
 
 

@@ -7,10 +7,11 @@ are mentions, :mod:`~leia.mentions.build` builds the dictionary, :mod:`~leia.men
 of what a document links.
 """
 
+from leia.augmenter import REPEAT
 from leia.mentions.build import build_mentions, count_links, count_occurrences
 from leia.mentions.detect import Detector, detect_batch
 from leia.mentions.entries import MentionConfig, make_entries
-from leia.mentions.propagate import REPEAT, SOURCED_ANCHOR, Propagator
+from leia.mentions.propagate import SOURCED_ANCHOR, Propagator
 from leia.mentions.segment import CACHE_SIZE, LOOSE_SUFFIXES, Segmenter
 from leia.mentions.table import MentionTable, mention_detector
 

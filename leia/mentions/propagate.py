@@ -15,7 +15,7 @@ from leia.errors import require
 from leia.mentions.segment import Segmenter, Segmenting
 from leia.schemas import ANCHOR
 
-__all__ = ["Propagator", "SOURCED_ANCHOR", "REPEAT"]
+__all__ = ["Propagator", "SOURCED_ANCHOR"]
 
 # An anchor as propagation hands it to the augmenter: `source` is REPEAT for an added one, null otherwise.
 SOURCED_ANCHOR = pa.struct(list(ANCHOR) + [pa.field("source", pa.string())])

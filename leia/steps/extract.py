@@ -18,11 +18,11 @@ from leia.errors import LeiaError, check_counts
 from leia.io.manifest import Manifest
 from leia.schemas import DOCUMENTS
 from leia.steps.protocol import Batch, Bar, Piece, Sink, Step, WorkResult
-from leia.wiki.dump import DumpReader, RawPage, shard_of
+from leia.wiki.dumps.xmldump import DumpReader, RawPage, shard_of
 from leia.wiki.siteinfo import SiteInfo
 
 if TYPE_CHECKING:
-    from leia.wiki.htmldump import HtmlRecord
+    from leia.wiki.html.htmldump import HtmlRecord
 
 __all__ = ["convert_pages", "iter_page_batches", "dump_input", "open_dump", "ExtractOptions", "convert_records",
            "ConvertPages", "ConvertRecords", "page_converter", "ExtractStep", "BlockUnit", "CONVERTER_VERSION"]
@@ -35,18 +35,18 @@ CONVERTER_VERSION = "2"
 @dataclass(frozen=True, kw_only=True)
 class ExtractOptions(PageFilters):
     """What extraction leaves out and how it shows language variants (see leia.wiki.filters and
-    leia.wiki.langconv): the page filters of ``leia extract`` (:class:`leia.commands.PageFilters`),
+    leia.wiki.wikitext.langconv): the page filters of ``leia extract`` (:class:`leia.commands.PageFilters`),
     disambiguation pages skipped (counted as ``skipped_disambiguation``), navigation sections cut
     (``sections_dropped``), and the variant ``-{...}-`` shows on zh wikis (None: the default)."""
 
     def __post_init__(self) -> None:
-        from leia.wiki.langconv import check_variant
+        from leia.wiki.wikitext.langconv import check_variant
 
         check_variant(self.variant)
 
     def parameters(self, site: SiteInfo) -> dict:
         """The manifest's record of these options for the wiki ``site`` (the variant where it applies)."""
-        from leia.wiki.langconv import check_variant, has_converter
+        from leia.wiki.wikitext.langconv import check_variant, has_converter
 
         found: dict = {"skip_disambiguation": self.skip_disambiguation,
                        "drop_navigation_sections": self.drop_navigation_sections}
@@ -57,8 +57,8 @@ class ExtractOptions(PageFilters):
 
 def open_dump(path: str | os.PathLike):
     """The reader of the dump at ``path``: a MediaWiki XML dump, or an HTML dump (``.json.tar.gz``,
-    ``.ndjson``: leia.wiki.htmldump)."""
-    from leia.wiki.htmldump import HtmlDumpReader, is_html_dump
+    ``.ndjson``: leia.wiki.html.htmldump)."""
+    from leia.wiki.html.htmldump import HtmlDumpReader, is_html_dump
 
     return HtmlDumpReader(path) if is_html_dump(path) else DumpReader(path)
 
@@ -89,7 +89,8 @@ def convert_pages(site: SiteInfo, pages: list[RawPage], dump: str = "dump",
     ``options`` say which pages and sections are left out (each counted) and the language variant;
     ``read`` holds the pages already parsed, when the caller parsed them."""
     from leia.wiki.filters import drop_navigation_sections, is_disambiguation
-    from leia.wiki.wikitext import UnparsablePage, to_text
+    from leia.wiki.lines import UnparsablePage
+    from leia.wiki.wikitext.convert import to_text
 
     rows: list[dict] = []
     counters = new_counters(options)
@@ -118,14 +119,14 @@ def convert_pages(site: SiteInfo, pages: list[RawPage], dump: str = "dump",
 def convert_records(site: SiteInfo, records: list[HtmlRecord], dump: str = "dump",
                     options: ExtractOptions | None = None, table: list | None = None,
                     harvest: bool = True) -> tuple[list[dict], dict]:
-    """Document rows of a batch of records (convert_pages for leia.wiki.htmldump): disambiguation pages and
+    """Document rows of a batch of records (convert_pages for leia.wiki.html.htmldump): disambiguation pages and
     navigation sections as ``options`` say, a record without ``article_body.html`` or in another namespace
     counted and skipped. With ``table`` (a list), the page-table rows of every record are appended to it
     (leia.wiki.pagetable.record_rows, the {{仮リンク}} names harvested when ``harvest``), the HTML parsed once
     for both."""
     from leia.errors import InputError
     from leia.wiki.pagetable import record_rows
-    from leia.wiki.parsoid import Page, convert, is_disambiguation
+    from leia.wiki.html.parsoid import Page, convert, is_disambiguation
 
     options = options or ExtractOptions()
     rows: list[dict] = []
@@ -197,7 +198,7 @@ def iter_page_batches(
     reader: DumpReader, shard_size: int, batch_size: int, skip: Container[int] = frozenset(),
     first_article: int = 0, keep_all: bool = False,
 ) -> Iterator[Batch]:
-    """Group the dump's articles into batches of the dump's shard layout (:func:`leia.wiki.dump.shard_of`).
+    """Group the dump's articles into batches of the dump's shard layout (:func:`leia.wiki.dumps.xmldump.shard_of`).
     Pages stay unparsed XML until the work on their batch parses them; pages of finished shards are read
     past, not parsed. A reader that starts inside the dump passes the
     number of articles before its first page as ``first_article``. With ``keep_all`` the pages that are not
@@ -268,8 +269,8 @@ def _named(raw: RawPage) -> str:
 class BlockUnit:
     """A run of shards of an extraction and the blocks of the dump that hold their pages."""
 
-    blocks: Any  # leia.wiki.multistream.DumpBlocks
-    shards: Any  # leia.wiki.multistream.ShardRange
+    blocks: Any  # leia.wiki.dumps.multistream.DumpBlocks
+    shards: Any  # leia.wiki.dumps.multistream.ShardRange
 
 
 class ConvertPages:
@@ -320,7 +321,7 @@ def page_converter(dump: str | os.PathLike, site: SiteInfo, options: ExtractOpti
                    page_table: bool = False, harvest: bool = True, count_documents: bool = True) -> ConvertPages:
     """The work of extraction for the dump at ``dump``: :class:`ConvertRecords` for an HTML dump (what
     :func:`open_dump` reads as one), :class:`ConvertPages` for an XML dump."""
-    from leia.wiki.htmldump import is_html_dump
+    from leia.wiki.html.htmldump import is_html_dump
 
     convert = ConvertRecords if is_html_dump(dump) else ConvertPages
     return convert(site, os.fspath(dump), options, page_table, harvest, count_documents)
@@ -330,7 +331,7 @@ class ExtractStep(Step):
     """Extraction as a step (leia.steps.protocol): a dump -> document shards; with ``pages``, the page table
     (titles, redirects, {{仮リンク}} names: leia.wiki.pagetable) is written in the same pass to that folder,
     for the entity table. ``unit`` restricts the step to a run of shards read from the blocks that hold them
-    (leia.wiki.multistream), for executors that hand pieces out."""
+    (leia.wiki.dumps.multistream), for executors that hand pieces out."""
 
     schema = DOCUMENTS
 
@@ -351,7 +352,7 @@ class ExtractStep(Step):
     def reader(self):
         if self._reader is None:
             if self.unit is not None:
-                from leia.wiki.multistream import RangeReader
+                from leia.wiki.dumps.multistream import RangeReader
 
                 shards = self.unit.shards
                 self._reader = RangeReader(self.unit.blocks, shards.first_block, shards.end_block, shards.first_page)
@@ -408,8 +409,8 @@ class ExtractStep(Step):
                parallel: Callable[[Callable, list[tuple]], list]) -> list[Piece]:
         """Runs of shards with the blocks they read when the dump can be read in pieces (the blocks counted
         with ``parallel``, the executor's map); otherwise one part per worker, each reading the whole dump."""
-        from leia.wiki.htmldump import is_html_dump
-        from leia.wiki.multistream import count_pages, dump_blocks, plan_shards, split_ranges
+        from leia.wiki.html.htmldump import is_html_dump
+        from leia.wiki.dumps.multistream import count_pages, dump_blocks, plan_shards, split_ranges
 
         # A tar.gz is one gzip stream: it is read whole, by every worker, as are a .gz and a one-stream .bz2.
         blocks = None if is_html_dump(self.dump) else dump_blocks(self.dump)

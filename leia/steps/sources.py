@@ -116,7 +116,7 @@ class DocumentsFolder(Source):
 
 
 class Dump(Source):
-    """A MediaWiki dump (XML, or HTML: leia.wiki.htmldump), extracted on the fly: batches of unparsed pages
+    """A MediaWiki dump (XML, or HTML: leia.wiki.html.htmldump), extracted on the fly: batches of unparsed pages
     in the shard layout extraction gives it, turned into documents by extraction's work."""
 
     kind = "dump"
@@ -355,8 +355,8 @@ def _digest(checksums) -> str:
 
 
 def _looks_like_dump(path: Path) -> bool:
-    from leia.wiki.compression import open_binary
-    from leia.wiki.htmldump import is_html_dump
+    from leia.wiki.dumps.compression import open_binary
+    from leia.wiki.html.htmldump import is_html_dump
 
     if is_html_dump(path):
         return True

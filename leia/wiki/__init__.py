@@ -1,15 +1,14 @@
-"""Reading MediaWiki material: XML dumps, wikitext, SQL dumps, Wikidata.
+"""Reading MediaWiki material: the dumps, and pages turned into plain text with anchors.
 
-In the order the data flows:
+By concern, in the order the data flows:
 
-- files: ``compression`` (told by magic bytes), ``dump`` (XML pages, the one ``<page>`` cutter),
-  ``multistream`` (blocks of a dump for parallel readers), ``htmldump``, ``sqldump``, ``wikidata``,
-  ``siteinfo``;
-- page filters: ``filters`` (disambiguation pages, navigation sections);
-- wikitext to text with anchors: ``wikitext`` (``to_text``: the pre-pass and the per-line conversion) using
-  ``tags``, ``templates`` (the expander; ``braces`` scans, ``calls`` models a call, ``parserfunctions`` with
-  ``magicwords`` and ``expression``, ``registry`` with ``templatetable`` and ``renderers``, ``units``,
-  ``countries``, ``interlanguage``), ``langconv``, ``structure``, ``links``, ``extlinks``, ``htmlentities``,
-  ``quotes``, ``nodes`` (the mwparserfromhell path), ``titles``; ``lines`` is what it gives;
-- Parsoid HTML to the same: ``parsoid``.
+- ``siteinfo`` (what a dump says about its wiki: language, title case, namespaces) and ``titles`` (titles as
+  MediaWiki normalises them): the wiki's rules, read by every part below;
+- ``dumps/``: the files (compression, XML pages, multistream blocks, SQL tables, Wikidata);
+- ``filters``: the pages and sections a training corpus leaves out, read from a page's wikitext;
+- ``wikitext/``: wikitext to text with anchors (the converter, with its templates in ``wikitext/templates/``);
+- ``html/``: Enterprise HTML dumps, and Parsoid HTML to text with anchors by the wikitext route's rules;
+- ``lines``: what both routes give (``Parsed``, ``Anchor``, ``UnparsablePage``) and how a line is finished;
+- ``pagetable``: the page table of a dump (titles, redirects, the English names of interlanguage links), from
+  either route.
 """

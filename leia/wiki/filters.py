@@ -13,16 +13,16 @@ left out, case and spacing ignored) is in its wiki's table, or is made of such n
 ``/``, ``,``, ``and`` and the like (``脚注・出典``, ``Notes and references``). It is cut from its heading up
 to the next heading of the same or a higher level, subsections included. Headings inside comments,
 ``<nowiki>``, ``<pre>``, ``<math>`` (and the other blocks whose braces are not templates') and templates
-(as ``leia.wiki.braces`` reads them) are not headings for this purpose, nor are those after a ``{{`` never
-closed (where the template was meant to end is unknown). Wikis whose language has no table
-use the English one.
+(as ``leia.wiki.wikitext.templates.braces`` reads them) are not headings for this purpose, nor are those
+after a ``{{`` never closed (where the template was meant to end is unknown). Wikis whose language has no
+table use the English one.
 """
 
 from __future__ import annotations
 
 import re
 
-from leia.wiki.braces import first_unclosed, inside_spans, template_spans
+from leia.wiki.wikitext.templates.braces import first_unclosed, inside_spans, template_spans
 from leia.wiki.siteinfo import SiteInfo
 
 __all__ = [

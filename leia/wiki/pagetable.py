@@ -33,7 +33,7 @@ def harvest_wikitext(ns: int, redirect: str | None, text: str, site: SiteInfo) -
     for a redirect or a page outside the articles)."""
     if ns != 0 or redirect is not None or not text:
         return []
-    from leia.wiki.wikitext import harvest_interlanguage_links
+    from leia.wiki.wikitext.templates.interlanguage import harvest_interlanguage_links
 
     return list(harvest_interlanguage_links(text, site))
 
@@ -41,11 +41,11 @@ def harvest_wikitext(ns: int, redirect: str | None, text: str, site: SiteInfo) -
 def harvest(page, site: SiteInfo, parsed=None) -> list[tuple[str, str]]:
     """``(local title, English title)`` of the interlanguage-link templates of a page: from its wikitext, or,
     for a page of an HTML dump that carries none, from its Parsoid HTML (``parsed``: that HTML already parsed,
-    a ``leia.wiki.parsoid.Page``)."""
+    a ``leia.wiki.html.parsoid.Page``)."""
     if page.text:
         return harvest_wikitext(page.ns, page.redirect, page.text, site)
     if page.redirect is None and getattr(page, "html", ""):
-        from leia.wiki.parsoid import convert
+        from leia.wiki.html.parsoid import convert
 
         return [(a.target, a.english) for a in convert(parsed or page.html, site)[0].anchors if a.english]
     return []
@@ -63,8 +63,8 @@ def page_row(page_id: int, ns: int, title: str, redirect: str | None, text: str,
 def record_rows(data: dict, site: SiteInfo, harvest_names: bool, where: str = "dump", parsed=None) -> list[dict]:
     """The page-table rows of one record of an HTML dump (its JSON object): the article with its Wikidata
     item, then its redirects (which the dump gives no id), as ``leia entities --dump`` reads them
-    (leia.wiki.htmldump.record_pages); ``parsed`` is the article's HTML already parsed, if it was."""
-    from leia.wiki.htmldump import record_pages
+    (leia.wiki.html.htmldump.record_pages); ``parsed`` is the article's HTML already parsed, if it was."""
+    from leia.wiki.html.htmldump import record_pages
 
     rows = []
     for page in record_pages(data, where):

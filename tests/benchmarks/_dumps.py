@@ -6,7 +6,8 @@ import bz2
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from leia.wiki.dump import DumpReader, open_binary
+from leia.wiki.dumps.xmldump import DumpReader
+from leia.wiki.dumps.compression import open_binary
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 DEV_DUMP = SHARED / "jawiki-country-dev.xml.bz2"

@@ -3,7 +3,7 @@
 
 Articles: the 318 parser tests both routes handle (tests/htmlroute.py: Parsoid's HTML and the wikitext it
 renders), each wrapped as a dump record; pages of 50 tests concatenated make larger articles. CPU time of
-leia.steps.extract.convert_records (parse + convert, filters on) against leia.wiki.wikitext.to_text
+leia.steps.extract.convert_records (parse + convert, filters on) against leia.wiki.wikitext.convert.to_text
 (with the filters of leia.steps.extract.convert_pages), same articles, same process. Memory: peak RSS of
 ``leia extract --workers 1`` in a child process on .json.tar.gz dumps of N and 8N copies of the sample
 records of data/ (distinct ids).
@@ -30,7 +30,7 @@ from htmlroute import SITE, as_record, both_handle  # noqa: E402
 from leia.steps.extract import ExtractOptions  # noqa: E402
 from leia.wiki.filters import drop_navigation_sections, is_disambiguation  # noqa: E402
 from leia.steps.extract import convert_records  # noqa: E402
-from leia.wiki.wikitext import to_text  # noqa: E402
+from leia.wiki.wikitext.convert import to_text  # noqa: E402
 
 
 def _wikitext_route(pages: list[str]) -> None:

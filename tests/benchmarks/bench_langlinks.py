@@ -1,4 +1,4 @@
-"""Benchmark: reading a langlinks mysqldump with leia.wiki.sqldump, alone and into DuckDB.
+"""Benchmark: reading a langlinks mysqldump with leia.wiki.dumps.sqldump, alone and into DuckDB.
 
 Generates a synthetic ``langlinks.sql.gz`` in mysqldump's layout (rows ordered by page id and language,
 ~300 languages, English on 90% of pages, ~2% of titles with escapes, INSERT lines of ~1 MB), then times:
@@ -27,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from leia.wiki.sqldump import iter_dump_lines, iter_langlink_batches, iter_langlinks
+from leia.wiki.dumps.sqldump import iter_dump_lines, iter_langlink_batches, iter_langlinks
 
 LINE_BYTES = 1 << 20
 # The header of Wikimedia's langlinks dumps, up to the first INSERT, from the sample dump in data/.

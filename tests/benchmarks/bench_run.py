@@ -118,7 +118,7 @@ def main() -> None:
             print(f"this tree / peer: end to end {mine['run'] / peer['run']:.2f}, CPU {mine['cpu'] / peer['cpu']:.2f}")
 
 def _dev_mb() -> float:
-    from leia.wiki.dump import DumpReader
+    from leia.wiki.dumps.xmldump import DumpReader
 
     return sum(len(p.text.encode("utf-8")) for p in DumpReader(SHARED / "jawiki-country-dev.xml.bz2")) / 1e6
 

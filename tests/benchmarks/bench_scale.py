@@ -233,7 +233,7 @@ def _generate_range(bounds: tuple[int, int]) -> tuple[bytes, dict]:
 
 
 def _dev_pages():
-    from leia.wiki.dump import DumpReader
+    from leia.wiki.dumps.xmldump import DumpReader
 
     reader = DumpReader(DEV_DUMP)
     site = reader.read_siteinfo()

@@ -1,4 +1,4 @@
-"""Throughput of ``leia.wiki.wikitext.to_text`` on the 103 real jawiki articles (../shared/data), fast path
+"""Throughput of ``leia.wiki.wikitext.convert.to_text`` on the 103 real jawiki articles (../shared/data), fast path
 and ``fast=False``, against the named peer: ``mwparserfromhell.parse`` of the same raw wikitext (parsing
 only, no text produced). One core; each figure is the best of ``--repeat`` runs over all pages, with a
 fresh SiteInfo (cold title cache) per run. Figures are MB of UTF-8 wikitext per second and millions of
@@ -19,7 +19,7 @@ from pathlib import Path
 import mwparserfromhell
 
 from leia.wiki.siteinfo import SiteInfo
-from leia.wiki.wikitext import to_text
+from leia.wiki.wikitext.convert import to_text
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "jawiki-country-dev.jsonl.gz"
 

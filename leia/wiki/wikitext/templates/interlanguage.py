@@ -13,8 +13,8 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import NamedTuple
 
-from leia.wiki.braces import template_end
-from leia.wiki.calls import Arguments, ill_english, split_arguments, squeeze_spaces, template_key
+from leia.wiki.wikitext.templates.braces import template_end
+from leia.wiki.wikitext.templates.calls import Arguments, ill_english, split_arguments, squeeze_spaces, template_key
 from leia.wiki.siteinfo import SiteInfo
 from leia.wiki.titles import normalize_title
 
@@ -42,21 +42,21 @@ def _clean(title: str) -> str | None:
 def _ill(args: Arguments) -> InterlanguageLink:
     """``{{仮リンク|local|xx|foreign|yy|foreign2…|label=text}}`` (also ``lt=``, ``表示名=``): language codes
     and titles in pairs after the local title."""
-    return InterlanguageLink(args.text(1), args.option("label", "lt", "表示名"), ill_english(args.positional))
+    return InterlanguageLink(args.stripped(1), args.option("label", "lt", "表示名"), ill_english(args.positional))
 
 
 def _tsl(args: Arguments) -> InterlanguageLink:
     """zhwiki ``{{tsl|xx|foreign|local|text}}``."""
-    english = _clean(args.text(2) or args.text(3)) if args.text(1).lower() == "en" else None
-    return InterlanguageLink(args.text(3), args.text(4), english)
+    english = _clean(args.stripped(2) or args.stripped(3)) if args.stripped(1).lower() == "en" else None
+    return InterlanguageLink(args.stripped(3), args.stripped(4), english)
 
 
 def _link_language(code: str) -> Parser:
     """zhwiki ``{{link-xx|local|foreign|text}}`` (``Internal link helper/xx``): the language in the name."""
 
     def parse(args: Arguments) -> InterlanguageLink:
-        english = _clean(args.text(2) or args.text(1)) if code == "en" else None
-        return InterlanguageLink(args.text(1), args.text(3), english)
+        english = _clean(args.stripped(2) or args.stripped(1)) if code == "en" else None
+        return InterlanguageLink(args.stripped(1), args.stripped(3), english)
 
     parse.__doc__ = _link_language.__doc__
     return parse
@@ -65,18 +65,18 @@ def _link_language(code: str) -> Parser:
 def _ne_perevedeno(args: Arguments) -> InterlanguageLink:
     """ruwiki ``{{не переведено 5|local|text|xx|foreign}}``: language ``en`` when left empty, foreign title
     the local one when left empty."""
-    code = args.text(3).lower() or "en"
-    english = _clean(args.text(4) or args.text(1)) if code == "en" else None
-    return InterlanguageLink(args.text(1), args.text(2), english)
+    code = args.stripped(3).lower() or "en"
+    english = _clean(args.stripped(4) or args.stripped(1)) if code == "en" else None
+    return InterlanguageLink(args.stripped(1), args.stripped(2), english)
 
 
 def _ar_interwiki(args: Arguments) -> InterlanguageLink:
     """arwiki ``{{وصلة إنترويكي|عر=local|لغ=xx|تر=foreign|نص=text}}``: named arguments, or the same four
     unnamed in this order."""
-    local = args.option("عر") or args.text(1)
-    code = (args.option("لغ") or args.text(2)).lower() or "en"
-    foreign = args.option("تر") or args.text(3)
-    label = args.option("نص") or args.text(4)
+    local = args.option("عر") or args.stripped(1)
+    code = (args.option("لغ") or args.stripped(2)).lower() or "en"
+    foreign = args.option("تر") or args.stripped(3)
+    label = args.option("نص") or args.stripped(4)
     english = _clean(foreign or local) if code == "en" else None
     return InterlanguageLink(local, label, english)
 

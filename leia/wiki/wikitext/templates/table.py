@@ -1,6 +1,6 @@
 """The registry's table of text-bearing templates: each entry names a template with its aliases and
-redirects, the renderer of what it shows (``leia.wiki.renderers``) and, for the documentation, what it shows
-and an example; the name families matched by a prefix or a suffix; the constants. docs/templates.md lists
+redirects, the renderer of what it shows (``renderers``) and, for the documentation, what it shows and an
+example; the name families matched by a prefix or a suffix; the constants. docs/templates.md lists
 the same entries (``registry.markdown_tables``).
 """
 
@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from leia.wiki.calls import Renderer
-from leia.wiki.countries import COUNTRIES
-from leia.wiki.renderers.dates import (
+from leia.wiki.wikitext.templates.calls import Renderer
+from leia.wiki.wikitext.templates.renderers.countries import COUNTRIES
+from leia.wiki.wikitext.templates.renderers.dates import (
     age_at_death,
     age_template,
     as_of,
@@ -20,8 +20,8 @@ from leia.wiki.renderers.dates import (
     death_date_and_age_ja,
     plain_date,
 )
-from leia.wiki.renderers.numbers import convert, val
-from leia.wiki.renderers.text import (
+from leia.wiki.wikitext.templates.renderers.numbers import convert, val
+from leia.wiki.wikitext.templates.renderers.text import (
     circa,
     enlink,
     frac,
@@ -44,7 +44,7 @@ from leia.wiki.renderers.text import (
     flag,
 )
 
-__all__ = ["Template", "REGISTRY", "PATTERNS"]
+__all__ = ["Template", "ENTRIES", "PATTERNS"]
 
 
 class Template(NamedTuple):
@@ -69,7 +69,7 @@ _CONSTANTS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("'",), "'"), (("Nowrap begin", "Nowrap end", "Nobr begin", "Nobr end"), ""),
 )
 
-REGISTRY: tuple[Template, ...] = (
+ENTRIES: tuple[Template, ...] = (
     Template(("読み仮名", "読み仮名 ruby不使用", "読み仮名_ruby不使用"), reading,
              "the term, then its reading (and any further notes) in full-width parentheses",
              "{{読み仮名|'''織田 信長'''|おだ のぶなが}} → 織田 信長（おだ のぶなが）"),

@@ -1,4 +1,4 @@
-"""The registry of text-bearing templates, looked up by name: the entries of ``templatetable`` (each a
+"""The registry of text-bearing templates, looked up by name: the entries of ``table`` (each a
 template with its aliases and redirects, the function that renders what it shows as wikitext, which may still
 hold links, and what it shows for the documentation) and the wiki's interlanguage-link templates, found by a
 template's name as written; and the tables of docs/templates.md. Templates not in the registry are dropped;
@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from leia.wiki.calls import template_key
-from leia.wiki.interlanguage import INTERLANGUAGE_TEMPLATES, interlanguage_templates
-from leia.wiki.renderers.text import interlanguage
-from leia.wiki.templatetable import PATTERNS, REGISTRY, Template
+from leia.wiki.wikitext.templates.calls import template_key
+from leia.wiki.wikitext.templates.interlanguage import INTERLANGUAGE_TEMPLATES, interlanguage_templates
+from leia.wiki.wikitext.templates.renderers.text import interlanguage
+from leia.wiki.wikitext.templates.table import ENTRIES, PATTERNS, Template
 
-__all__ = ["Template", "Registry", "REGISTRY", "PATTERNS", "registry_for", "markdown_tables"]
+__all__ = ["Registry", "registry_for", "markdown_tables"]
 
 
 _HEADS_LIMIT = 200_000
@@ -64,7 +64,7 @@ def registry_for(lang: str) -> Registry:
     """The registry of the wiki in language ``lang``: the common entries and that language's
     interlanguage-link templates (``interlanguage.INTERLANGUAGE_TEMPLATES``)."""
     templates: dict[str, Template] = {}
-    for template in REGISTRY:
+    for template in ENTRIES:
         for name in template.names:
             templates.setdefault(template_key(name), template)
     for name, parse in interlanguage_templates(lang).items():
@@ -80,10 +80,11 @@ def markdown_tables() -> str:
     """The registry as the tables of docs/templates.md: one row per entry (then one per name family), and
     one row per wiki's interlanguage-link templates."""
     rows = ["| Template | Aliases and redirects | Shows | Example (wiki) |", "| --- | --- | --- | --- |"]
-    for template in REGISTRY + tuple(entry for _, _, entry in PATTERNS):
+    for template in ENTRIES + tuple(entry for _, _, entry in PATTERNS):
         names = template.names
         if len(names) > 12:
-            aliases = ", ".join(names[:6]) + f", … ({len(names)} codes: `leia.wiki.countries`)"
+            countries = "leia.wiki.wikitext.templates.renderers.countries"
+            aliases = ", ".join(names[:6]) + f", … ({len(names)} codes: `{countries}`)"
         else:
             aliases = ", ".join(names[1:])
         wikitext, _, text = template.example.partition(" → ")

@@ -3,48 +3,21 @@ the running text they carry.
 
 Most templates (infoboxes, navigation boxes, citations, maintenance tags) carry no running text and are
 cut out whole without looking inside. The few that do are listed in one registry
-(``leia.wiki.registry``: a name with its aliases and redirects -> a renderer, documented in
+(``leia.wiki.wikitext.templates.registry``: a name with its aliases and redirects -> a renderer, documented in
 docs/templates.md) and replaced by what they show, as wikitext that may still hold links. An
 interlanguage-link template becomes ``[[<key>|label]]`` whose title is a key into a side table of
 ``(local title, English title)``: the link converter reads the anchor's target and English title from there.
-
-The names of the call model (``leia.wiki.calls``) and of the brace scanner (``leia.wiki.braces``) are
-importable from here too.
 """
 
 from __future__ import annotations
 
-from leia.wiki import parserfunctions
-from leia.wiki.braces import template_spans
-from leia.wiki.calls import (
-    ILL_CLOSE,
-    ILL_OPEN,
-    MAX_DEPTH,
-    Arguments,
-    Call,
-    PageContext,
-    TooDeep,
-    ill_english,
-    split_arguments,
-    template_key,
-)
-from leia.wiki.registry import registry_for
 from leia.wiki.siteinfo import SiteInfo
+from leia.wiki.wikitext.templates import parserfunctions
+from leia.wiki.wikitext.templates.braces import template_spans
+from leia.wiki.wikitext.templates.calls import MAX_DEPTH, Call, PageContext, TooDeep, split_arguments
+from leia.wiki.wikitext.templates.registry import registry_for
 
-__all__ = [
-    "ILL_OPEN",
-    "ILL_CLOSE",
-    "MAX_DEPTH",
-    "TooDeep",
-    "Expander",
-    "PageContext",
-    "Arguments",
-    "Call",
-    "ill_english",
-    "split_arguments",
-    "template_key",
-    "template_spans",
-]
+__all__ = ["Expander"]
 
 
 class Expander:

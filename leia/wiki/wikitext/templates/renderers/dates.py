@@ -8,8 +8,8 @@ from __future__ import annotations
 import datetime
 from typing import NamedTuple
 
-from leia.wiki.calls import Call
-from leia.wiki.renderers.numbers import whole_number
+from leia.wiki.wikitext.templates.calls import Call
+from leia.wiki.wikitext.templates.renderers.numbers import whole_number
 
 __all__ = [
     "birth_date_and_age", "death_date_and_age_ja", "death_date_and_age_en", "age_at_death", "age_template",
@@ -41,11 +41,11 @@ def _month(text: str) -> int | None:
 def _date_at(call: Call, first: int) -> _Date | None:
     """The date in arguments ``first`` (year), ``first + 1`` (month), ``first + 2`` (day); month and day may
     be left out; None when the year is not a number or the date does not exist."""
-    year = whole_number(call.text(first))
+    year = whole_number(call.stripped(first))
     if year is None:
         return None
-    month = _month(call.text(first + 1)) if call.text(first + 1) else None
-    day = whole_number(call.text(first + 2)) if month and call.text(first + 2) else None
+    month = _month(call.stripped(first + 1)) if call.stripped(first + 1) else None
+    day = whole_number(call.stripped(first + 2)) if month and call.stripped(first + 2) else None
     if day is not None:
         try:
             datetime.date(year, month, day)
@@ -105,7 +105,7 @@ def _format_date(date: _Date, ja: bool, day_first: bool = False) -> str:
 def _date_text(call: Call, first: int, ja: bool) -> str:
     date = _date_at(call, first)
     if date is None:
-        return call.arg(first)
+        return call.rendered(first)
     return _format_date(date, ja, call.option("df") in _YES)
 
 
@@ -118,14 +118,14 @@ def birth_date_and_age(call: Call) -> str:
     out when that date is unknown."""
     birth = _date_at(call, 1)
     if birth is None:
-        return call.arg(1)
+        return call.rendered(1)
     ja = _japanese(call)
     return _with_age(_format_date(birth, ja, call.option("df") in _YES), _age(birth, _today(call)), ja)
 
 
 def _death_and_age(death: _Date | None, birth: _Date | None, call: Call, fallback: int) -> str:
     if death is None:
-        return call.arg(fallback)
+        return call.rendered(fallback)
     ja = _japanese(call)
     age = _age(birth, death) if birth is not None else None
     return _with_age(_format_date(death, ja, call.option("df") in _YES), age, ja, died=True)
@@ -145,7 +145,7 @@ def _age_number(call: Call, birth_first: int, end_first: int | None) -> str:
     birth = _date_at(call, birth_first)
     if birth is None:
         return ""
-    end = _date_at(call, end_first) if end_first is not None and call.text(end_first) else _today(call)
+    end = _date_at(call, end_first) if end_first is not None and call.stripped(end_first) else _today(call)
     age = _age(birth, end)
     return "" if age is None else _age_text(age)
 
@@ -167,7 +167,7 @@ def plain_date(call: Call) -> str:
 def birth_year_and_age(call: Call) -> str:
     birth = _date_at(call, 1)
     if birth is None:
-        return call.arg(1)
+        return call.rendered(1)
     ja = _japanese(call)
     return _with_age(_format_date(_Date(birth.year, None, None), ja), _age(birth, _today(call)), ja)
 

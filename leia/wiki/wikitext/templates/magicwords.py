@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Callable
 from leia.wiki.titles import normalize_title
 
 if TYPE_CHECKING:
-    from leia.wiki.templates import Expander
+    from leia.wiki.wikitext.templates.expand import Expander
 
 __all__ = ["UNKNOWN", "Unknown", "PAGE_WORDS", "page_word", "variables"]
 

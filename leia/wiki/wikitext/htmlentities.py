@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import re
 
-from leia.wiki.tags import MARKUP_CHARACTERS
+from leia.wiki.wikitext.tags import MARKUP_CHARACTERS
 
 __all__ = ["EntityDecoder"]
 

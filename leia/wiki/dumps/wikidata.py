@@ -19,7 +19,7 @@ import os
 from typing import Any, Callable, Iterator, MutableMapping
 
 from leia.errors import ConfigError, InputError
-from leia.wiki.sqldump import iter_dump_lines
+from leia.wiki.dumps.sqldump import iter_dump_lines
 
 __all__ = ["iter_sitelinks", "check_sites"]
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import re
 
-from leia.wiki.calls import ILL_CLOSE, ILL_OPEN
-from leia.wiki.extlinks import starts_with_url
+from leia.wiki.wikitext.templates.calls import ILL_CLOSE, ILL_OPEN
+from leia.wiki.wikitext.extlinks import starts_with_url
 from leia.wiki.lines import Anchor
 from leia.wiki.siteinfo import SiteInfo
 from leia.wiki.titles import LANGUAGE_CODES, decode_percent, external_prefix, invalid_title, link_trail, normalize_title
@@ -160,15 +160,16 @@ class LinkRules:
     def literal(display: str, label: str | None) -> str:
         return f"[[{display}]]" if label is None else f"[[{display}|{label}]]"
 
-    def fast(self, content: str, links: Links, offset: int) -> tuple[str, list[Anchor], bool] | None:
-        """Text and anchors (offsets from ``offset``) of content made of plain text and simple links, and
-        whether it still needs ``finish_line`` (a label with surrounding spaces, a break, a run of spaces);
+    def fast(self, content: str, links: Links) -> tuple[str, list[Anchor], bool] | None:
+        """(text, anchors counted from the text's start, trimmed) of content made of plain text and simple
+        links; ``trimmed`` is False when an anchor shows text that begins or ends with whitespace, which
+        ``lines.finish_line`` trims (the text itself may still need it for a break or a run of spaces).
         None when a link's target is a URL (``[[http://x y]]`` holds an external link: the parser's job)."""
         out: list[str] = []
         anchors: list[Anchor] = []
-        length = offset
+        length = 0
         last = 0
-        clean = True
+        trimmed = True
         cache = self.cache
         for m in self.fast_link.finditer(content):
             title, label, trail = m.groups()
@@ -195,7 +196,7 @@ class LinkRules:
                     shown += trail
                 anchors.append(Anchor(length, length + len(shown), target, english))
                 if shown[0].isspace() or shown[-1].isspace():
-                    clean = False
+                    trimmed = False
                 out.append(shown)
                 length += len(shown)
                 last = m.end()
@@ -218,4 +219,4 @@ class LinkRules:
             length += len(shown)
             last = m.end()
         out.append(content[last:])
-        return "".join(out), anchors, clean
+        return "".join(out), anchors, trimmed

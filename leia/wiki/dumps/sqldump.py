@@ -28,7 +28,7 @@ import zlib
 from typing import TYPE_CHECKING, Iterable, Iterator, MutableMapping, Sequence
 
 from leia.errors import InputError
-from leia.wiki.compression import open_binary
+from leia.wiki.dumps.compression import open_binary
 
 if TYPE_CHECKING:
     import pyarrow as pa

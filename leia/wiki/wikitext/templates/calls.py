@@ -11,12 +11,12 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, NamedTuple
 
-from leia.wiki.braces import split_pieces
+from leia.wiki.wikitext.templates.braces import split_pieces
 from leia.wiki.siteinfo import SiteInfo
 from leia.wiki.titles import upper_first
 
 if TYPE_CHECKING:
-    from leia.wiki.templates import Expander
+    from leia.wiki.wikitext.templates.expand import Expander
 
 __all__ = [
     "ILL_OPEN",
@@ -95,7 +95,8 @@ def template_key(name: str) -> str:
 
 class Arguments:
     """A template's arguments numbered from 1 as in MediaWiki: ``|2=x`` is argument 2 and wins over the
-    second unnamed one. ``raw`` gives the wikitext as written (unnamed ones unstripped), None when absent."""
+    second unnamed one. ``raw`` gives an argument's wikitext as written (unnamed ones unstripped), None when
+    absent; ``stripped`` the same stripped; a ``Call`` also gives them ``rendered``."""
 
     __slots__ = ("positional", "named")
 
@@ -120,8 +121,8 @@ class Arguments:
     def raw(self, number: int) -> str | None:
         return self.positional[number - 1] if 0 < number <= len(self.positional) else None
 
-    def text(self, number: int) -> str:
-        """Argument ``number`` stripped, not expanded; "" when absent."""
+    def stripped(self, number: int) -> str:
+        """Argument ``number`` stripped, not rendered; "" when absent."""
         value = self.raw(number)
         return value.strip() if value else ""
 
@@ -162,14 +163,14 @@ class Call(Arguments):
         """``wikitext`` (an argument's value) with its own templates rendered."""
         return self.expander.expand(wikitext.strip(), self.depth + 1) if wikitext else ""
 
-    def arg(self, number: int) -> str:
+    def rendered(self, number: int) -> str:
         """Argument ``number`` rendered and stripped; "" when absent."""
         value = self.raw(number)
         return self.render(value) if value else ""
 
-    def args(self, first: int = 1) -> list[str]:
+    def rendered_from(self, first: int = 1) -> list[str]:
         """Arguments ``first`` to the last, rendered."""
-        return [self.arg(number) for number in range(first, len(self.positional) + 1)]
+        return [self.rendered(number) for number in range(first, len(self.positional) + 1)]
 
     def rendered_option(self, *names: str) -> str:
         value = self.option(*names)

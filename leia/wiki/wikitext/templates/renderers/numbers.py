@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import math
 
-from leia.wiki.calls import Call
-from leia.wiki.units import Unit, convert_value, default_precision, unit
+from leia.wiki.wikitext.templates.calls import Call
+from leia.wiki.wikitext.templates.renderers.units import Unit, convert_value, default_precision, unit
 
 __all__ = ["convert", "val", "whole_number"]
 
@@ -77,7 +77,7 @@ def _feet_inches(metres: float) -> str:
 
 def convert(call: Call) -> str:
     """``{{convert|100|C|F}}``: ``100 °C (212 °F)``, full-width parentheses on jawiki."""
-    args = [call.arg(number) for number in range(1, len(call) + 1)]
+    args = [call.rendered(number) for number in range(1, len(call) + 1)]
     if not args:
         return ""
     values = [args[0]]
@@ -167,11 +167,11 @@ def _converted(code: str, source: Unit, parts, numbers, joiners, values, places_
 
 def val(call: Call) -> str:
     """``{{val|1.234|0.005|e=5|u=m}}``: ``1.234±0.005×10⁵ m``."""
-    number = call.arg(1)
+    number = call.rendered(1)
     if not number:
         return ""
     shown = _show_input(number) if _number(number) is not None else number
-    second, third = call.arg(2), call.arg(3)
+    second, third = call.rendered(2), call.rendered(3)
     if second.startswith("(") and second.endswith(")"):
         shown += second
     elif second and third:

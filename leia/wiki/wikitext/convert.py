@@ -6,8 +6,8 @@ How it goes:
 1. A pre-pass over the whole page with regular expressions and balanced-brace scanning removes comments,
    ``<ref>``s and the other extension tags that show no running text, escapes ``<nowiki>`` (its ends
    become a zero-width mark, removed last, that separates quotes and ends link trails) and the TeX source
-   ``<math>``/``<chem>`` show (``tags``), expands templates (``templates.Expander``: almost all dropped,
-   those of ``registry`` rendered), removes tables (``structure``), file, category and language links
+   ``<math>``/``<chem>`` show (``tags``), expands templates (``templates.expand.Expander``: almost all dropped,
+   those of ``templates.registry`` rendered), removes tables (``structure``), file, category and language links
    (``links``) and behaviour switches; strips inline HTML tags keeping their text (``<br>`` and block tags
    become line breaks) and decodes HTML entities (``htmlentities``: ``&nbsp;`` to a plain space) except
    those standing for markup characters.
@@ -31,40 +31,20 @@ from __future__ import annotations
 import datetime
 import re
 
-from leia.wiki import langconv
-from leia.wiki.extlinks import break_bracketed_urls
-from leia.wiki.htmlentities import EntityDecoder
-from leia.wiki.interlanguage import harvest_interlanguage_links
-from leia.wiki.lines import (
-    BREAK,
-    SENTINELS,
-    Anchor,
-    Parsed,
-    UnparsablePage,
-    finish_line,
-    needs_finish,
-    trim_anchors,
-)
-from leia.wiki.links import LinkRules, fast_line, unplaced
-from leia.wiki.nodes import ParserPath
-from leia.wiki.quotes import render_quotes
+from leia.wiki.lines import SENTINELS, Anchor, Parsed, UnparsablePage, finish_line, needs_finish
 from leia.wiki.siteinfo import SiteInfo
-from leia.wiki.structure import SPECIAL_STARTS, line_contents, remove_tables
-from leia.wiki.tags import render_tags, strip_html_tags
-from leia.wiki.templates import ILL_OPEN, Expander, PageContext, TooDeep
+from leia.wiki.wikitext import langconv
+from leia.wiki.wikitext.extlinks import break_bracketed_urls
+from leia.wiki.wikitext.htmlentities import EntityDecoder
+from leia.wiki.wikitext.links import LinkRules, Links, fast_line, unplaced
+from leia.wiki.wikitext.nodes import ParserPath
+from leia.wiki.wikitext.quotes import render_quotes
+from leia.wiki.wikitext.structure import SPECIAL_STARTS, line_contents, remove_tables
+from leia.wiki.wikitext.tags import render_tags, strip_html_tags
+from leia.wiki.wikitext.templates.calls import ILL_OPEN, PageContext, TooDeep
+from leia.wiki.wikitext.templates.expand import Expander
 
-__all__ = [
-    "Anchor",
-    "Parsed",
-    "UnparsablePage",
-    "MAX_PAGE_CHARS",
-    "BREAK",
-    "finish_line",
-    "trim_anchors",
-    "to_text",
-    "harvest_interlanguage_links",
-    "render_tags",
-]
+__all__ = ["MAX_PAGE_CHARS", "PageConverter", "converter_for", "to_text"]
 
 MAX_PAGE_CHARS = 4_000_000
 
@@ -111,73 +91,71 @@ class PageConverter:
 
     def convert(self, wikitext: str, fast_path: bool, context: PageContext = PageContext(),
                 variant: str | None = None) -> Parsed:
+        """A page's text and anchors: the pre-pass, then each line's content (``line``), placed one after
+        the other."""
         if len(self.rules.cache) > _CACHE_LIMIT:
             self.rules.cache.clear()
         expander = Expander(self.site, context)
         text = self.prepare(wikitext, expander, variant)
-        links = expander.links
         lines: list[str] = []
         anchors: list[Anchor] = []
         offset = 0
-        line_is_fast = fast_line if fast_path else None
-        fast, slow = self.rules.fast, self.parser.convert
+        convert_line, links = self.line, expander.links
         for raw in text.split("\n"):
             line = raw.strip()
             if not line:
                 continue
-            if line[0] in SPECIAL_STARTS and raw[0] not in " \t":
-                contents = line_contents(line)
-            else:
-                contents = (line,)
-            for content in contents:
+            for content in line_contents(line) if line[0] in SPECIAL_STARTS and raw[0] not in " \t" else (line,):
                 if "''" in content:
                     content = render_quotes(content).strip()
                     if not content:
                         continue
-                if line_is_fast is not None and line_is_fast(content):
-                    if "[[" not in content:
-                        if not needs_finish(content):
-                            lines.append(content)
-                            offset += len(content) + 1
-                            continue
-                        converted, found = content, []
-                    else:
-                        done = fast(content, links, offset)
-                        if done is None:
-                            converted, found = slow(content, links)
-                        else:
-                            converted, found, clean = done
-                            if clean and not needs_finish(converted) and converted == converted.strip() \
-                                    and converted:
-                                lines.append(converted)
-                                anchors.extend(found)
-                                offset += len(converted) + 1
-                                continue
-                            found = [Anchor(a.start - offset, a.end - offset, a.target, a.english)
-                                     for a in found]
-                else:
-                    converted, found = slow(content, links)
-                if ILL_OPEN in converted:
-                    converted, found = unplaced(converted, links), []
-                for piece, piece_anchors in finish_line(converted, found):
+                for piece, found in convert_line(content, links, fast_path):
                     lines.append(piece)
-                    anchors.extend(Anchor(a.start + offset, a.end + offset, a.target, a.english)
-                                   for a in piece_anchors)
+                    if found:
+                        anchors += [Anchor(a.start + offset, a.end + offset, a.target, a.english) for a in found]
                     offset += len(piece) + 1
         return Parsed("\n".join(lines), anchors)
 
+    def line(self, content: str, links: Links, fast_path: bool) -> list[tuple[str, list[Anchor]]]:
+        """The lines the content of one line gives (its quotes rendered), each with its anchors counted from
+        its own start: by the fast path of the link rules when ``fast_path`` and the content is plain text
+        and simple links, else by mwparserfromhell."""
+        if fast_path and fast_line(content):
+            if "[[" not in content:
+                if not needs_finish(content):
+                    return [(content, [])]
+                converted, found = content, []
+            else:
+                done = self.rules.fast(content, links)
+                if done is None:
+                    converted, found = self.parser.convert(content, links)
+                else:
+                    converted, found, trimmed = done
+                    if trimmed and converted and converted == converted.strip() and not needs_finish(converted):
+                        return [(converted, found)]
+        else:
+            converted, found = self.parser.convert(content, links)
+        if ILL_OPEN in converted:
+            converted, found = unplaced(converted, links), []
+        return finish_line(converted, found)
 
-_CONVERTERS: dict[int, tuple[SiteInfo, PageConverter]] = {}
+
+# The converters of the sites converted last, the latest first, each holding its SiteInfo: one is found again
+# by that very object (never by its id, which a later object may reuse), so the next page of the same site
+# reuses its cache of resolved titles and a new SiteInfo starts with an empty one.
+_RECENT: list[PageConverter] = []
 
 
-def _converter(site: SiteInfo) -> PageConverter:
-    cached = _CONVERTERS.get(id(site))
-    if cached is None or cached[0] is not site:
-        if len(_CONVERTERS) >= 16:
-            _CONVERTERS.clear()
-        cached = (site, PageConverter(site))
-        _CONVERTERS[id(site)] = cached
-    return cached[1]
+def converter_for(site: SiteInfo) -> PageConverter:
+    """The converter of ``site``, kept for the next pages of the same site (those of the last eight sites are kept)."""
+    for converter in _RECENT:
+        if converter.site is site:
+            return converter
+    converter = PageConverter(site)
+    _RECENT.insert(0, converter)
+    del _RECENT[8:]
+    return converter
 
 
 def to_text(
@@ -197,6 +175,6 @@ def to_text(
     if variant is not None:
         langconv.check_variant(variant)
     try:
-        return _converter(site).convert(wikitext, fast, PageContext(title, date), variant)
+        return converter_for(site).convert(wikitext, fast, PageContext(title, date), variant)
     except RecursionError:
         raise UnparsablePage("markup nested too deep") from None

@@ -1,5 +1,5 @@
 """Parsoid HTML (the ``article_body.html`` of Wikimedia's HTML dumps) to plain text with anchors, by the rules
-of the wikitext route (leia.wiki.wikitext): one line per paragraph line, list item, definition or heading;
+of the wikitext route (leia.wiki.wikitext.convert): one line per paragraph line, list item, definition or heading;
 anchors for the links to articles (namespace 0) of the same wiki, with exact code-point offsets.
 
 What is read:
@@ -33,9 +33,9 @@ from functools import lru_cache
 from leia.errors import require
 from leia.wiki.filters import is_disambiguation as _is_disambiguation_wikitext
 from leia.wiki.filters import is_navigation_heading
-from leia.wiki.interlanguage import interlanguage_templates
+from leia.wiki.wikitext.templates.interlanguage import interlanguage_templates
 from leia.wiki.siteinfo import SiteInfo
-from leia.wiki.calls import Arguments, template_key
+from leia.wiki.wikitext.templates.calls import Arguments, template_key
 from leia.wiki.titles import normalize_title
 from leia.wiki.lines import BREAK, SENTINELS, Anchor, Parsed, finish_line
 

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from typing import BinaryIO, Callable, Container, Iterator, NamedTuple
 
 from leia.errors import InputError
-from leia.wiki.compression import compression_of
-from leia.wiki.dump import PAGE_END, PAGE_START, DumpReader, PageCutter, RawPage
+from leia.wiki.dumps.compression import compression_of
+from leia.wiki.dumps.xmldump import PAGE_END, PAGE_START, DumpReader, PageCutter, RawPage
 
 __all__ = ["DumpBlocks", "BlockCount", "RangeReader", "ShardRange", "count_pages", "dump_blocks", "find_streams",
            "is_stream_start", "iter_range", "plan_shards", "split_ranges"]
@@ -301,9 +301,9 @@ class ShardRange:
 
 def plan_shards(counts: list[BlockCount], shard_size: int, done: Container[int], units: int) -> list[ShardRange]:
     """Cut the shards not in ``done`` into about ``units`` ranges of consecutive shards, each with the
-    blocks it must read. A page is in the shard :func:`leia.wiki.dump.shard_of` says, so a block's pages span
+    blocks it must read. A page is in the shard :func:`leia.wiki.dumps.xmldump.shard_of` says, so a block's pages span
     the shards from its first page's to its last page's, and a shard's pages lie in consecutive blocks."""
-    from leia.wiki.dump import shard_of
+    from leia.wiki.dumps.xmldump import shard_of
 
     articles = pages = 0
     with_pages: list[int] = []

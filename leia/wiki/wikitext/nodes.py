@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import html
 
-from leia.wiki.extlinks import shown_url
+from leia.wiki.wikitext.extlinks import shown_url
 from leia.wiki.lines import BREAK, Anchor, UnparsablePage
-from leia.wiki.links import ANCHOR, DROP, LITERAL, LinkRules, Links
-from leia.wiki.tags import DROPPED_TAGS, KNOWN_TAGS
+from leia.wiki.wikitext.links import ANCHOR, DROP, LITERAL, LinkRules, Links
+from leia.wiki.wikitext.tags import DROPPED_TAGS, KNOWN_TAGS
 
 __all__ = ["ParserPath"]
 

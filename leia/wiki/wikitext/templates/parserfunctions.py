@@ -25,16 +25,16 @@ import re
 import urllib.parse
 from typing import TYPE_CHECKING, Callable
 
-from leia.wiki.braces import split_named, split_pieces, template_spans
-from leia.wiki.calls import MAX_DEPTH, TooDeep
-from leia.wiki.expression import ExpressionError, evaluate_expression
-from leia.wiki.magicwords import PAGE_WORDS, UNKNOWN, Unknown, page_word, variables
-from leia.wiki.tags import render_tags
+from leia.wiki.wikitext.templates.braces import split_named, split_pieces, template_spans
+from leia.wiki.wikitext.templates.calls import MAX_DEPTH, TooDeep
+from leia.wiki.wikitext.templates.expression import ExpressionError, evaluate_expression
+from leia.wiki.wikitext.templates.magicwords import PAGE_WORDS, UNKNOWN, Unknown, page_word, variables
+from leia.wiki.wikitext.tags import render_tags
 
 if TYPE_CHECKING:
-    from leia.wiki.templates import Expander
+    from leia.wiki.wikitext.templates.expand import Expander
 
-__all__ = ["render", "split_pieces", "evaluate_expression", "ExpressionError", "format_number", "unformat_number"]
+__all__ = ["render", "format_number", "unformat_number"]
 
 _MAX_PAD = 500
 

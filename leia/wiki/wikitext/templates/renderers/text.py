@@ -6,8 +6,8 @@ interlanguage links.
 
 from __future__ import annotations
 
-from leia.wiki.calls import Call, Renderer
-from leia.wiki.countries import country
+from leia.wiki.wikitext.templates.calls import Call, Renderer
+from leia.wiki.wikitext.templates.renderers.countries import country
 
 __all__ = [
     "nth", "last", "last_of_two", "joined", "transl", "reading", "visible_anchor", "quote",
@@ -18,42 +18,42 @@ __all__ = [
 
 def nth(number: int) -> Renderer:
     def render(call: Call) -> str:
-        return call.arg(number)
+        return call.rendered(number)
 
     return render
 
 
 def last(call: Call) -> str:
-    return call.arg(len(call)) if len(call) else ""
+    return call.rendered(len(call)) if len(call) else ""
 
 
 def last_of_two(call: Call) -> str:
-    return call.arg(2) if len(call) >= 2 else call.arg(1)
+    return call.rendered(2) if len(call) >= 2 else call.rendered(1)
 
 
 def joined(call: Call) -> str:
-    return "".join(call.args())
+    return "".join(call.rendered_from())
 
 
 def transl(call: Call) -> str:
-    return call.arg(len(call)) if len(call) > 1 else ""
+    return call.rendered(len(call)) if len(call) > 1 else ""
 
 
 def reading(call: Call) -> str:
     """``base（reading、note…）`` for the 読み仮名 family and ルビ; the base alone without a reading."""
-    base = call.arg(1)
-    notes = [part for part in call.args(2) if part]
+    base = call.rendered(1)
+    notes = [part for part in call.rendered_from(2) if part]
     return f"{base}（{'、'.join(notes)}）" if notes else base
 
 
 def visible_anchor(call: Call) -> str:
-    return call.rendered_option("text") or call.arg(1)
+    return call.rendered_option("text") or call.rendered(1)
 
 
 def quote(call: Call) -> str:
-    text = call.rendered_option("text", "quote") or call.arg(1)
-    source = [part for part in (call.rendered_option("author", "sign") or call.arg(2),
-                                call.rendered_option("source", "title") or call.arg(3)) if part]
+    text = call.rendered_option("text", "quote") or call.rendered(1)
+    source = [part for part in (call.rendered_option("author", "sign") or call.rendered(2),
+                                call.rendered_option("source", "title") or call.rendered(3)) if part]
     if not text:
         return ""
     cite = f"<br>— {', '.join(source)}" if source else ""
@@ -62,8 +62,8 @@ def quote(call: Call) -> str:
 
 def nihongo(call: Call) -> str:
     """enwiki: ``English (Japanese: 漢字, Hepburn: rōmaji)``; elsewhere ``English (漢字, rōmaji)``."""
-    first, kanji, romaji = call.arg(1), call.arg(2), call.arg(3)
-    extra = call.args(4)
+    first, kanji, romaji = call.rendered(1), call.rendered(2), call.rendered(3)
+    extra = call.rendered_from(4)
     if call.lang == "en":
         rest = [f"Japanese: {kanji}" if kanji else "", f"Hepburn: {romaji}" if romaji else "", *extra]
     else:
@@ -75,22 +75,22 @@ def nihongo(call: Call) -> str:
 
 
 def nihongo3(call: Call) -> str:
-    romaji, kanji, english = call.arg(1), call.arg(2), call.arg(3)
+    romaji, kanji, english = call.rendered(1), call.rendered(2), call.rendered(3)
     rest = [part for part in (kanji, english) if part]
     return f"{romaji} ({', '.join(rest)})" if rest else romaji
 
 
 def ipac(call: Call) -> str:
-    sounds = "".join(part for part in call.args() if part).replace("_", " ")
+    sounds = "".join(part for part in call.rendered_from() if part).replace("_", " ")
     return f"/{sounds}/" if sounds else ""
 
 
 def respell(call: Call) -> str:
-    return "-".join(part for part in call.args() if part).replace("_", " ")
+    return "-".join(part for part in call.rendered_from() if part).replace("_", " ")
 
 
 def frac(call: Call) -> str:
-    parts = call.args()
+    parts = call.rendered_from()
     if len(parts) == 1:
         return f"1⁄{parts[0]}"
     if len(parts) == 2:
@@ -101,7 +101,7 @@ def frac(call: Call) -> str:
 
 
 def circa(call: Call) -> str:
-    year = call.arg(1)
+    year = call.rendered(1)
     return f"c. {year}" if year else "c."
 
 
@@ -109,7 +109,7 @@ def circa(call: Call) -> str:
 def lang_xx(call: Call) -> str:
     """jawiki ``{{lang-en|text}}``: ``英語: text``, ``{{lang-en-short|text}}``: ``英: text``; the text alone for a
     language code not in the table and on other wikis."""
-    text = call.arg(1)
+    text = call.rendered(1)
     if call.lang != "ja" or not text:
         return text
     code, short = call.key[len("Lang-"):].lower(), False
@@ -122,8 +122,8 @@ def lang_xx(call: Call) -> str:
 
 
 def langx(call: Call) -> str:
-    text = call.arg(2)
-    names = JA_LANGUAGE_NAMES.get(call.text(1).lower()) if call.lang == "ja" else None
+    text = call.rendered(2)
+    names = JA_LANGUAGE_NAMES.get(call.stripped(1).lower()) if call.lang == "ja" else None
     return f"{names[0]}: {text}" if names and text else text
 
 
@@ -159,7 +159,7 @@ def _country_link(call: Call, name: str) -> str:
 
 def flag(call: Call) -> str:
     """``{{flagcountry|JPN}}``: the country's name (jawiki ``日本``, enwiki ``Japan``), linked to its article."""
-    return _country_link(call, call.text(1))
+    return _country_link(call, call.stripped(1))
 
 
 def country_code(call: Call) -> str:
@@ -178,8 +178,8 @@ def interlanguage(parse) -> Renderer:
 
 
 def interlang(call: Call) -> str:
-    return call.arg(3) or call.arg(2)
+    return call.rendered(3) or call.rendered(2)
 
 
 def enlink(call: Call) -> str:
-    return call.arg(2) or call.arg(1)
+    return call.rendered(2) or call.rendered(1)

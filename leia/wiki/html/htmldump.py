@@ -4,8 +4,8 @@ newline-delimited JSON files, one object per article (``name``, ``identifier``, 
 ``url``}], ``article_body`` {``html``, ``wikitext``}), or one such ``.ndjson`` file.
 
 The tar is streamed (``tarfile`` mode ``r|gz``), never extracted. Records stay raw JSON lines until the work
-on their batch parses them, as XML pages do in leia.wiki.dump; the extraction converts ``article_body.html``
-with leia.wiki.parsoid. A line that is not JSON stops the run with an error naming the file and line; a
+on their batch parses them, as XML pages do in leia.wiki.dumps.xmldump; the extraction converts ``article_body.html``
+with leia.wiki.html.parsoid. A line that is not JSON stops the run with an error naming the file and line; a
 record without ``article_body.html`` is a counted skip (``skipped_no_body``); a truncated or corrupt tar
 stops the run naming the dump.
 """
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import IO, Iterator, NamedTuple
 
 from leia.errors import InputError, json_object_line
-from leia.wiki.dump import Page
+from leia.wiki.dumps.xmldump import Page
 from leia.wiki.siteinfo import SiteInfo
 
 __all__ = ["HtmlDumpReader", "HtmlRecord", "ItemPage", "is_html_dump", "record_pages", "CONVERTER_VERSION"]
@@ -53,7 +53,7 @@ class HtmlRecord(NamedTuple):
 
 
 class HtmlDumpReader:
-    """Reads an HTML dump as a stream of :class:`HtmlRecord`; the interface of leia.wiki.dump.DumpReader that
+    """Reads an HTML dump as a stream of :class:`HtmlRecord`; the interface of leia.wiki.dumps.xmldump.DumpReader that
     extraction uses (``name``, ``path``, ``size``, ``bytes_read``, ``read_siteinfo``, ``raw_pages``)."""
 
     converter_version = CONVERTER_VERSION

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from leia.wiki.extlinks import FREE_URL
+from leia.wiki.wikitext.extlinks import FREE_URL
 
 __all__ = ["SPECIAL_STARTS", "line_contents", "remove_tables"]
 

@@ -1,5 +1,5 @@
 """Streaming MediaWiki XML dumps (``.xml``, ``.xml.bz2`` including multistream, ``.xml.gz``) into pages
-(``compression`` opens the file; ``open_binary`` and ``FastBz2`` are importable from here too).
+(``compression`` opens the file).
 
 Memory stays bounded whatever the dump's size: elements are cleared as soon as a page is yielded. Faults in
 the file itself (missing, not a dump, truncated compression, malformed XML) raise ``InputError`` naming the
@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from typing import Callable, Iterator, NamedTuple
 
 from leia.errors import InputError
-from leia.wiki.compression import CountingReader, FastBz2, open_binary
+from leia.wiki.dumps.compression import CountingReader, FastBz2, open_binary
 from leia.wiki.siteinfo import SiteInfo
 
-__all__ = ["Page", "RawPage", "DumpReader", "PageCutter", "open_binary", "FastBz2", "NS_RE", "shard_of"]
+__all__ = ["Page", "RawPage", "DumpReader", "PageCutter", "NS_RE", "shard_of"]
 
 
 def shard_of(articles_before: int, shard_size: int) -> int:
