@@ -117,27 +117,46 @@ def _ranks(record: Path, command: list[str], tmp: Path) -> list[dict]:
     return [json.loads(p.read_text()) for p in sorted(record.glob("rank-*.json"))]
 
 
+def _sha1(ids) -> str:
+    return hashlib.sha1(np.asarray(ids, dtype=np.int64).tobytes()).hexdigest()
+
+
 @pytest.mark.slow
-def test_one_epoch_on_two_processes_sees_every_block_once_as_one_process_does(augmented, tmp_path):
+def test_one_epoch_on_two_processes_is_dealt_once_by_leia_train_and_by_the_readme_example(augmented, tmp_path):
+    """Under torchrun: ``leia train`` (each process reading its own batches of the packed blocks), then the
+    README's PackedDataset example (accelerate reading the stream in the first process and handing it out)."""
     script = str(ROOT / "tests" / "train_ranks.py")
     options = ["--smoke", "--data", str(augmented), "--epochs", "1", "-q", "--save-steps", "100"]
-    one = _ranks(tmp_path / "one", [sys.executable, script, str(tmp_path / "one"), *options,
-                                    "--output-dir", str(tmp_path / "run1")], tmp_path)
     two = _ranks(tmp_path / "two", [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", script,
-                                    str(tmp_path / "two"), *options, "--output-dir", str(tmp_path / "run2")],
+                                    str(tmp_path / "two"), *options, "--output-dir", str(tmp_path / "run")],
                  tmp_path)
-    assert len(one) == 1 and len(two) == 2
-    assert all(rank["status"] == 0 for rank in one + two)  # every process ended
-    blocks = epoch_blocks(tmp_path / "run1" / "blocks" / "epoch-00000")
-    single = Counter(b["sha1"] for b in one[0]["blocks"])
+    assert len(two) == 2 and all(rank["status"] == 0 for rank in two)  # every process ended
+    # One process trains on every block of the packed epoch once (BlockDataset read in order).
+    epoch = tmp_path / "run" / "blocks" / "epoch-00000"
+    rows = [r for b in leia.io.shards.iter_record_batches(epoch, "blocks") for r in b.to_pylist()]
+    single = Counter(_sha1(r["input_ids"]) for r in rows if any(x != -100 for x in r["labels"]))
+    blocks = epoch_blocks(epoch)
+    assert sum(single.values()) == blocks == len(rows) and max(single.values()) == 1
+    # leia train on two: the same blocks, each once, split between the processes
     ranks = [Counter(b["sha1"] for b in rank["blocks"]) for rank in two]
-    assert sum(single.values()) == blocks and max(single.values()) == 1
     assert ranks[0] + ranks[1] == single and not set(ranks[0]) & set(ranks[1])
     assert all(ranks)
-    tokens = [sum(b["tokens"] for b in rank["blocks"]) for rank in one + two]
-    assert tokens[0] == tokens[1] + tokens[2] == blocks * 64
-    steps = [json.loads((tmp_path / run / "trainer_state.json").read_text())["global_step"] for run in ("run1", "run2")]
-    assert steps == [math.ceil(blocks / 2), math.ceil(blocks / 4)]
+    assert sum(b["tokens"] for rank in two for b in rank["blocks"]) == blocks * 64
+    state = json.loads((tmp_path / "run" / "trainer_state.json").read_text())
+    assert state["global_step"] == math.ceil(blocks / 4)
+
+    # The README's example on two: the blocks PackedDataset yields in one process (those of the packed epoch),
+    # each once, but for the last step's places left over, which accelerate fills from the start of the epoch.
+    tokenizer = transformers.AutoTokenizer.from_pretrained(tmp_path / "run")
+    stream = [_sha1(b["input_ids"]) for b in PackedDataset(augmented, tokenizer, 64, prob=0.5)]
+    assert Counter(stream) == single
+    readme = [rank["readme"] for rank in two]
+    assert [r["steps"] for r in readme] == [r["expected_steps"] for r in readme] == [math.ceil(blocks / 16)] * 2
+    trained = [Counter(b["sha1"] for b in r["blocks"]) for r in readme]
+    extra = trained[0] + trained[1] - Counter(stream)
+    assert set(trained[0] + trained[1]) == set(stream)
+    assert sum(extra.values()) == -len(stream) % 2 and set(extra) <= set(stream[:2])
+    assert set(trained[0]) & set(trained[1]) <= set(extra) and all(trained)
 
 
 # -- leia tokenize ---------------------------------------------------------------------------------------
