@@ -27,6 +27,7 @@ from leia.cli import main  # noqa: E402
 from leia.settings import POSITIVE, add_settings, setting, settings_from  # noqa: E402
 from leia.training import BlockDataset, PackedDataset, TrainConfig, add_leia_tokens, train  # noqa: E402
 from leia.training.blocks import epoch_blocks  # noqa: E402
+from leia.training.run import stopped_note  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -80,31 +81,56 @@ def test_the_readme_smoke_command_runs_as_written(tmp_path):
 
 # -- resume ----------------------------------------------------------------------------------------------
 
-class StopAt(transformers.TrainerCallback):
-    def __init__(self, step: int):
-        self.step = step
-
-    def on_step_end(self, args, state, control, **kwargs):
-        if state.global_step == self.step:
-            control.should_training_stop = True
-
-
 @pytest.mark.slow
-def test_a_resumed_run_logs_the_losses_of_the_run_never_stopped(augmented, tmp_path):
-    """Bitwise: the data position (the blocks of the shuffled epochs), the RNG, the optimizer and the schedule
-    are restored, and on a CPU the same operations give the same floats."""
-    settings = dict(data=str(augmented), smoke=True, quiet=True, max_steps=9, save_steps=3, logging_steps=1,
-                    prob=0.5, epochs=None, batch_size=4)
-    whole = train(TrainConfig(output_dir=str(tmp_path / "whole"), **settings))
-    train(TrainConfig(output_dir=str(tmp_path / "stopped"), **settings), callbacks=[StopAt(5)])
-    assert logged(tmp_path / "stopped")[-1][0] == 5
-    resumed = train(TrainConfig(output_dir=str(tmp_path / "stopped"), resume=True, **settings))
+def test_an_interrupted_run_says_what_it_kept_and_resumes_to_the_losses_of_the_run_never_stopped(
+        augmented, tmp_path, monkeypatch, capsys):
+    """Ctrl-C while checkpoint-6 is being saved: the line names checkpoint-3, the last one saved whole, and
+    --resume, which goes on from it. Bitwise: the data position (the blocks of the shuffled epochs), the RNG,
+    the optimizer and the schedule are restored, and on a CPU the same operations give the same floats."""
+    options = ["train", "--smoke", "--data", str(augmented), "-q", "--max-steps", "9", "--save-steps", "3",
+               "--logging-steps", "1", "--prob", "0.5", "--batch-size", "4"]
+    assert main([*options, "--output-dir", str(tmp_path / "whole")]) == 0
+    whole = json.loads(capsys.readouterr().out.splitlines()[-1])
+
+    save = transformers.Trainer._save_rng_state
+
+    def interrupted_at_six(self, output_dir):
+        if self.state.global_step == 6:
+            raise KeyboardInterrupt
+        return save(self, output_dir)
+
+    monkeypatch.setattr(transformers.Trainer, "_save_rng_state", interrupted_at_six)
+    stopped = tmp_path / "stopped"
+    assert main([*options, "--output-dir", str(stopped)]) == 130
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"leia train: interrupted; kept checkpoint-3 in {stopped}; rerun the same command with --resume to go on "
+        "from it")
+    assert (stopped / "checkpoint-6").is_dir() and not (stopped / "checkpoint-6" / "trainer_state.json").exists()
+    monkeypatch.undo()
+    assert main([*options, "--output-dir", str(stopped)]) == 1  # as the line says: not without --resume
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"leia train: error: {stopped}: holds checkpoint-3 of a run; pass --resume to go on from it, or choose "
+        "another --output-dir")
+    assert main([*options, "--output-dir", str(stopped), "--resume"]) == 0
+    resumed = json.loads(capsys.readouterr().out.splitlines()[-1])
     for key in ("loss", "grad_norm", "learning_rate", "num_input_tokens_seen"):
-        assert logged(tmp_path / "stopped", key) == logged(tmp_path / "whole", key), key
+        assert logged(stopped, key) == logged(tmp_path / "whole", key), key
     assert resumed["num_input_tokens_seen"] == whole["num_input_tokens_seen"] == 9 * 4 * 64
     # the 9 steps run over more than one epoch of the sample: the second is another draw, in another order
     record = json.loads((tmp_path / "whole" / "leia-train.json").read_text())
     assert len(record["epochs"]) >= 2
+
+
+def test_a_run_stopped_before_its_first_checkpoint_says_the_rerun_starts_again(tmp_path):
+    config = TrainConfig(data="d", output_dir=str(tmp_path / "run"), smoke=True)
+    (tmp_path / "run" / "checkpoint-4").mkdir(parents=True)  # being saved when the run stopped
+    assert stopped_note(config) == f"no checkpoint in {tmp_path / 'run'} yet; rerunning the same command starts " \
+                                   "the training again"
+    (tmp_path / "run" / "checkpoint-4" / "trainer_state.json").write_text("{}")
+    assert stopped_note(config) == f"kept checkpoint-4 in {tmp_path / 'run'}; rerun the same command with " \
+                                   "--resume to go on from it"
+    assert stopped_note(dataclasses.replace(config, resume=True)).endswith("; rerun the same command to go on "
+                                                                             "from it")
 
 
 # -- several processes -----------------------------------------------------------------------------------
