@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import hashlib
+import itertools
 import json
 import math
 import os
@@ -46,6 +47,17 @@ def logged(output_dir: Path, key: str = "loss") -> list[tuple[int, float]]:
     return [(h["step"], h[key]) for h in history if key in h]
 
 
+def tokens_seen(run: Path, steps: int, per_step: int, cwd: Path) -> list[int]:
+    """``num_input_tokens_seen`` after each of the first ``steps`` steps of ``run``: the tokens of the blocks
+    it trained on, in the order it read them, that are not the pad token."""
+    record = json.loads((run / "leia-train.json").read_text())
+    folders = [cwd / e["folder"] for e in record["epochs"]]
+    dataset = BlockDataset(folders, seed=record["settings"]["seed"], length=steps * per_step, multiple_of=per_step)
+    pad = transformers.AutoTokenizer.from_pretrained(run).pad_token_id
+    counts = [int((dataset[i]["input_ids"] != pad).sum()) for i in range(steps * per_step)]
+    return list(itertools.accumulate(sum(counts[i:i + per_step]) for i in range(0, len(counts), per_step)))
+
+
 # -- the README ------------------------------------------------------------------------------------------
 
 def readme_smoke_commands() -> list[str]:
@@ -67,7 +79,8 @@ def test_the_readme_smoke_command_runs_as_written(tmp_path):
     assert sorted(p.name for p in run.glob("checkpoint-*")) == ["checkpoint-4", "checkpoint-8"]
     losses = logged(run)
     assert [step for step, _ in losses] == list(range(1, 9)) and all(math.isfinite(x) for _, x in losses)
-    assert [tokens for _, tokens in logged(run, "num_input_tokens_seen")][:8] == [128 * i for i in range(1, 9)]
+    seen = [tokens for _, tokens in logged(run, "num_input_tokens_seen")][:8]
+    assert seen == tokens_seen(run, 8, 2, cwd=tmp_path) and seen[-1] < 8 * 128  # the eos that pads: not counted
     settings = json.loads((run / "leia-train.json").read_text())
     assert settings["settings"]["learning_rate"] == 1e-3 and settings["settings"]["block_size"] == 64
     assert settings["settings"]["adam_beta2"] == 0.95 and settings["settings"]["lr_scheduler"] == "cosine"
@@ -115,7 +128,8 @@ def test_an_interrupted_run_says_what_it_kept_and_resumes_to_the_losses_of_the_r
     resumed = json.loads(capsys.readouterr().out.splitlines()[-1])
     for key in ("loss", "grad_norm", "learning_rate", "num_input_tokens_seen"):
         assert logged(stopped, key) == logged(tmp_path / "whole", key), key
-    assert resumed["num_input_tokens_seen"] == whole["num_input_tokens_seen"] == 9 * 4 * 64
+    assert resumed["num_input_tokens_seen"] == whole["num_input_tokens_seen"] == \
+        tokens_seen(tmp_path / "whole", 9, 4, cwd=tmp_path)[-1]
     # the 9 steps run over more than one epoch of the sample: the second is another draw, in another order
     record = json.loads((tmp_path / "whole" / "leia-train.json").read_text())
     assert len(record["epochs"]) >= 2
@@ -170,6 +184,9 @@ def test_one_epoch_on_two_processes_is_dealt_once_by_leia_train_and_by_the_readm
     assert sum(b["tokens"] for rank in two for b in rank["blocks"]) == blocks * 64
     state = json.loads((tmp_path / "run" / "trainer_state.json").read_text())
     assert state["global_step"] == math.ceil(blocks / 4)
+    # the tokens trained on, not those of the blocks that pad the epoch to whole steps
+    pad = transformers.AutoTokenizer.from_pretrained(tmp_path / "run").pad_token_id
+    assert blocks % 4 and state["num_input_tokens_seen"] == sum(sum(x != pad for x in r["input_ids"]) for r in rows)
 
     # The README's example on two: the blocks PackedDataset yields in one process (those of the packed epoch),
     # each once, but for the last step's places left over, which accelerate fills from the start of the epoch.

@@ -214,7 +214,9 @@ def _train(config: TrainConfig, callbacks: Sequence[Any]) -> dict:
         save_total_limit=config.save_total_limit,
         eval_strategy="steps" if eval_dataset is not None else "no", eval_steps=eval_steps,
         train_sampling_strategy="sequential",  # BlockDataset deals each epoch in its own seeded order
-        include_num_input_tokens_seen="all", dataloader_num_workers=config.dataloader_workers,
+        # the tokens that are not the pad token: not those of the padding blocks (or of the padding ending a
+        # shard's last block), which "all" counts; nor, where eos pads, the eos between documents
+        include_num_input_tokens_seen="non_padding", dataloader_num_workers=config.dataloader_workers,
         dataloader_persistent_workers=config.dataloader_workers > 0,
         deepspeed=config.deepspeed,
         fsdp=config.fsdp or None, fsdp_config=config.fsdp_config,
