@@ -7,7 +7,6 @@ token ids, ``leia[train]``)."""
 
 from __future__ import annotations
 
-import logging
 import os
 from pathlib import Path
 
@@ -28,7 +27,6 @@ from leia.steps.extract import ExtractOptions, ExtractStep
 __all__ = ["extract", "augment", "detect_mentions", "augment_dataset", "run", "tokenize", "SAMPLE_DUMP",
            "SAMPLE_LANGLINKS"]
 
-log = logging.getLogger(__name__)
 
 _DATA = Path(__file__).resolve().parent.parent / "data"
 SAMPLE_DUMP = _DATA / "sample-jawiki-pages-articles.xml"
@@ -255,12 +253,7 @@ def run(
         # Before any work: what the entity table will be built from (or was), and whether the inputs belong
         # together, from their headers.
         if build:
-            wiki = check_entities(paths["entities"], dump=dump, langlinks=langlinks, wikidata=wikidata,
-                                  overwrite=overwrite)
-            if langlinks is None and wikidata is None:
-                log.warning("no --langlinks: the English names come from the {{仮リンク}} of the dump alone, "
-                            "which name a small part of the pages its articles link to; give the wiki's langlinks "
-                            "dump (%s-YYYYMMDD-langlinks.sql.gz) with --langlinks", wiki or "jawiki")
+            check_entities(paths["entities"], dump=dump, langlinks=langlinks, wikidata=wikidata, overwrite=overwrite)
         else:
             _check_entity_inputs(paths["entities"], dump=dump, langlinks=langlinks, wikidata=wikidata)
         if not overwrite:
@@ -272,7 +265,7 @@ def run(
                 variant=variant, pages=pages)
         if build:
             build_entities(paths["entities"], dump=dump, pages=pages, langlinks=langlinks, wikidata=wikidata,
-                           overwrite=overwrite, progress=progress)
+                           overwrite=overwrite, progress=progress, warn=False)  # warned above, before extracting
         augment(paths["documents"], paths["entities"], paths["augmented"], prob=prob, strategy=strategy,
                 seed=seed, workers=workers, overwrite=overwrite, progress=progress)
     except BaseException:
