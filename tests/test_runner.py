@@ -218,6 +218,32 @@ def test_workers_fork_with_no_tqdm_monitor_running_and_a_ctrl_c_meanwhile_taken_
         assert sigint is sigterm and callable(sigint) and sigint is not signal.default_int_handler
 
 
+class _Slow:
+    def __call__(self, n: int):
+        time.sleep(5)
+        return n
+
+
+def test_a_killed_pool_leaves_none_of_its_threads_running_and_says_nothing(capfd):
+    """Ctrl-C while both workers are at work and two more payloads wait to be sent: when kill() returns, the
+    pool's threads (the one managing the workers, the one feeding them) are over and none has written to
+    stderr, so nothing appears after the line that says what the run kept (a feeder thread that went on
+    writing to the pipe of the killed workers printed an OSError traceback there)."""
+    import threading
+
+    from leia.execute.pool import WorkerPool
+
+    before = set(threading.enumerate())
+    with pytest.raises(KeyboardInterrupt):
+        with WorkerPool(_Slow(), 2) as pool:
+            for k in range(4):
+                pool.submit(k, k)
+            time.sleep(0.5)
+            raise KeyboardInterrupt  # Ctrl-C: the pool is killed
+    assert [t.name for t in set(threading.enumerate()) - before if t.is_alive()] == []
+    assert capfd.readouterr().err == ""
+
+
 def test_a_worker_stopped_by_sigterm_says_nothing_and_names_its_shard(tmp_path):
     """The pool stops the other workers with SIGTERM when one dies; none of them may print a traceback, even
     under the CLI's SIGTERM handler, which the workers inherit when they are forked."""

@@ -83,6 +83,11 @@ class WorkerPool:
         self._pending = b""
         self._processes: dict = {}
         self.unit = unit
+        self._killed = False
+        calls = getattr(self._executor, "_call_queue", None)
+        if calls is not None:  # once the workers are killed, the thread feeding them may fail to write: expected
+            report = calls._on_queue_feeder_error
+            calls._on_queue_feeder_error = lambda error, item: None if self._killed else report(error, item)
 
     def submit(self, payload: Any, shard: int) -> Future:
         """Start work on ``payload``, part of shard ``shard``; WorkerError when a worker has died meanwhile."""
@@ -157,14 +162,20 @@ class WorkerPool:
                            ("" if self.unit == "shard" else "; rerun the same command"))
 
     def kill(self) -> None:
-        """Stop at once: cancel what has not started and kill the workers, without waiting on them."""
+        """Stop at once: cancel what has not started and kill the workers, without waiting on them. The pool's
+        threads are over when this returns, so that none of them writes after what the caller prints next."""
         executor = self._executor
         processes = list((getattr(executor, "_processes", None) or {}).values())
         queues = getattr(executor, "_call_queue", None), getattr(executor, "_result_queue", None)
+        threads = [getattr(executor, "_executor_manager_thread", None), getattr(queues[0], "_thread", None)]
+        self._killed = True
         with _no_interrupts():  # a second Ctrl-C must not leave workers behind
             executor.shutdown(wait=False, cancel_futures=True)  # (this forgets the queues and processes)
             _kill(processes)
             _release_threads(*queues)
+            for thread in threads:
+                if thread is not None and thread is not threading.current_thread():
+                    thread.join(timeout=5)
         self._close_pipe()
 
     def _close_pipe(self) -> None:
@@ -194,6 +205,12 @@ def _release_threads(calls: Any, results: Any) -> None:
     half-written one. Either would keep the interpreter from exiting."""
     if calls is not None:
         calls.cancel_join_thread()
+        reader = getattr(calls, "_reader", None)
+        if reader is not None:
+            try:
+                reader.close()  # no worker reads any more: a write blocked on a full pipe now fails (quietly)
+            except OSError:
+                pass
     writer = getattr(results, "_writer", None)
     if writer is not None:
         try:
