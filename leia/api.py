@@ -9,17 +9,16 @@ entities -> augmented shards in one go), ``augment_dataset`` (a ``datasets.Datas
 
 from __future__ import annotations
 
-import logging
 import os
 from pathlib import Path
 
 import pyarrow as pa
 
 from leia.augmenter import AugmentConfig, augment_batch
-from leia.commands import (AugmentSettings, DetectSettings, ExtractSettings, PageFilters, RunSettings, SpanControls,
-                           TokenizeSettings)
-from leia.entities import EntityTable, build_entities
-from leia.entities.build import check_entities
+from leia.commands import (AugmentSettings, DetectSettings, EntitiesSettings, ExtractSettings, PageFilters,
+                           RunSettings, SpanControls, TokenizeSettings)
+from leia.entities import EntityTable
+from leia.entities.build import build_entity_table, check_entities
 from leia.errors import ConfigError, OutputError, check_counts
 from leia.execute import check_engine
 from leia.execute.parts import Part
@@ -33,7 +32,6 @@ from leia.steps.extract import ExtractOptions, ExtractStep
 __all__ = ["extract", "augment", "detect_mentions", "augment_dataset", "run", "tokenize", "SAMPLE_DUMP",
            "SAMPLE_LANGLINKS"]
 
-log = logging.getLogger(__name__)
 
 _DATA = Path(__file__).resolve().parent.parent / "data"
 SAMPLE_DUMP = _DATA / "sample-jawiki-pages-articles.xml"
@@ -204,20 +202,17 @@ def run(settings: RunSettings) -> dict[str, Path]:
         # Before any work: what the entity table will be built from (or was), and whether the inputs belong
         # together, from their headers.
         if build:
-            wiki = check_entities(paths["entities"], dump=dump, langlinks=langlinks, wikidata=wikidata,
-                                  overwrite=s.overwrite)
-            if langlinks is None and wikidata is None:
-                log.warning("no --langlinks: the English names come from the {{仮リンク}} of the dump alone, "
-                            "which name a small part of the pages its articles link to; give the wiki's langlinks "
-                            "dump (%s-YYYYMMDD-langlinks.sql.gz) with --langlinks", wiki or "jawiki")
+            check_entities(paths["entities"], dump=dump, langlinks=langlinks, wikidata=wikidata,
+                           overwrite=s.overwrite)
         else:
             _check_entity_inputs(paths["entities"], dump=dump, langlinks=langlinks, wikidata=wikidata)
         if not s.overwrite:
             check_parameters(paths["augmented"], "augmented", values(s, SpanControls))
         extract(dump, paths["documents"], pages=pages, **common, **values(s, PageFilters))
         if build:
-            build_entities(paths["entities"], dump=dump, pages=pages, langlinks=langlinks, wikidata=wikidata,
-                           overwrite=s.overwrite, progress=s.progress)
+            table = EntitiesSettings(paths["entities"], dump=dump, pages=pages, langlinks=langlinks,
+                                     wikidata=wikidata, overwrite=s.overwrite, progress=s.progress)
+            build_entity_table(table, warn=False)  # warned above, before extracting
         augment(paths["documents"], paths["entities"], paths["augmented"], **common, **values(s, SpanControls))
     except BaseException:
         if created and out.is_dir() and not any(out.iterdir()):

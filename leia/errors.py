@@ -41,7 +41,8 @@ class WorkerError(LeiaError):
 
 
 class Interrupted(KeyboardInterrupt):
-    """Ctrl-C (or SIGTERM) stopped a run of shards; the message says what it kept and what a rerun does."""
+    """Ctrl-C (or SIGTERM) stopped a run of shards or a training run; the message says what it kept and what a
+    rerun does."""
 
 
 class MissingDependencyError(LeiaError):

@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     tokenizer = load_tokenizer(args.tokenizer) if args.tokenizer else smoke_tokenizer(args.data)
     blocks = list(PackedDataset(args.data, tokenizer, block_size, prob=0.5))
     collate = LeiaDataCollator(tokenizer)
-    batches = [{k: v.to(device) for k, v in collate(blocks[i:i + batch_size]).items() if k != "use_cache"}
+    batches = [{k: v.to(device) for k, v in collate(blocks[i:i + batch_size]).items()}
                for i in range(0, len(blocks) - batch_size + 1, batch_size)]
     if not batches:
         parser.error(f"{args.data} holds fewer than {batch_size} blocks of {block_size} tokens")

@@ -673,15 +673,22 @@ def test_bad_training_input_gives_one_line(argv, error, status, tmp_path, augmen
 
 
 # Not errors, but nothing goes in silently: what a command says when an input is missing or not there.
-def test_run_without_langlinks_says_where_the_names_come_from_and_how_to_get_more(tmp_path, capsys):
+def test_a_table_of_the_dumps_names_alone_is_warned_of_in_one_line_by_run_and_by_entities(tmp_path, capsys):
+    line = ("WARNING leia.entities.build: no --langlinks: the English names come from the {{仮リンク}} of the dump "
+            "alone, which name a small part of the pages its articles link to; give the wiki's langlinks dump "
+            "(jawiki-YYYYMMDD-langlinks.sql.gz) with --langlinks\n")
     assert main(["run", "--dump", str(SAMPLE_DUMP), "-o", str(tmp_path / "out"), "-q"]) == 0
-    captured = capsys.readouterr()
-    assert captured.err == (
-        "WARNING leia.api: no --langlinks: the English names come from the {{仮リンク}} of the dump alone, which name "
-        "a small part of the pages its articles link to; give the wiki's langlinks dump "
-        "(jawiki-YYYYMMDD-langlinks.sql.gz) with --langlinks\n")
+    assert capsys.readouterr().err == line  # once, before the extraction
+    assert main(["entities", "--dump", str(SAMPLE_DUMP), "-o", str(tmp_path / "dump.duckdb"), "-q"]) == 0
+    assert capsys.readouterr().err == line
+    assert main(["entities", "--pages", str(tmp_path / "out" / "pages"), "-o", str(tmp_path / "pages.duckdb"),
+                 "-q"]) == 0
+    assert capsys.readouterr().err == line
     assert main(["run", "--dump", str(SAMPLE_DUMP), "--langlinks", str(SAMPLE_LANGLINKS), "-o",
                  str(tmp_path / "with"), "-q"]) == 0
+    assert capsys.readouterr().err == ""
+    assert main(["entities", "--dump", str(SAMPLE_DUMP), "--langlinks", str(SAMPLE_LANGLINKS), "-o",
+                 str(tmp_path / "with.duckdb"), "-q"]) == 0
     assert capsys.readouterr().err == ""
 
 

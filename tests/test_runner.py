@@ -183,6 +183,67 @@ def test_imap_ordered_gives_results_in_order_and_reports_a_dead_worker():
         list(imap_ordered(_Work(die=11), range(30), 2))
 
 
+def test_workers_fork_with_no_tqdm_monitor_running_and_a_ctrl_c_meanwhile_taken_once_they_are_started(
+        monkeypatch):
+    """A lock that another thread of the parent holds as it forks stays held in the worker: tqdm's monitor,
+    which writes to stderr, is stopped before the workers fork. A Ctrl-C during the forks is held back, so that
+    neither the parent's at-fork hooks swallow it nor a worker not yet ignoring SIGINT prints a traceback, and
+    taken once every worker is started."""
+    import threading
+
+    from tqdm.auto import tqdm
+    from tqdm._monitor import TMonitor
+
+    from leia.execute.pool import WorkerPool
+
+    at_fork = []
+    fork = os.fork
+
+    def watched_fork():
+        monitors = [t for t in threading.enumerate() if isinstance(t, TMonitor) and t.is_alive()]
+        at_fork.append((monitors, signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)))
+        if len(at_fork) == 1:
+            signal.raise_signal(signal.SIGINT)  # Ctrl-C as the first worker forks
+        return fork()
+
+    monkeypatch.setattr(os, "fork", watched_fork)
+    with tqdm(total=1, disable=True):  # a bar starts tqdm's monitor thread
+        assert [t for t in threading.enumerate() if isinstance(t, TMonitor) and t.is_alive()]
+        with pytest.raises(KeyboardInterrupt):
+            with WorkerPool(_Work(), 2) as pool:
+                pool.submit(3, 0)
+    assert len(at_fork) == 2  # both workers forked before the Ctrl-C took effect
+    for monitors, sigint, sigterm in at_fork:
+        assert monitors == []
+        assert sigint is sigterm and callable(sigint) and sigint is not signal.default_int_handler
+
+
+class _Slow:
+    def __call__(self, n: int):
+        time.sleep(5)
+        return n
+
+
+def test_a_killed_pool_leaves_none_of_its_threads_running_and_says_nothing(capfd):
+    """Ctrl-C while both workers are at work and two more payloads wait to be sent: when kill() returns, the
+    pool's threads (the one managing the workers, the one feeding them) are over and none has written to
+    stderr, so nothing appears after the line that says what the run kept (a feeder thread that went on
+    writing to the pipe of the killed workers printed an OSError traceback there)."""
+    import threading
+
+    from leia.execute.pool import WorkerPool
+
+    before = set(threading.enumerate())
+    with pytest.raises(KeyboardInterrupt):
+        with WorkerPool(_Slow(), 2) as pool:
+            for k in range(4):
+                pool.submit(k, k)
+            time.sleep(0.5)
+            raise KeyboardInterrupt  # Ctrl-C: the pool is killed
+    assert [t.name for t in set(threading.enumerate()) - before if t.is_alive()] == []
+    assert capfd.readouterr().err == ""
+
+
 def test_a_worker_stopped_by_sigterm_says_nothing_and_names_its_shard(tmp_path):
     """The pool stops the other workers with SIGTERM when one dies; none of them may print a traceback, even
     under the CLI's SIGTERM handler, which the workers inherit when they are forked."""

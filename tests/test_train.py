@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import hashlib
+import itertools
 import json
 import math
 import os
@@ -27,9 +28,23 @@ from leia.cli import main  # noqa: E402
 from leia.settings import POSITIVE, add_settings, setting, settings_from  # noqa: E402
 from leia.training import BlockDataset, PackedDataset, TrainConfig, add_leia_tokens, train  # noqa: E402
 from leia.training.blocks import epoch_blocks  # noqa: E402
+from leia.training.run import stopped_note  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
+
+
+# The tiny models of these tests train on one thread: on a busy 2-core machine two threads spend several times
+# the CPU (each operation is small) and make runs no faster.
+ONE_THREAD = {**os.environ, "OMP_NUM_THREADS": "1"}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="module")
@@ -45,6 +60,17 @@ def logged(output_dir: Path, key: str = "loss") -> list[tuple[int, float]]:
     return [(h["step"], h[key]) for h in history if key in h]
 
 
+def tokens_seen(run: Path, steps: int, per_step: int, cwd: Path) -> list[int]:
+    """``num_input_tokens_seen`` after each of the first ``steps`` steps of ``run``: the tokens of the blocks
+    it trained on, in the order it read them, that are not the pad token."""
+    record = json.loads((run / "leia-train.json").read_text())
+    folders = [cwd / e["folder"] for e in record["epochs"]]
+    dataset = BlockDataset(folders, seed=record["settings"]["seed"], length=steps * per_step, multiple_of=per_step)
+    pad = transformers.AutoTokenizer.from_pretrained(run).pad_token_id
+    counts = [int((dataset[i]["input_ids"] != pad).sum()) for i in range(steps * per_step)]
+    return list(itertools.accumulate(sum(counts[i:i + per_step]) for i in range(0, len(counts), per_step)))
+
+
 # -- the README ------------------------------------------------------------------------------------------
 
 def readme_smoke_commands() -> list[str]:
@@ -55,7 +81,7 @@ def readme_smoke_commands() -> list[str]:
 
 @pytest.mark.slow
 def test_the_readme_smoke_command_runs_as_written(tmp_path):
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+    env = {**ONE_THREAD, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
     for command in readme_smoke_commands():
         done = subprocess.run(command, shell=True, cwd=tmp_path, env=env, capture_output=True, text=True,
                               timeout=300)
@@ -66,7 +92,8 @@ def test_the_readme_smoke_command_runs_as_written(tmp_path):
     assert sorted(p.name for p in run.glob("checkpoint-*")) == ["checkpoint-4", "checkpoint-8"]
     losses = logged(run)
     assert [step for step, _ in losses] == list(range(1, 9)) and all(math.isfinite(x) for _, x in losses)
-    assert [tokens for _, tokens in logged(run, "num_input_tokens_seen")][:8] == [128 * i for i in range(1, 9)]
+    seen = [tokens for _, tokens in logged(run, "num_input_tokens_seen")][:8]
+    assert seen == tokens_seen(run, 8, 2, cwd=tmp_path) and seen[-1] < 8 * 128  # the eos that pads: not counted
     settings = json.loads((run / "leia-train.json").read_text())
     assert settings["settings"]["learning_rate"] == 1e-3 and settings["settings"]["block_size"] == 64
     assert settings["settings"]["adam_beta2"] == 0.95 and settings["settings"]["lr_scheduler"] == "cosine"
@@ -80,64 +107,112 @@ def test_the_readme_smoke_command_runs_as_written(tmp_path):
 
 # -- resume ----------------------------------------------------------------------------------------------
 
-class StopAt(transformers.TrainerCallback):
-    def __init__(self, step: int):
-        self.step = step
-
-    def on_step_end(self, args, state, control, **kwargs):
-        if state.global_step == self.step:
-            control.should_training_stop = True
-
-
 @pytest.mark.slow
-def test_a_resumed_run_logs_the_losses_of_the_run_never_stopped(augmented, tmp_path):
-    """Bitwise: the data position (the blocks of the shuffled epochs), the RNG, the optimizer and the schedule
-    are restored, and on a CPU the same operations give the same floats."""
-    settings = dict(data=str(augmented), smoke=True, quiet=True, max_steps=9, save_steps=3, logging_steps=1,
-                    prob=0.5, epochs=None, batch_size=4)
-    whole = train(TrainConfig(output_dir=str(tmp_path / "whole"), **settings))
-    train(TrainConfig(output_dir=str(tmp_path / "stopped"), **settings), callbacks=[StopAt(5)])
-    assert logged(tmp_path / "stopped")[-1][0] == 5
-    resumed = train(TrainConfig(output_dir=str(tmp_path / "stopped"), resume=True, **settings))
+def test_an_interrupted_run_says_what_it_kept_and_resumes_to_the_losses_of_the_run_never_stopped(
+        augmented, tmp_path, monkeypatch, capsys):
+    """Ctrl-C while checkpoint-4 is being saved: the line names checkpoint-2, the last one saved whole, and
+    --resume, which goes on from it. Bitwise: the data position (the blocks of the shuffled epochs), the RNG,
+    the optimizer and the schedule are restored, and on a CPU the same operations give the same floats."""
+    options = ["train", "--smoke", "--data", str(augmented), "-q", "--max-steps", "5", "--save-steps", "2",
+               "--logging-steps", "1", "--prob", "0.5", "--batch-size", "4"]
+    assert main([*options, "--output-dir", str(tmp_path / "whole")]) == 0
+    whole = json.loads(capsys.readouterr().out.splitlines()[-1])
+
+    save = transformers.Trainer._save_rng_state
+
+    def interrupted_at_four(self, output_dir):
+        if self.state.global_step == 4:
+            raise KeyboardInterrupt
+        return save(self, output_dir)
+
+    monkeypatch.setattr(transformers.Trainer, "_save_rng_state", interrupted_at_four)
+    stopped = tmp_path / "stopped"
+    assert main([*options, "--output-dir", str(stopped)]) == 130
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"leia train: interrupted; kept checkpoint-2 in {stopped}; rerun the same command with --resume to go on "
+        "from it")
+    assert (stopped / "checkpoint-4").is_dir() and not (stopped / "checkpoint-4" / "trainer_state.json").exists()
+    monkeypatch.undo()
+    assert main([*options, "--output-dir", str(stopped)]) == 1  # as the line says: not without --resume
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"leia train: error: {stopped}: holds checkpoint-2 of a run; pass --resume to go on from it, or choose "
+        "another --output-dir")
+    assert main([*options, "--output-dir", str(stopped), "--resume"]) == 0
+    resumed = json.loads(capsys.readouterr().out.splitlines()[-1])
     for key in ("loss", "grad_norm", "learning_rate", "num_input_tokens_seen"):
-        assert logged(tmp_path / "stopped", key) == logged(tmp_path / "whole", key), key
-    assert resumed["num_input_tokens_seen"] == whole["num_input_tokens_seen"] == 9 * 4 * 64
-    # the 9 steps run over more than one epoch of the sample: the second is another draw, in another order
+        assert logged(stopped, key) == logged(tmp_path / "whole", key), key
+    assert resumed["num_input_tokens_seen"] == whole["num_input_tokens_seen"] == \
+        tokens_seen(tmp_path / "whole", 5, 4, cwd=tmp_path)[-1]
+    # the 5 steps run over more than one epoch of the sample (the last one after the resume crosses into the
+    # second epoch): the second is another draw, in another order
     record = json.loads((tmp_path / "whole" / "leia-train.json").read_text())
-    assert len(record["epochs"]) >= 2
+    assert len(record["epochs"]) == 2 and record["epochs"][0]["blocks"] < 5 * 4
+
+
+def test_a_run_stopped_before_its_first_checkpoint_says_the_rerun_starts_again(tmp_path):
+    config = TrainConfig(data="d", output_dir=str(tmp_path / "run"), smoke=True)
+    (tmp_path / "run" / "checkpoint-4").mkdir(parents=True)  # being saved when the run stopped
+    assert stopped_note(config) == f"no checkpoint in {tmp_path / 'run'} yet; rerunning the same command starts " \
+                                   "the training again"
+    (tmp_path / "run" / "checkpoint-4" / "trainer_state.json").write_text("{}")
+    assert stopped_note(config) == f"kept checkpoint-4 in {tmp_path / 'run'}; rerun the same command with " \
+                                   "--resume to go on from it"
+    assert stopped_note(dataclasses.replace(config, resume=True)).endswith("; rerun the same command to go on "
+                                                                             "from it")
 
 
 # -- several processes -----------------------------------------------------------------------------------
 
 def _ranks(record: Path, command: list[str], tmp: Path) -> list[dict]:
     record.mkdir()
-    done = subprocess.run(command, cwd=tmp, capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "OMP_NUM_THREADS": "1"})
+    done = subprocess.run(command, cwd=tmp, capture_output=True, text=True, timeout=300, env=ONE_THREAD)
     assert done.returncode == 0, done.stderr[-4000:]
     return [json.loads(p.read_text()) for p in sorted(record.glob("rank-*.json"))]
 
 
+def _sha1(ids) -> str:
+    return hashlib.sha1(np.asarray(ids, dtype=np.int64).tobytes()).hexdigest()
+
+
 @pytest.mark.slow
-def test_one_epoch_on_two_processes_sees_every_block_once_as_one_process_does(augmented, tmp_path):
+def test_one_epoch_on_two_processes_is_dealt_once_by_leia_train_and_by_the_readme_example(augmented, tmp_path):
+    """Under torchrun: ``leia train`` (each process reading its own batches of the packed blocks), then the
+    README's PackedDataset example (accelerate reading the stream in the first process and handing it out)."""
     script = str(ROOT / "tests" / "train_ranks.py")
     options = ["--smoke", "--data", str(augmented), "--epochs", "1", "-q", "--save-steps", "100"]
-    one = _ranks(tmp_path / "one", [sys.executable, script, str(tmp_path / "one"), *options,
-                                    "--output-dir", str(tmp_path / "run1")], tmp_path)
     two = _ranks(tmp_path / "two", [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", script,
-                                    str(tmp_path / "two"), *options, "--output-dir", str(tmp_path / "run2")],
+                                    str(tmp_path / "two"), *options, "--output-dir", str(tmp_path / "run")],
                  tmp_path)
-    assert len(one) == 1 and len(two) == 2
-    assert all(rank["status"] == 0 for rank in one + two)  # every process ended
-    blocks = epoch_blocks(tmp_path / "run1" / "blocks" / "epoch-00000")
-    single = Counter(b["sha1"] for b in one[0]["blocks"])
+    assert len(two) == 2 and all(rank["status"] == 0 for rank in two)  # every process ended
+    # One process trains on every block of the packed epoch once (BlockDataset read in order).
+    epoch = tmp_path / "run" / "blocks" / "epoch-00000"
+    rows = [r for b in leia.io.shards.iter_record_batches(epoch, "blocks") for r in b.to_pylist()]
+    single = Counter(_sha1(r["input_ids"]) for r in rows if any(x != -100 for x in r["labels"]))
+    blocks = epoch_blocks(epoch)
+    assert sum(single.values()) == blocks == len(rows) and max(single.values()) == 1
+    # leia train on two: the same blocks, each once, split between the processes
     ranks = [Counter(b["sha1"] for b in rank["blocks"]) for rank in two]
-    assert sum(single.values()) == blocks and max(single.values()) == 1
     assert ranks[0] + ranks[1] == single and not set(ranks[0]) & set(ranks[1])
     assert all(ranks)
-    tokens = [sum(b["tokens"] for b in rank["blocks"]) for rank in one + two]
-    assert tokens[0] == tokens[1] + tokens[2] == blocks * 64
-    steps = [json.loads((tmp_path / run / "trainer_state.json").read_text())["global_step"] for run in ("run1", "run2")]
-    assert steps == [math.ceil(blocks / 2), math.ceil(blocks / 4)]
+    assert sum(b["tokens"] for rank in two for b in rank["blocks"]) == blocks * 64
+    state = json.loads((tmp_path / "run" / "trainer_state.json").read_text())
+    assert state["global_step"] == math.ceil(blocks / 4)
+    # the tokens trained on, not those of the blocks that pad the epoch to whole steps
+    pad = transformers.AutoTokenizer.from_pretrained(tmp_path / "run").pad_token_id
+    assert blocks % 4 and state["num_input_tokens_seen"] == sum(sum(x != pad for x in r["input_ids"]) for r in rows)
+
+    # The README's example on two: the blocks PackedDataset yields in one process (those of the packed epoch),
+    # each once, but for the last step's places left over, which accelerate fills from the start of the epoch.
+    tokenizer = transformers.AutoTokenizer.from_pretrained(tmp_path / "run")
+    stream = [_sha1(b["input_ids"]) for b in PackedDataset(augmented, tokenizer, 64, prob=0.5)]
+    assert Counter(stream) == single
+    readme = [rank["readme"] for rank in two]
+    assert [r["steps"] for r in readme] == [r["expected_steps"] for r in readme] == [math.ceil(blocks / 16)] * 2
+    trained = [Counter(b["sha1"] for b in r["blocks"]) for r in readme]
+    extra = trained[0] + trained[1] - Counter(stream)
+    assert set(trained[0] + trained[1]) == set(stream)
+    assert sum(extra.values()) == -len(stream) % 2 and set(extra) <= set(stream[:2])
+    assert set(trained[0]) & set(trained[1]) <= set(extra) and all(trained)
 
 
 # -- leia tokenize ---------------------------------------------------------------------------------------
@@ -217,11 +292,11 @@ def test_the_run_deals_each_epoch_in_its_own_seeded_order_and_pads_with_masked_b
 
 @pytest.mark.slow
 def test_held_out_perplexity_and_the_probability_of_translate_are_logged(augmented, tmp_path):
-    train(TrainConfig(data=str(augmented), output_dir=str(tmp_path / "run"), smoke=True, quiet=True,
-                      eval_data=str(augmented), eval_steps=4, eval_blocks=6))
+    train(TrainConfig(data=str(augmented), output_dir=str(tmp_path / "run"), smoke=True, quiet=True, max_steps=4,
+                      save_steps=4, eval_data=str(augmented), eval_steps=2, eval_blocks=6))
     evaluations = [h for h in json.loads((tmp_path / "run" / "trainer_state.json").read_text())["log_history"]
                    if "eval_perplexity" in h]
-    assert [h["step"] for h in evaluations] == [4, 8]
+    assert [h["step"] for h in evaluations] == [2, 4]
     vocabulary = len(transformers.AutoTokenizer.from_pretrained(tmp_path / "run"))
     for h in evaluations:
         assert 1.0 < h["eval_perplexity"] < 2 * vocabulary
@@ -239,11 +314,14 @@ def test_held_out_perplexity_and_the_probability_of_translate_are_logged(augment
 # -- the GPU check, in its reduced form on a CPU ----------------------------------------------------------
 
 @pytest.mark.slow
-def test_the_gpu_check_runs_reduced_on_a_cpu(augmented):
-    done = subprocess.run([sys.executable, str(ROOT / "pipelines" / "gpu_check.py"), "--data", str(augmented), "--cpu"],
-                          capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-3000:]
-    lines = [json.loads(line) for line in done.stdout.splitlines()]
+def test_the_gpu_check_runs_reduced_on_a_cpu(augmented, capsys):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("gpu_check", ROOT / "pipelines" / "gpu_check.py")
+    gpu_check = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gpu_check)
+    assert gpu_check.main(["--data", str(augmented), "--cpu"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [(x["model"], x["attention"], x["dtype"]) for x in lines] == [("smoke", "sdpa", "float32"),
                                                                           ("smoke", "eager", "float32")]
     for x in lines:

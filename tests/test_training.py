@@ -442,29 +442,46 @@ def segments(position_ids: list[int]) -> list[tuple[int, int]]:
     return list(zip(starts, starts[1:]))
 
 
-def assert_each_document_alone(model, batch):
-    """The logits of every segment of every row (positions restarting at 0) are those of its ids alone."""
+def documents_alone(model, batch) -> list[bool]:
+    """For every segment of every row (positions restarting at 0), whether its logits are those of its ids
+    alone."""
     inputs = {k: v for k, v in batch.items() if k != "labels"}
-    compared = 0
+    alone = []
     with torch.no_grad():
         logits = model(**inputs).logits
         for row, ids in enumerate(batch["input_ids"]):
             for start, end in segments(batch["position_ids"][row].tolist()):
-                alone = model(ids[start:end][None]).logits[0]
-                assert torch.allclose(logits[row, start:end], alone, atol=1e-5, rtol=1e-4), (row, start, end)
-                compared += 1
-    assert compared > 2
+                by_itself = model(ids[start:end][None]).logits[0]
+                alone.append(torch.allclose(logits[row, start:end], by_itself, atol=1e-5, rtol=1e-4))
+    assert len(alone) > 2
+    return alone
 
 
-def test_the_logits_of_each_document_in_a_packed_row_are_those_of_the_document_alone(tokenizer, shard_folder):
+def as_the_trainer_leaves_it(model, folder: Path):
+    """``model`` after ``Trainer`` took it: its config's ``use_cache`` set from ``TrainingArguments.use_cache``
+    (False by default), so that it makes no cache, which would hide the position ids' boundaries."""
+    assert model.config.use_cache is True  # as models come
+    transformers.Trainer(model=model, args=transformers.TrainingArguments(str(folder), use_cpu=True,
+                                                                          report_to="none"))
+    assert model.config.use_cache is False
+    return model
+
+
+def test_the_logits_of_each_document_in_a_packed_row_are_those_of_the_document_alone(tokenizer, shard_folder,
+                                                                                       tmp_path):
     model = sdpa_llama(len(tokenizer))
     collator = LeiaDataCollator(tokenizer, mask_entity_names=True)
     separate = list(PackedDataset(shard_folder, tokenizer, 32, prob=1.0))
     batch = collator(separate[:3])
-    assert "attention_mask" not in batch and batch["use_cache"] is False
+    # tensors only (accelerate concatenates and splits batches it hands out), no attention mask
+    assert set(batch) == {"input_ids", "labels", "position_ids"}
+    assert all(isinstance(v, torch.Tensor) for v in batch.values())
     assert batch["position_ids"].shape == (3, 32)
     assert sum(len(segments(row.tolist())) for row in batch["position_ids"]) > 4
-    assert_each_document_alone(model, batch)
+    # a model that makes a cache (as models come) lets the documents of a row see each other...
+    assert not all(documents_alone(model, batch))
+    # ...one without, as Trainer leaves it, gets from transformers a block-causal mask from the position ids
+    assert all(documents_alone(as_the_trainer_leaves_it(model, tmp_path), batch))
 
     crossing = collator(list(PackedDataset(shard_folder, tokenizer, 32, prob=1.0, cross_document_attention=True))[:3])
     assert set(crossing) == {"input_ids", "attention_mask", "labels"}
@@ -480,10 +497,12 @@ def test_the_logits_of_each_document_in_a_packed_row_are_those_of_the_document_a
     assert any(differs) and not all(differs)
 
 
-def test_flattened_documents_attend_to_themselves_only(tokenizer):
-    model = sdpa_llama(len(tokenizer))
+def test_flattened_documents_attend_to_themselves_only(tokenizer, tmp_path):
+    model = as_the_trainer_leaves_it(sdpa_llama(len(tokenizer)), tmp_path)
     features = [{"text": d["text"]} for d in DOCUMENTS[:4]]
     batch = LeiaDataCollator(tokenizer, flatten=True, mask_entity_names=True)(features)
+    assert set(batch) == {"input_ids", "labels", "position_ids"}
+    assert all(isinstance(v, torch.Tensor) for v in batch.values())
     encoded = encode_spans([f["text"] for f in features], tokenizer, add_special_tokens=True)
     assert batch["input_ids"].tolist() == [[i for ids in encoded for i in ids]]
     assert batch["position_ids"].tolist() == [[p for ids in encoded for p in range(len(ids))]]
@@ -491,8 +510,8 @@ def test_flattened_documents_attend_to_themselves_only(tokenizer):
     labels = batch["labels"][0]
     assert (labels[starts] == IGNORE).all()
     open_at = batch["input_ids"][0] == OPEN
-    assert (labels[open_at] == IGNORE).all() and batch["use_cache"] is False
-    assert_each_document_alone(model, batch)
+    assert (labels[open_at] == IGNORE).all()
+    assert all(documents_alone(model, batch))
 
 
 def test_packed_dataset_gives_the_same_blocks_with_two_workers(tokenizer, shard_folder):

@@ -4,6 +4,7 @@ wiki's HTML dump): the inputs checked before anything is read, then read, resolv
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections import Counter
 from dataclasses import asdict
@@ -21,10 +22,12 @@ from leia.io.duckdb import atomic_duckdb
 from leia.io.provenance import file_input
 from leia.settings import takes, values
 
-__all__ = ["build_entities", "check_entities", "MEMORY_LIMIT"]
+__all__ = ["build_entities", "build_entity_table", "check_entities", "MEMORY_LIMIT"]
 
 # What DuckDB may hold while it builds a table; past it, it spills to a folder beside the file being written.
 MEMORY_LIMIT = "400MB"
+
+log = logging.getLogger(__name__)
 
 
 @takes(EntitiesSettings)
@@ -41,13 +44,21 @@ def build_entities(settings: EntitiesSettings) -> dict:
     reading the dump again (the dump, when given too, must be the one it was written from). The file
     appears only when complete. Each parameter is the option of ``leia entities`` of the same name
     (:class:`leia.commands.EntitiesSettings`), the cleaning of the names among them (:class:`Cleaning`).
+    Built from the dump alone (its {{仮リンク}} names), it warns that these name few pages.
     """
+    return build_entity_table(settings)
+
+
+def build_entity_table(settings: EntitiesSettings, warn: bool = True) -> dict:
+    """:func:`build_entities` for its settings made; ``warn=False`` leaves out the warning of a table of the
+    dump's {{仮リンク}} names alone (for a run that gave it with :func:`check_entities`, before other work)."""
     s = settings
     dump, pages, langlinks, wikidata, target_dump = s.dump, s.pages, s.langlinks, s.wikidata, s.target_dump
     lang, wiki, overwrite, progress = s.lang, s.wiki, s.overwrite, s.progress
     cleaning = Cleaning(**values(s, Cleaning))
     out = Path(s.output)
-    reader, site, inputs, wiki = _checked(out, dump, pages, langlinks, wikidata, target_dump, lang, wiki, overwrite)
+    reader, site, inputs, wiki = _checked(out, dump, pages, langlinks, wikidata, target_dump, lang, wiki, overwrite,
+                                          warn)
     target_wiki = f"{lang}wiki"
     harvest = s.harvest and lang == "en"
 
@@ -105,15 +116,17 @@ def check_entities(output: str | os.PathLike, *, dump: str | os.PathLike | None 
                    target_dump: str | os.PathLike | None = None, lang: str = "en", wiki: str | None = None,
                    overwrite: bool = False, pages: str | os.PathLike | None = None) -> str | None:
     """Every refusal :func:`build_entities` can make before it reads an input (the request, the output, and
-    the wikis the inputs name, from their headers), without building anything: for a run that builds the
-    table after other work. Returns the source wiki's database name (None when no input names it)."""
-    return _checked(Path(output), dump, pages, langlinks, wikidata, target_dump, lang, wiki, overwrite)[3]
+    the wikis the inputs name, from their headers), and its warning, without building anything: for a run
+    that builds the table after other work (and then passes ``warn=False``). Returns the source wiki's
+    database name (None when no input names it)."""
+    return _checked(Path(output), dump, pages, langlinks, wikidata, target_dump, lang, wiki, overwrite, True)[3]
 
 
 def _checked(out: Path, dump, pages, langlinks, wikidata, target_dump, lang: str, wiki: str | None,
-             overwrite: bool) -> tuple[object, object, list[dict], str | None]:
+             overwrite: bool, warn: bool) -> tuple[object, object, list[dict], str | None]:
     """The request checked, then the page source (the dump's reader, its wiki and its manifest record), the
-    manifest records of the other inputs, and the source wiki, all from headers: nothing is read yet."""
+    manifest records of the other inputs, and the source wiki, all from headers: nothing is read yet. With
+    ``warn``, a table of the dump's {{仮リンク}} names alone is warned of."""
     from leia.io.provenance import Named, check_provenance, named
 
     _check_request(out, dump or pages, langlinks, wikidata, target_dump, overwrite, lang, _from_html(dump, pages))
@@ -126,6 +139,10 @@ def _checked(out: Path, dump, pages, langlinks, wikidata, target_dump, lang: str
                             lang=lang, wiki=wiki, wikidata=wikidata)
     if wikidata and not wiki:
         raise ConfigError("--wikidata without --dump needs --wiki (the source wiki's database name, e.g. jawiki)")
+    if warn and not (langlinks or wikidata or target_dump):
+        log.warning("no --langlinks: the English names come from the {{仮リンク}} of the dump alone, which name a "
+                    "small part of the pages its articles link to; give the wiki's langlinks dump "
+                    "(%s-YYYYMMDD-langlinks.sql.gz) with --langlinks", wiki or "jawiki")
     return reader, site, inputs, wiki
 
 

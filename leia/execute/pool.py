@@ -12,6 +12,7 @@ import multiprocessing as mp
 import os
 import signal
 import sys
+import threading
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -82,11 +83,20 @@ class WorkerPool:
         self._pending = b""
         self._processes: dict = {}
         self.unit = unit
+        self._killed = False
+        calls = getattr(self._executor, "_call_queue", None)
+        if calls is not None:  # once the workers are killed, the thread feeding them may fail to write: expected
+            report = calls._on_queue_feeder_error
+            calls._on_queue_feeder_error = lambda error, item: None if self._killed else report(error, item)
 
     def submit(self, payload: Any, shard: int) -> Future:
         """Start work on ``payload``, part of shard ``shard``; WorkerError when a worker has died meanwhile."""
         try:
-            future = self._executor.submit(_call, (shard, payload))
+            if self._processes:
+                future = self._executor.submit(_call, (shard, payload))
+            else:  # the first submit starts the workers (all of them, when they are forked)
+                with _starting_workers():
+                    future = self._executor.submit(_call, (shard, payload))
         except BrokenProcessPool:
             raise self._lost(self._first_lost()) from None
         self._processes = getattr(self._executor, "_processes", None) or self._processes
@@ -152,14 +162,20 @@ class WorkerPool:
                            ("" if self.unit == "shard" else "; rerun the same command"))
 
     def kill(self) -> None:
-        """Stop at once: cancel what has not started and kill the workers, without waiting on them."""
+        """Stop at once: cancel what has not started and kill the workers, without waiting on them. The pool's
+        threads are over when this returns, so that none of them writes after what the caller prints next."""
         executor = self._executor
         processes = list((getattr(executor, "_processes", None) or {}).values())
         queues = getattr(executor, "_call_queue", None), getattr(executor, "_result_queue", None)
+        threads = [getattr(executor, "_executor_manager_thread", None), getattr(queues[0], "_thread", None)]
+        self._killed = True
         with _no_interrupts():  # a second Ctrl-C must not leave workers behind
             executor.shutdown(wait=False, cancel_futures=True)  # (this forgets the queues and processes)
             _kill(processes)
             _release_threads(*queues)
+            for thread in threads:
+                if thread is not None and thread is not threading.current_thread():
+                    thread.join(timeout=5)
         self._close_pipe()
 
     def _close_pipe(self) -> None:
@@ -189,6 +205,12 @@ def _release_threads(calls: Any, results: Any) -> None:
     half-written one. Either would keep the interpreter from exiting."""
     if calls is not None:
         calls.cancel_join_thread()
+        reader = getattr(calls, "_reader", None)
+        if reader is not None:
+            try:
+                reader.close()  # no worker reads any more: a write blocked on a full pipe now fails (quietly)
+            except OSError:
+                pass
     writer = getattr(results, "_writer", None)
     if writer is not None:
         try:
@@ -228,6 +250,30 @@ def _handled(signals: tuple[int, ...], handler: Any) -> Iterator[None]:
 
 def _no_interrupts():
     return _handled((signal.SIGINT,), signal.SIG_IGN)
+
+
+@contextmanager
+def _starting_workers() -> Iterator[None]:
+    """Around the fork of the workers: no thread of the parent is writing to stderr, and Ctrl-C and SIGTERM
+    take effect once the workers are started.
+
+    A lock that another thread of the parent holds as it forks stays held in the worker forever. Of the
+    threads a leia process has when it forks (tqdm's monitor, pyarrow's pool and its jemalloc's, torch's and
+    tokenizers' in ``leia train``), only tqdm's monitor runs Python that takes a lock a worker needs: it writes
+    to stderr when a bar has not moved for a while, and a worker forked meanwhile waits forever on its first
+    line to stderr (a warning, -v's debug lines). It is stopped here; tqdm starts another with its next bar.
+    pyarrow, jemalloc and tokenizers reset their threads' state in a forked child, workers never run torch,
+    and no DuckDB thread is left: the DuckDB files are closed, and the files workers map are built, before
+    the workers fork. A signal is held back: taken in the parent's at-fork hooks it would be swallowed
+    (logging's ``_releaseLock``: "Exception ignored", and the run goes on), taken by a worker before it ignores
+    SIGINT it would print a traceback."""
+    monitors = sys.modules.get("tqdm._monitor")
+    if monitors is not None:
+        for thread in threading.enumerate():
+            if isinstance(thread, monitors.TMonitor) and thread is not threading.current_thread():
+                thread.exit()
+    with interrupts_after():
+        yield
 
 
 def imap_ordered(work: Callable[[Any], Any], payloads: Iterable[Any], workers: int, unit: str = "batch"

@@ -33,9 +33,11 @@ class LeiaDataCollator:
     Rows that hold several documents without attending across them: features with ``position_ids``
     (:class:`leia.training.PackedDataset` blocks) keep them, and with ``flatten=True`` the batch's features are
     put in one row by ``transformers.DataCollatorWithFlattening`` (position ids restarting at each feature,
-    the label of each feature's first token -100). Either way the batch has no ``attention_mask`` (transformers
-    builds the block-causal mask from the position ids) and carries ``use_cache=False`` (with a cache, as
-    models create by default, transformers does not look at the position ids).
+    the label of each feature's first token -100). Either way the batch has no ``attention_mask``: transformers
+    builds the block-causal mask from the position ids, as long as the model makes no cache, which
+    ``Trainer`` sees to (it sets ``model.config.use_cache`` to ``TrainingArguments.use_cache``, False by
+    default); in a loop of your own set ``model.config.use_cache = False`` first. The batch holds tensors only,
+    so that accelerate can hand it out from one process to the others (``dispatch_batches``).
     """
 
     tokenizer: Any
@@ -99,16 +101,14 @@ class LeiaDataCollator:
             if not full:
                 position_ids = torch.where(filled, position_ids, positions)
             del batch["attention_mask"]
-            batch.update(position_ids=position_ids, use_cache=False)
+            batch["position_ids"] = position_ids
         return batch
 
     def _flattened(self, input_ids: Any, labels: Any, lengths: Any) -> dict[str, Any]:
         from transformers import DataCollatorWithFlattening
 
         rows = [{"input_ids": input_ids[i, :n], "labels": labels[i, :n]} for i, n in enumerate(lengths.tolist())]
-        batch = DataCollatorWithFlattening(separator_id=self.label_pad_token_id)(rows)
-        batch["use_cache"] = False
-        return batch
+        return DataCollatorWithFlattening(separator_id=self.label_pad_token_id)(rows)
 
     def _input_ids(self, features: Sequence[Mapping[str, Any]]) -> list[Any]:
         if not features:

@@ -166,15 +166,18 @@ class PackedDataset(torch.utils.data.IterableDataset):
     within a shard the blocks run on from one record batch to the next, so only the shard's last block is
     padded (or dropped with ``drop_tail``); the blocks are the same whatever the number of workers or ranks,
     with no shard read twice or missed. A span that would cross a block boundary is dropped whole (see
-    :func:`pack`). Leave ``rank``/``world_size`` at 0/1 under ``Trainer``/accelerate, which either read the
-    whole stream in the first process (``dispatch_batches``) or in every process, each keeping its slice of
-    each batch: set them too and the stream is split twice. Set them only where every process reads for
-    itself; ``leia train`` trains on :class:`leia.training.BlockDataset` instead, whose blocks are addressed by
-    index.
+    :func:`pack`). Leave ``rank``/``world_size`` at 0/1 under ``Trainer``/accelerate on several processes,
+    which splits the stream itself: by default the first process reads it and hands each process its part of
+    every batch (``dispatch_batches``), and with ``dispatch_batches=False`` every process reads all of it and
+    keeps its part; set them too and the stream is split twice. Either way each epoch's blocks are dealt once,
+    and accelerate fills the last step of an epoch with blocks from its start (fewer than the processes). Set
+    them only where every process reads for itself; ``leia train`` trains on
+    :class:`leia.training.BlockDataset` instead, whose blocks are addressed by index.
 
     Documents are kept apart by default: ``position_ids`` restart at each document (and each block), the
-    label of each document's first token is -100, and with :class:`LeiaDataCollator` (no attention mask,
-    ``use_cache=False``) transformers gives each document attention to itself only. With
+    label of each document's first token is -100, and with :class:`LeiaDataCollator` (no attention mask) and a
+    model that makes no cache (as ``Trainer`` leaves it) transformers gives each document attention to itself
+    only. With
     ``cross_document_attention=True`` blocks carry no ``position_ids`` and attention runs across the
     documents of a block, as in the original implementation.
 

@@ -13,14 +13,15 @@ import re
 from pathlib import Path
 from typing import Any, Sequence
 
-from leia.errors import ConfigError, InputError, require
+from leia.errors import ConfigError, InputError, Interrupted, require
 from leia.io.files import write_text_atomic
 from leia.training.settings import TrainConfig
 
-__all__ = ["train", "SETTINGS_FILE", "latest_checkpoint", "effective_settings"]
+__all__ = ["train", "SETTINGS_FILE", "latest_checkpoint", "stopped_note", "effective_settings"]
 
 SETTINGS_FILE = "leia-train.json"
 _CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
+_STATE = "trainer_state.json"
 # Settings a resumed run may change: they do not touch what is trained on or how.
 _FREE_ON_RESUME = {"resume", "max_steps", "epochs", "save_steps", "save_total_limit", "logging_steps", "workers",
                    "dataloader_workers", "eval_steps", "quiet", "deepspeed", "fsdp", "fsdp_config",
@@ -28,10 +29,25 @@ _FREE_ON_RESUME = {"resume", "max_steps", "epochs", "save_steps", "save_total_li
 
 
 def latest_checkpoint(output_dir: str | Path) -> Path | None:
-    """The ``checkpoint-N`` folder with the highest N in ``output_dir``, or None."""
+    """The ``checkpoint-N`` folder with the highest N in ``output_dir`` that was saved whole, or None. Trainer
+    writes a checkpoint in place and its ``trainer_state.json`` last: a folder without one was being saved
+    when the run stopped, and the run resumes from the checkpoint before it."""
     out = Path(output_dir)
-    found = [(int(m.group(1)), p) for p in out.glob("checkpoint-*") if (m := _CHECKPOINT.match(p.name)) and p.is_dir()]
+    found = [(int(m.group(1)), p) for p in out.glob("checkpoint-*")
+             if (m := _CHECKPOINT.match(p.name)) and (p / _STATE).is_file()]
     return max(found)[1] if found else None
+
+
+def stopped_note(config: TrainConfig) -> str:
+    """What a run with ``config`` that stopped before its end (Ctrl-C, SIGTERM) kept, and what rerunning it
+    does: resuming needs ``--resume``, and without a checkpoint the rerun starts again (on the blocks packed
+    already)."""
+    out = Path(config.output_dir)
+    checkpoint = latest_checkpoint(out)
+    if checkpoint is None:
+        return f"no checkpoint in {out} yet; rerunning the same command starts the training again"
+    command = "the same command" if config.resume else "the same command with --resume"
+    return f"kept {checkpoint.name} in {out}; rerun {command} to go on from it"
 
 
 def effective_settings(config: TrainConfig, world_size: int) -> dict:
@@ -134,7 +150,17 @@ def _bf16(setting: str) -> bool:
 
 def train(config: TrainConfig, callbacks: Sequence[Any] = ()) -> dict:
     """Run ``leia train`` with ``config`` (and ``callbacks``, passed to the Trainer); returns the summary it
-    prints: steps, training loss, tokens seen, where the model is."""
+    prints: steps, training loss, tokens seen, where the model is. Stopped by Ctrl-C or SIGTERM, it raises
+    :class:`leia.errors.Interrupted` saying what it kept (:func:`stopped_note`)."""
+    try:
+        return _train(config, callbacks)
+    except Interrupted:  # while packing: what the packing kept, and the rerun resumes it
+        raise
+    except KeyboardInterrupt:
+        raise Interrupted(stopped_note(config)) from None
+
+
+def _train(config: TrainConfig, callbacks: Sequence[Any]) -> dict:
     require("torch", "train")
     transformers = require("transformers", "train")
     from accelerate import PartialState
@@ -188,7 +214,9 @@ def train(config: TrainConfig, callbacks: Sequence[Any] = ()) -> dict:
         save_total_limit=config.save_total_limit,
         eval_strategy="steps" if eval_dataset is not None else "no", eval_steps=eval_steps,
         train_sampling_strategy="sequential",  # BlockDataset deals each epoch in its own seeded order
-        include_num_input_tokens_seen="all", dataloader_num_workers=config.dataloader_workers,
+        # the tokens that are not the pad token: not those of the padding blocks (or of the padding ending a
+        # shard's last block), which "all" counts; nor, where eos pads, the eos between documents
+        include_num_input_tokens_seen="non_padding", dataloader_num_workers=config.dataloader_workers,
         dataloader_persistent_workers=config.dataloader_workers > 0,
         deepspeed=config.deepspeed,
         fsdp=config.fsdp or None, fsdp_config=config.fsdp_config,
