@@ -26,9 +26,12 @@ from leia.mentions.segment import Segmenter, Segmenting
 from leia.mentions.surfaces import Surfaces
 from leia.schemas import ANCHOR
 
-__all__ = ["Detector", "detect_batch"]
+__all__ = ["BUDGET", "Detector", "detect_batch"]
 
 _JOIN = "\n"  # between the texts detected at once: a word boundary, where the search sees a separator
+# How many characters of texts are detected at once, at most (a longer text alone): enough that a search's
+# steps and a call of MeCab are shared by many short texts, few enough that the arrays of one stay small.
+BUDGET = 1 << 16
 
 
 def _leftmost_longest(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
@@ -115,9 +118,23 @@ class Detector(Segmenting):
     def detect_many(self, texts: Sequence[str]) -> list[list[tuple[int, int, str]]]:
         """The mentions of each of ``texts``, as :meth:`detect` finds them, all found at once: the texts are
         joined by a line break (always a word boundary) and searched as one, no surface running across it,
-        which spares the steps of a search and of word segmentation that each text would take alone."""
-        if not texts:
-            return []
+        which spares the steps of a search and of word segmentation that each text would take alone; up to
+        :data:`BUDGET` characters at a time, so that memory does not grow with the number of texts."""
+        out: list[list[tuple[int, int, str]]] = []
+        group: list[str] = []
+        size = 0
+        for text in texts:
+            if group and size + len(text) > BUDGET:
+                out += self._detect_joined(group)
+                group, size = [], 0
+            group.append(text)
+            size += len(text) + 1
+        if group:
+            out += self._detect_joined(group)
+        return out
+
+    def _detect_joined(self, texts: list[str]) -> list[list[tuple[int, int, str]]]:
+        """:meth:`detect_many` for texts detected as one."""
         joined = _JOIN.join(texts)
         lengths = np.fromiter(map(len, texts), np.int64, len(texts))
         begins = np.cumsum(lengths + 1) - lengths - 1

@@ -22,13 +22,15 @@ from functools import cached_property
 
 import numpy as np
 
-__all__ = ["HashTrie", "SECTIONS", "SEPARATOR", "build_hashtrie", "text_codes"]
+__all__ = ["HashTrie", "SECTIONS", "SEPARATOR", "WINDOW", "build_hashtrie", "text_codes"]
 
 _SHIFT = np.uint64(21)
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 # A 21-bit number that is no code point: no key holds it, so no occurrence runs past the end of a text or
 # across it to the next.
 SEPARATOR = 0x1FFFFF
+# How many positions of a text a search follows at once: its arrays stay at a few MB whatever the text's length.
+WINDOW = 1 << 16
 _ENDS = np.uint64(1 << 63)  # the bit of a stored key that says a string ends at its node
 _LAST = np.uint64(1 << 62)  # the bit of the last key of a bucket
 _KEY = np.uint64((1 << 62) - 1)
@@ -48,10 +50,11 @@ def _bucket(keys: np.ndarray, bits: int) -> np.ndarray:
 @dataclass(frozen=True)
 class HashTrie:
     """``first`` (int32 by code point, up to one past the greatest initial, which is -1 as any code point
-    beyond): the node of each one-character prefix, -1 for none; ``keys`` (uint64, with their flags, and after the last one that no key equals) and ``values``
-    (int32), by node; ``buckets`` (uint32, or int64 past 4 G nodes): for each level after the first, where the
-    keys of each of its buckets begin; ``levels`` (int64, one row per prefix length): where the level's
-    buckets begin in ``buckets`` and how many bits choose a bucket."""
+    beyond): the node of each one-character prefix, -1 for none; ``keys`` (uint64, with their flags, and after
+    the last one that no key equals) and ``values`` (int32), by node; ``buckets`` (uint32, or int64 past 4 G
+    nodes): for each level after the first, where the keys of each of its buckets begin; ``levels`` (int64,
+    one row per prefix length): where the level's buckets begin in ``buckets`` and how many bits choose a
+    bucket."""
 
     first: np.ndarray
     keys: np.ndarray
@@ -72,17 +75,31 @@ class HashTrie:
         """The length of the longest string."""
         return len(self.levels) - 1
 
-    def search(self, codes: np.ndarray, wanted: np.ndarray, longest: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def search(self, codes: np.ndarray, wanted: np.ndarray, longest: int, window: int = WINDOW
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Every occurrence in the text of code points ``codes`` of a string whose id is ``wanted`` (a boolean
         or 0/1 array by id) and whose length is at most ``longest``: starts, ends and ids (int64), by start
         then end. No occurrence holds a code point above 0x10FFFF: several texts can be searched at once,
-        joined by :data:`SEPARATOR`."""
+        joined by :data:`SEPARATOR`. The starts are followed ``window`` at a time, so that what a search holds
+        besides the text and what it finds does not grow with the text."""
         n = len(codes)
         longest = min(longest, self.depth)
         if not n or longest < 1:
             return _empty()
-        padded = np.concatenate([codes, np.full(longest, SEPARATOR, np.uint32)]).astype(np.uint64)
-        node = self.first[np.minimum(codes, len(self.first) - 1)]  # past the last initial: -1
+        begins = range(0, n, window)
+        parts = [self._window(codes[begin:begin + window + longest], min(window, n - begin), wanted, longest)
+                 for begin in begins]
+        if len(parts) == 1:
+            return parts[0]
+        shifted = [(s + begin, e + begin, i) for begin, (s, e, i) in zip(begins, parts)]
+        return tuple(np.concatenate(column) for column in zip(*shifted))  # type: ignore[return-value]
+
+    def _window(self, codes: np.ndarray, count: int, wanted: np.ndarray, longest: int
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`search` for the occurrences that start at the first ``count`` positions of ``codes``."""
+        padded = np.concatenate([codes, np.full(count + longest - len(codes), SEPARATOR, np.uint32)]
+                                ).astype(np.uint64)
+        node = self.first[np.minimum(codes[:count], len(self.first) - 1)]  # past the last initial: -1
         pos = np.flatnonzero(node >= 0)
         node = node[pos].astype(np.int64)
         ends_here = self.values[node] >= 0
@@ -126,10 +143,10 @@ def _empty() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def _probe(keys: np.ndarray, key: np.ndarray, pos: np.ndarray, begins: np.ndarray, shift: np.uint64
            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The positions ``pos`` whose ``key`` is in a level (where its buckets begin, and the shift that leaves a
-    key's bucket), with the node of each and whether a string ends there. A bucket's first key is read whatever the bucket holds: an
-    empty bucket begins where the next one does (or at the sentinel after the last key), and so reads a key of
-    another bucket, never the key wanted; the keys after it are read up to the last of its bucket, or one
-    greater than the key wanted."""
+    key's bucket), with the node of each and whether a string ends there. A bucket's first key is read
+    whatever the bucket holds: an empty bucket begins where the next one does (or at the sentinel after the
+    last key), and so reads a key of another bucket, never the key wanted; the keys after it are read up to
+    the last of its bucket, or one greater than the key wanted."""
     at = begins[((key * _MIX) >> shift).view(np.int64)].astype(np.int64)
     got = keys[at]
     bare = got & _KEY
