@@ -13,6 +13,8 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from leia.augmenter import NO_SPAN_REASONS
 from leia.cli import main
@@ -23,6 +25,8 @@ from leia.mentions import (
     REPEAT, SOURCED_ANCHOR, Detector, MentionConfig, MentionTable, Propagator, Segmenter, build_mentions,
     count_occurrences, make_entries,
 )
+from leia.mentions import detect as detect_module
+from leia.mentions.hashtrie import SEPARATOR, WINDOW, build_hashtrie, text_codes
 from leia.schemas import DOCUMENTS
 from leia.io.shards import iter_record_batches
 from leia.spans import strip_spans
@@ -230,6 +234,79 @@ def test_segmenter_cuts_a_run_by_its_text_alone():
     one.prepare(np.arange(8))
     assert (one.analysed, one.tagged) == (5, 3)  # both runs known: MeCab is not called
     assert one.end_ok.tolist() == other.end_ok.tolist() and one.start_ok.tolist() == other.start_ok.tolist()
+
+
+def test_texts_detected_at_once_get_what_each_gets_alone():
+    """Joined, no mention runs from one text into the next, nor does a word boundary or a target chosen by
+    context depend on the other texts."""
+    texts = [text for text, _ in CASES] + ["日本", "本の日本", "", "グルジア"]
+    for overrides in ({}, {"context": True}, {"block": True}, {"segment": False}):
+        d = detector(**overrides)
+        assert d.detect_many(texts) == [d.detect(text) for text in texts]
+    assert detector().detect_many([]) == []
+    assert detector().detect_many(["東京", "都に住む"]) == [[(0, 2, "東京")], []]  # not 東京都
+
+
+@pytest.mark.parametrize("budget", [1, 5, 12, 40])
+def test_texts_detected_a_few_characters_at_a_time_get_what_each_gets_alone(monkeypatch, budget):
+    """Texts are joined up to a number of characters at a time (a longer text alone): the same mentions for
+    each, in the order of the texts, however they are grouped."""
+    texts = [text for text, _ in CASES] + ["日本", "", "本の日本", "グルジア", "東京", "都に住む"]
+    d = detector(context=True)
+    alone = [d.detect(text) for text in texts]
+    monkeypatch.setattr(detect_module, "BUDGET", budget)
+    calls = []
+    joined = d._detect_joined
+    monkeypatch.setattr(d, "_detect_joined", lambda group: calls.append(group) or joined(group))
+    assert d.detect_many(texts) == alone
+    assert [text for group in calls for text in group] == texts
+    size = [sum(map(len, group)) + len(group) - 1 for group in calls]  # joined by one character
+    assert all(n <= budget or len(group) == 1 for n, group in zip(size, calls))
+    assert all(n + 1 + len(after[0]) > budget for n, after in zip(size, calls[1:]))  # each group as full as it fits
+
+
+# Characters of the strings and texts of the trie tests: few, so that strings share prefixes and occur; one
+# past the Basic Multilingual Plane, and the last code point.
+TRIE_CHARS = "ab日本\U00020BB7\U0010FFFF"
+
+
+@settings(max_examples=150, deadline=None)
+@given(strings=st.lists(st.text(TRIE_CHARS, min_size=1, max_size=6), unique=True, max_size=40),
+       texts=st.lists(st.text(TRIE_CHARS + "x", max_size=25), min_size=1, max_size=3),
+       data=st.data())
+def test_the_hash_trie_finds_every_occurrence(strings, texts, data):
+    """Every occurrence of every string wanted and not too long, by start then end, with its id; texts joined
+    by the separator are searched at once, and no occurrence runs across it; whatever the number of positions
+    followed at once, an occurrence that starts in one window and ends in the next included."""
+    ids = data.draw(st.permutations(range(100, 100 + len(strings))))
+    wanted = np.array(data.draw(st.lists(st.booleans(), min_size=100 + len(strings), max_size=100 + len(strings))))
+    longest = data.draw(st.integers(0, 7))
+    window = data.draw(st.sampled_from([1, 2, 3, 7, WINDOW]))  # the positions followed at once
+    trie = build_hashtrie(strings, np.array(ids, dtype=np.int64))
+    id_of = dict(zip(strings, ids))
+    joined = "|".join(texts)  # the separator stands where "|" does: no string holds either
+    codes = np.concatenate([np.append(text_codes(t), np.uint32(SEPARATOR)) for t in texts])[:-1]
+    starts, ends, found = trie.search(codes, wanted, longest, window)
+    expected = sorted((i, i + len(s), id_of[s]) for s in strings for i in range(len(joined))
+                      if joined.startswith(s, i) and wanted[id_of[s]] and len(s) <= longest)
+    assert list(zip(starts.tolist(), ends.tolist(), found.tolist())) == expected
+    assert starts.dtype == ends.dtype == found.dtype == np.int64
+
+
+def test_a_hash_trie_of_no_strings_finds_nothing():
+    trie = build_hashtrie([], np.zeros(0, np.int64))
+    assert [a.tolist() for a in trie.search(text_codes("abc"), np.ones(1, bool), 5)] == [[], [], []]
+    with pytest.raises(ValueError):
+        build_hashtrie(["a", ""], np.arange(2))
+
+
+def test_a_run_met_twice_in_one_call_is_tagged_once():
+    seg = Segmenter()
+    seg.reset("日本語と日本語と東京湾")
+    seg.prepare(np.arange(12))
+    assert (seg.analysed, seg.tagged) == (3, 2)
+    assert np.flatnonzero(seg.end_ok).tolist() == [0, 3, 4, 7, 8, 11]  # 日本|語 twice, 東京|湾: 語, 湾 glue
+    assert np.flatnonzero(seg.start_ok).tolist() == [0, 2, 3, 4, 6, 7, 8, 10, 11]
 
 
 def test_count_occurrences_in_hiragana():

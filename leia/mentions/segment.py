@@ -50,6 +50,11 @@ _SURE = frozenset(
 )
 
 
+_LOOSE = np.zeros(0x30000, dtype=bool)
+_LOOSE[[ord(c) for c in LOOSE_SUFFIXES]] = True
+# The flags of a cut of a run (the end of a token, relative to the run's start, as an int32).
+_NO_START, _NO_END, _OFFSET = np.int32(1 << 30), np.int32(1 << 29), np.int32((1 << 29) - 1)
+
 _SURE_PAIRS = np.array([a == _OTHER or b == _OTHER or (a, b) in _SURE for a in range(6) for b in range(6)],
                        dtype=bool)
 
@@ -74,7 +79,7 @@ class Segmenter:
             self._tagger = fugashi.Tagger("-Owakati")
         self.analysed = 0
         self.tagged = 0
-        self._cache: dict[str, list[tuple[int, bool, bool]]] = {}
+        self._cache: dict[str, bytes] = {}
         self.reset("")
 
     def reset(self, text: str) -> None:
@@ -123,43 +128,58 @@ class Segmenter:
         text = self._text
         self.analysed += len(runs)
         index = np.array(runs, dtype=np.int64)
-        spans = list(zip(self._bounds[index].tolist(), self._bounds[index + 1].tolist()))
+        starts = self._bounds[index]
+        pieces = [text[a:b] for a, b in zip(starts.tolist(), self._bounds[index + 1].tolist())]
         cache = self._cache
         if len(cache) >= CACHE_SIZE:
             cache.clear()
-        new = [(a, b) for a, b in spans if text[a:b] not in cache]
+        new = [run for run in dict.fromkeys(pieces) if run not in cache]
         if new:
-            tokens = iter(self._tagger.parse(_STOP + _STOP.join(text[a:b] for a, b in new) + _STOP).split())
-            if next(tokens, None) != _STOP:
-                raise RuntimeError("MeCab did not keep the separator of the runs")
-            for start, end in new:
-                run = text[start:end]
-                lengths = []
-                covered = 0
-                for token in tokens:
-                    if token == _STOP and covered == len(run):
-                        break
-                    covered += len(token)
-                    if covered > len(run):
-                        break
-                    lone_kanji = len(token) == 1 and _CLASSES[min(ord(token), 0x30000)] == _KANJI
-                    lengths.append((len(token), lone_kanji and token not in LOOSE_SUFFIXES, lone_kanji))
-                if covered != len(run):
-                    raise RuntimeError(f"MeCab's tokens do not cover {run!r}")
-                cache[run] = lengths
+            self._tag(new)
             self.tagged += len(new)
+        self._done.update(runs)
+        cuts = [cache[run] for run in pieces]
+        entries = np.frombuffer(b"".join(cuts), dtype=np.int32)
+        counts = np.fromiter(map(len, cuts), np.int64, len(cuts)) // 4
+        positions = (entries & _OFFSET) + np.repeat(starts, counts)
         start_ok, end_ok, sure = self.start_ok, self.end_ok, self.sure
-        for k, (start, end) in zip(runs, spans):
-            self._done.add(k)
-            s = start
-            for length, glues_before, lone_kanji in cache[text[start:end]]:
-                e = s + length
-                start_ok[e] = end_ok[e] = True
-                if lone_kanji and s == start:
-                    start_ok[e] = sure[e]
-                elif glues_before and s != start:
-                    end_ok[s] = sure[s]
-                s = e
+        start_ok[positions] = end_ok[positions] = True
+        held = positions[entries & _NO_START != 0]
+        start_ok[held] = sure[held]
+        held = positions[entries & _NO_END != 0]
+        end_ok[held] = sure[held]
+
+    def _tag(self, runs: list[str]) -> None:
+        """Analyse ``runs`` (distinct) in one call of MeCab and keep the cuts of each: the end of each of its
+        tokens, relative to the run's start (int32 bytes), marked where no mention may start
+        (:data:`_NO_START`) or end (:data:`_NO_END`)."""
+        joined = _STOP + _STOP.join(runs) + _STOP
+        tokens = self._tagger.parse(joined).split()
+        if "".join(tokens) != joined:
+            raise RuntimeError("MeCab's tokens are not the text of the runs")
+        lengths = np.fromiter(map(len, tokens), np.int64, len(tokens))
+        ends = np.cumsum(lengths)
+        begins = ends - lengths
+        sizes = np.fromiter(map(len, runs), np.int64, len(runs))
+        run_begins = np.cumsum(sizes + 1) - sizes  # after the separator before each
+        if not (np.isin(run_begins, begins).all() and np.isin(run_begins + sizes, ends).all()):
+            raise RuntimeError("MeCab did not keep the separators of the runs")
+        run = np.searchsorted(run_begins, begins, side="right") - 1
+        inside = np.flatnonzero((run >= 0) & (begins < (run_begins + sizes)[np.maximum(run, 0)]))
+        run, begins, ends, lengths = run[inside], begins[inside], ends[inside], lengths[inside]
+        codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)[begins]
+        lone_kanji = (lengths == 1) & (_CLASS_ARRAY[np.minimum(codes, len(_CLASS_ARRAY) - 1)] == _KANJI)
+        glues = lone_kanji & ~_LOOSE[np.minimum(codes, len(_LOOSE) - 1)]
+        first = begins == run_begins[run]
+        entries = (ends - run_begins[run]).astype(np.int32)
+        entries[first & lone_kanji] |= _NO_START
+        after = np.flatnonzero(glues & ~first) - 1  # the token before a glued suffix: no mention ends there
+        entries[after] |= _NO_END
+        data = entries.tobytes()
+        bounds = (np.searchsorted(run, np.arange(len(runs) + 1)) * 4).tolist()
+        cache = self._cache
+        for k, piece in enumerate(runs):
+            cache[piece] = data[bounds[k]:bounds[k + 1]]
 
 
 class Segmenting:

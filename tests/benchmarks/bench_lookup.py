@@ -7,20 +7,23 @@ PSS divides them among those processes); and anonymous memory, what the process 
 
 Names: a dict of every title (what each worker held before), a marisa-trie of the titles with arrays by key
 id, and leia's names file (hashed titles, sorted, searched with numpy; :mod:`leia.entities.lookup`).
-Surfaces: an Aho-Corasick automaton built in each process (pyahocorasick, what each worker held before) and
-leia's surfaces file (a mapped marisa-trie; :mod:`leia.mentions.surfaces`).
+Surfaces: an Aho-Corasick automaton built in each process (pyahocorasick; its longest-match pass) and the
+detector of a mention dictionary (leia's surfaces file, :mod:`leia.mentions.surfaces`), of this tree and of
+each ``--peer PATH``, another tree of leia (a ``git archive`` of an earlier commit: one whose detector built
+the automaton, one that scanned a marisa-trie): start-up, the longest-match pass ("scan"), detection as a
+whole one article at a time and, where the tree has ``detect_many``, 16 articles at a time.
 
 Then ``leia augment --workers 2`` on the dev documents (their links: the names only), and with ``--mentions``
 on the dev articles as plain text (every document goes through detection, then the names), with the
-jawiki-sized table and dictionary against the dev-sized ones,
-for this tree and, with ``--peer PATH``, another tree of leia (a ``git archive`` of an earlier commit)
-reading the same files: the peak memory of the largest process and of all of them, and wall and CPU time.
+jawiki-sized table and dictionary against the dev-sized ones, for this tree and each peer: the peak memory of
+the largest process and of all of them, wall and CPU time, and CPU time per MB of text. A peer reads copies
+of the DuckDB files (hard links) in a folder of its own, where it builds the files it maps beside them.
 
 The titles are made of pieces of the dev articles' text (so they are Japanese and share prefixes like real
 titles), the English names of made-up words; the surfaces are the dev dictionary's and pieces of the dev
 text with a made-up tail, each with one or two targets.
 
-    python tests/benchmarks/bench_lookup.py [--titles 2500000] [--surfaces 4000000] [--peer /tmp/leia-before]
+    python tests/benchmarks/bench_lookup.py [--titles 2500000] [--surfaces 4000000] [--peer TREE ...]
         [--folder DIR [--reuse]] [--skip names surfaces automaton augment]
 
 Needs ../shared/data beside the checkout.
@@ -273,7 +276,10 @@ elif kind == "surfaces-automaton":
     scan = lambda text: list(automaton.iter_long(text))
 elif kind == "surfaces-file":
     detector = leia.mentions.MentionTable(path).detector()
-    scan = lambda text: detector._scan(text)
+    if hasattr(detector, "_scan"):
+        scan = lambda text: detector._scan(text)
+    else:  # a detector of the code that built an Aho-Corasick automaton
+        scan = lambda text: list(detector._automaton.iter_long(text))
 if kind.startswith("names"):
     answered = lookup(batches[0])
 else:
@@ -292,22 +298,27 @@ else:
         scan(text)
     rates["scan"] = sum(len(t.encode()) for t in texts) / 1e6 / (time.process_time() - cpu)
 after = memory()
+detect = many = None
 if kind == "surfaces-file":
     detector.segmenter
     t0 = time.process_time()
     for text in texts:
         detector.detect(text)
     detect = time.process_time() - t0
-else:
-    detect = None
-print(json.dumps({"startup": startup, "rates": rates, "detect": detect,
+    if hasattr(detector, "detect_many"):
+        detector.segmenter._cache.clear()  # the runs of the pass before are not kept
+        t0 = time.process_time()
+        for i in range(0, len(texts), 16):
+            detector.detect_many(texts[i:i + 16])
+        many = time.process_time() - t0
+print(json.dumps({"startup": startup, "rates": rates, "detect": detect, "many": many,
                   **{k: after[k] - before[k] for k in after}}))
 """
 
 
-def child(kind: str, path: Path, queries: Path | str, texts: Path | str) -> dict:
+def child(kind: str, path: Path, queries: Path | str, texts: Path | str, tree: Path = REPO) -> dict:
     result = subprocess.run([sys.executable, "-c", _CHILD, kind, str(path), str(queries), str(texts)],
-                            capture_output=True, text=True, cwd=REPO)
+                            capture_output=True, text=True, cwd=tree, env={**os.environ, "PYTHONPATH": str(tree)})
     if result.returncode:
         raise SystemExit(result.stderr)
     return json.loads(result.stdout[result.stdout.rindex('{"startup"'):].splitlines()[0])  # after any progress bar
@@ -388,22 +399,25 @@ def compare_names(entities: Path, tiny: Path, titles: list[str], folder: Path, r
                   f"{_mb(r['anon'])}")
 
 
-def compare_surfaces(mentions: Path, tiny: Path, dev: dict[str, Path], folder: Path, automaton: bool = True) -> None:
+def compare_surfaces(trees: list[tuple[str, Path, dict[str, Path]]], folder: Path, automaton: bool = True) -> None:
+    """The automaton, then the detector of each tree, with the jawiki-sized dictionary and the dev one."""
     import pickle
 
+    dev = trees[0][2]
     texts = _texts(dev["documents"])
     texts_file = folder / "texts.pkl"
     texts_file.write_bytes(pickle.dumps(texts))
     mb = sum(len(t.encode()) for t in texts) / 1e6
-    print(f"\nsurfaces: scanning the {len(texts)} dev articles ({mb:.2f} MB of text) for the longest surface at "
-          "each position")
-    print("  candidate            dictionary   start-up s   scan MB/CPU-s   detect MB/CPU-s   file MB   RSS MB   "
-          "PSS MB  anon MB")
-    for kind, suffixes in (("surfaces-automaton", ()), ("surfaces-file", (".surfaces",)))[0 if automaton else 1:]:
-        for label, path in (("jawiki", mentions), ("dev", tiny)):
-            r = child(kind, path, "-", texts_file)
-            detect = f"{mb / r['detect']:15.2f}" if r["detect"] else f"{'':15s}"
-            print(f"  {kind:20s} {label:10s} {r['startup']:10.3f}   {r['rates']['scan']:13.2f}   {detect}   "
+    print(f"\nsurfaces: the {len(texts)} dev articles ({mb:.2f} MB of text): the longest surface at each position "
+          "(scan), and detection, one article at a time and 16 at a time (MB per CPU-second)")
+    print("  candidate            dictionary   start-up s   scan   detect  detect 16   file MB   RSS MB   PSS MB  anon MB")
+    runs = [("automaton", "surfaces-automaton", REPO, trees[0][2], ())] if automaton else []
+    runs += [(f"{name} detector", "surfaces-file", tree, files, (".surfaces",)) for name, tree, files in trees]
+    for label, kind, tree, files, suffixes in runs:
+        for size, path in (("jawiki", files["big-mentions"]), ("dev", files["mentions"])):
+            r = child(kind, path, "-", texts_file, tree)
+            detect, many = (f"{mb / r[k]:7.2f}" if r[k] else f"{'':7s}" for k in ("detect", "many"))
+            print(f"  {label:20s} {size:10s} {r['startup']:10.3f} {r['rates']['scan']:6.2f}  {detect}    {many}   "
                   f"{_mb(_size(path, *suffixes))} {_mb(r['rss'])} {_mb(r['pss'])} {_mb(r['anon'])}")
 
 
@@ -450,30 +464,76 @@ def augment_run(tree: Path, source: Path, entities: Path, mentions: Path | None,
     return {"wall": wall, "cpu": cpu, **peaks}
 
 
-def compare_augment(trees: list[tuple[str, Path]], dev: dict[str, Path], big: tuple[Path, Path], folder: Path) -> None:
+def compare_augment(trees: list[tuple[str, Path, dict[str, Path]]], folder: Path) -> None:
+    dev = trees[0][2]
+    mb = sum(len(t.encode()) for t in _texts(dev["documents"])) / 1e6
+    cost: dict[tuple[str, str, bool], float] = {}
     for what, source, detect in (("the dev documents (their links)", dev["documents"], False),
                                  ("the dev articles as plain text, with --mentions", dev["corpus"], True)):
-        print(f"\nleia augment --workers 2 on {what}")
-        print("  tree     table    wall s   CPU s   largest process: RSS MB  PSS MB anon MB   all processes: RSS MB  "
-              "PSS MB anon MB")
-        for name, tree in trees:
+        print(f"\nleia augment --workers 2 on {what} ({mb:.2f} MB of text)")
+        print("  tree     table    wall s   CPU s  CPU s/MB   largest process: RSS MB  PSS MB anon MB   all processes: "
+              "RSS MB  PSS MB anon MB")
+        for name, tree, files in trees:
             results = {}
-            for label, (entities, mentions) in (("dev", (dev["entities"], dev["mentions"])), ("jawiki", big)):
+            for label, entities, mentions in (("dev", files["entities"], files["mentions"]),
+                                              ("jawiki", files["big-entities"], files["big-mentions"])):
                 r = augment_run(tree, source, entities, mentions if detect else None,
                                 folder / f"aug-{name}-{label}")
                 results[label] = r
-                print(f"  {name:8s} {label:7s} {r['wall']:7.1f} {r['cpu']:7.1f}   {_mb(r['rss'])}{_mb(r['pss'])}"
-                      f"{_mb(r['anon'])}             {_mb(r['sum_rss'])}{_mb(r['sum_pss'])}{_mb(r['sum_anon'])}")
+                cost[(name, label, detect)] = r["cpu"] / mb
+                print(f"  {name:8s} {label:7s} {r['wall']:7.1f} {r['cpu']:7.1f} {r['cpu'] / mb:8.2f}   "
+                      f"{_mb(r['rss'])}{_mb(r['pss'])}{_mb(r['anon'])}             {_mb(r['sum_rss'])}"
+                      f"{_mb(r['sum_pss'])}{_mb(r['sum_anon'])}")
             growth = {k: results["jawiki"][k] - results["dev"][k] for k in ("rss", "pss", "anon")}
             print(f"  {name:8s} growth of the largest process with the jawiki-sized files: RSS "
                   f"{growth['rss'] / 1e6:.0f} MB, PSS {growth['pss'] / 1e6:.0f} MB, anon {growth['anon'] / 1e6:.0f} MB")
+    print("\n--mentions against the links, CPU seconds per MB of text (all processes; start-up included)")
+    for name, _, _ in trees:
+        for label in ("dev", "jawiki"):
+            plain, detected = cost[(name, label, False)], cost[(name, label, True)]
+            print(f"  {name:8s} {label:7s} {detected:6.2f} against {plain:5.2f}: {detected / plain:4.1f} times, "
+                  f"{detected - plain:5.2f} CPU s more per MB")
+
+
+_PREPARE = """
+import sys
+from leia.entities import EntityTable
+from leia.mentions import MentionTable
+for path in sys.argv[1:3]:
+    getattr(EntityTable(path), "names", None)
+for path in sys.argv[3:]:
+    getattr(MentionTable(path), "surfaces", None)
+"""
+
+
+def peer_files(folder: Path, name: str, tree: Path, files: dict[str, Path]) -> dict[str, Path]:
+    """The DuckDB files hard-linked into a folder of the peer's own, and the files the peer maps built beside
+    them in its format (which may not be this tree's), before anything is measured."""
+    own = folder / f"peer-{name}"
+    own.mkdir(exist_ok=True)
+    linked = dict(files)
+    keys = ("entities", "big-entities", "mentions", "big-mentions")
+    for key in keys:
+        target = own / files[key].name
+        if target.exists() and not os.path.samefile(target, files[key]):  # inputs made again since
+            for old in [target, *own.glob(f"{target.name}.*")]:
+                old.unlink()
+        if not target.exists():
+            os.link(files[key], target)
+        linked[key] = target
+    done = subprocess.run([sys.executable, "-c", _PREPARE, *(str(linked[k]) for k in keys)], cwd=tree,
+                          env={**os.environ, "PYTHONPATH": str(tree)}, capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(done.stderr)
+    return linked
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--titles", type=int, default=2_500_000)
     parser.add_argument("--surfaces", type=int, default=4_000_000)
-    parser.add_argument("--peer", type=Path, help="another tree of leia to run `leia augment` with")
+    parser.add_argument("--peer", type=Path, nargs="*", default=[],
+                        help="other trees of leia to detect mentions and run `leia augment` with")
     parser.add_argument("--folder", type=Path, help="where to write (default: a temporary folder)")
     parser.add_argument("--skip", nargs="*", default=(), choices=("names", "surfaces", "automaton", "augment"))
     parser.add_argument("--reuse", action="store_true", help="reuse the inputs an earlier run made in --folder")
@@ -514,12 +574,14 @@ def main() -> None:
           f"{mentions.stat().st_size / 1e6:.1f} MB mention dictionary")
     if "names" not in args.skip:
         compare_names(entities, dev["entities"], titles, folder, rng)
+    files = {**dev, "big-entities": entities, "big-mentions": mentions}
+    trees = [("this", REPO, files)] + [(peer.name, peer.resolve(), peer_files(folder, peer.name, peer.resolve(), files))
+                                       for peer in args.peer]
     if "surfaces" not in args.skip:
-        compare_surfaces(mentions, dev["mentions"], dev, folder, "automaton" not in args.skip)
+        compare_surfaces(trees, folder, "automaton" not in args.skip)
     del titles
     if "augment" not in args.skip:
-        trees = [("this", REPO)] + ([("peer", args.peer.resolve())] if args.peer else [])
-        compare_augment(trees, dev, (entities, mentions), folder)
+        compare_augment(trees, folder)
     if not args.folder:
         shutil.rmtree(folder, ignore_errors=True)
 
