@@ -17,16 +17,17 @@ from dataclasses import KW_ONLY, dataclass
 from typing import Any
 
 from leia.errors import ConfigError
-from leia.execute import ENGINES
 from leia.settings import COUNT, POSITIVE, or_word, probability, setting
 from leia.spans import STRATEGIES, check_strategy
 from leia.wiki.wikitext.langconv import DEFAULT_VARIANT, VARIANTS
 
 __all__ = [
-    "Workers", "Parts", "Scale", "PageFilters", "SpanControls", "Cleaning", "MentionSettings", "OutputSettings",
+    "ENGINES", "Workers", "Parts", "Scale", "PageFilters", "SpanControls", "Cleaning", "MentionSettings", "OutputSettings",
     "ExtractSettings", "AugmentSettings", "RunSettings", "EntitiesSettings", "BuildMentionsSettings",
     "DetectSettings", "TokenizeSettings",
 ]
+
+ENGINES = ("local", "ray")  # where a step may run: leia.execute.local, leia.execute.ray
 
 
 # -- groups -------------------------------------------------------------------------------------------------

@@ -377,6 +377,46 @@ def test_executors_know_steps_only_through_their_protocol():
     assert layer_violations(import_graph()) == []
 
 
+# The process pool is the one part of leia.execute that knows nothing of steps: the builders of the entity table
+# and of the mention dictionary use it too, so a lower layer may reach it through them.
+TOOLS = ("leia.execute.pool",)
+
+
+def upper_layers_reached(graph: dict[str, set[str]]) -> list[str]:
+    """For each module of a lower layer that reaches an upper layer through other modules, the first such
+    chain of imports found: a step that imports a module that imports an executor knows where it runs too.
+    The chains stop at :data:`TOOLS`."""
+    found = []
+    for module in sorted(m for m in graph if _within(m, LOWER_LAYERS)):
+        came_from: dict[str, str] = {module: ""}
+        todo = [module]
+        while todo:
+            current = todo.pop(0)
+            if _within(current, UPPER_LAYERS) and current not in TOOLS:
+                chain = [current]
+                while came_from[chain[-1]]:
+                    chain.append(came_from[chain[-1]])
+                found.append(" -> ".join(reversed(chain)))
+                break
+            for target in sorted(() if current in TOOLS else graph.get(current, ())):
+                if target not in came_from:
+                    came_from[target] = current
+                    todo.append(target)
+    return found
+
+
+def test_lower_layers_reach_no_upper_layer_through_other_modules():
+    assert upper_layers_reached(import_graph()) == []
+
+
+def test_the_transitive_layer_rule_sees_a_step_reaching_an_executor_through_settings():
+    graph = {"leia.steps.extract": {"leia.commands", "leia.wiki.siteinfo"}, "leia.commands": {"leia.execute"},
+             "leia.wiki.siteinfo": set(), "leia.execute": {"leia.commands"}, "leia.api": {"leia.execute"},
+             "leia.steps.detect": {"leia.mentions.build"}, "leia.mentions.build": {"leia.execute.pool"},
+             "leia.execute.pool": {"leia.execute.local"}}
+    assert upper_layers_reached(graph) == ["leia.steps.extract -> leia.commands -> leia.execute"]
+
+
 def test_the_layer_rule_sees_an_executor_importing_a_step():
     graph = {"leia.execute.local": {"leia.steps.protocol", "leia.steps.extract"},
              "leia.steps.extract": {"leia.execute.parts", "leia.wiki.dumps.xmldump"},

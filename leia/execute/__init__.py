@@ -2,20 +2,19 @@
 executor only decides which process computes which shards: ``local`` (this machine's processes,
 :mod:`leia.execute.local`) or ``ray`` (a Ray cluster, :mod:`leia.execute.ray`). A split into parts
 (:mod:`leia.execute.parts`) runs on the local engine (on Ray the cluster divides the work). This module stays
-light: the CLI reads its names."""
+light: the CLI reads it."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from leia.commands import ENGINES
 from leia.errors import ConfigError
 
 if TYPE_CHECKING:
     from leia.execute.parts import Part
 
-__all__ = ["ENGINES", "check_engine"]
-
-ENGINES = ("local", "ray")
+__all__ = ["check_engine"]
 
 
 def check_engine(engine: str, part: "Part") -> str:
