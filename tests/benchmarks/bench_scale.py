@@ -514,9 +514,10 @@ def main() -> None:
     out = runs / "leia-run"
     marks = runs / "marks.jsonl"
     rows = run_leia(["run", "--dump", str(dump), "--langlinks", str(langlinks), "-o", str(out), "--workers",
-                     str(args.workers), "--no-progress"], ["run", "extract", "build_entities", "augment"], marks,
+                     str(args.workers), "--no-progress"], ["run", "extract", "build_entity_table", "augment"], marks,
                     args.interval, runs / "run.log")
-    disk = {"run": du(out), "extract": du(out / "documents", out / "pages"), "build_entities": du(out / "entities.duckdb"),
+    disk = {"run": du(out), "extract": du(out / "documents", out / "pages"),
+            "build_entity_table": du(out / "entities.duckdb"),
             "augment": du(out / "augmented")}
     with open(out / "augmented" / "manifest.json") as f:
         augmented = json.load(f)["counters"]
@@ -538,7 +539,7 @@ def main() -> None:
           "of the largest process, largest sum of PSS of all")
     print(f"{'phase':>20} {'wall s':>8} {'CPU s':>8} {'largest MB':>11} {'all MB':>8} {'disk MB':>8}")
     for r in rows:
-        name = {"run": "leia run (all)", "extract": "  extract", "build_entities": "  entities",
+        name = {"run": "leia run (all)", "extract": "  extract", "build_entity_table": "  entities",
                 "augment": "  augment"}.get(r["phase"], r["phase"])
         print(f"{name:>20} {r['wall']:8.1f} {r['cpu']:8.1f} {r['largest'] / 1e6:11.0f} {r['total'] / 1e6:8.0f} "
               f"{disk.get(r['phase'], 0) / 1e6:8.0f}")
@@ -546,7 +547,7 @@ def main() -> None:
     print(f"extraction: {mb / by['extract']['cpu']:.1f} MB of wikitext per CPU-s, {mb / by['extract']['wall']:.1f} "
           f"MB/s wall")
     print(f"augmentation: {text_mb / by['augment']['cpu']:.1f} MB of text per CPU-s")
-    print(f"entity table: {info['titles'] / by['build_entities']['wall'] / 1e3:.0f} k titles/s wall")
+    print(f"entity table: {info['titles'] / by['build_entity_table']['wall'] / 1e3:.0f} k titles/s wall")
     print(f"augmentation: {augmented['documents']:,} documents, {augmented['mentions']:,} mentions, "
           f"{augmented['spans']:,} spans, {text_mb:,.0f} MB of text")
     if not args.skip_mentions:
