@@ -12,6 +12,27 @@ settings in :mod:`leia.commands`: what it reads and where it writes positional, 
     leia.tokenize(augmented, output, tokenizer=..., block_size=...)  # -> packed blocks of token ids
 
 Training and inference live in ``leia.training`` and ``leia.generation`` (they need ``leia[train]``).
+
+The package, in the order data flows (each subpackage's docstring names its own modules: ``help(leia.wiki)``):
+
+- ``wiki``: MediaWiki material (dump files, wikitext and Parsoid HTML to plain text with anchors, titles, the
+  page table);
+- ``steps``: what one pass over an input computes (extraction, mention detection, augmentation, packing);
+- ``entities``: the DuckDB entity table of each title's English name;
+- ``mentions``: the dictionary of anchor texts, and detection of mentions in plain text;
+- ``augmenter``: ``<translate>English</translate>`` spans inserted into a batch of documents, with ``spans``
+  (placing spans in one text, and taking them out) and ``batchtext`` (a batch's texts as UTF-8 bytes
+  addressed by code point);
+- ``schemas``: the explicit pyarrow schema of each kind of shard;
+- ``execute``: where a step runs (this machine's processes, Ray, a part of a split run);
+- ``io``: files, shards, manifests, dataset cards and DuckDB builds, written atomically;
+- ``training``: the markers, the collator, packing and the ``leia train`` run; ``generation``: inference
+  that never opens ``<translate>``;
+- ``report``: what augmented shards hold (``leia stats``, ``leia preview``);
+- ``api``: each command as a Python function; ``cli``: the ``leia`` command, one module per subcommand;
+  ``commands``: each command's settings, one dataclass; ``settings``: a dataclass made into options and
+  keywords;
+- ``errors``: the errors that tell the user what happens next (``ConfigError``, ``InputError``, ...).
 """
 
 from __future__ import annotations

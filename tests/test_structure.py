@@ -1,6 +1,6 @@
 """The package's shape: no import cycle inside ``leia/``, no private name used outside its module, no name
-read from a module that only imports it, layers, no folder over 20 modules, and every module in
-docs/ARCHITECTURE.md.
+read from a module that only imports it, layers, no folder over 20 modules, every module's job in its
+opening docstring and named in its package's docstring, and every package in docs/ARCHITECTURE.md.
 
 The rules on imports are read from the source (the AST of every module), not from importing it, so an import
 written inside a function counts as much as one at the top of a module.  Imports under
@@ -427,8 +427,91 @@ def test_the_layer_rule_sees_an_executor_importing_a_step():
                                        "leia.wiki.dumps.xmldump -> leia.steps.protocol"]
 
 
-def test_the_architecture_document_lists_every_module():
-    listed = set(re.findall(r"^\| `(leia/[\w/]+\.py)` \|", (ROOT / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8"),
-                            re.M))
-    actual = {str(path.relative_to(ROOT)) for path in MODULES.values()}
-    assert sorted(actual - listed) == [] and sorted(listed - actual) == []
+def packages() -> dict[str, Path]:
+    """Every package of ``leia`` (a folder with an ``__init__.py``), by dotted name."""
+    return {module: path.parent for module, path in MODULES.items() if path.name == "__init__.py"}
+
+
+def members(folder: Path) -> set[str]:
+    """The modules and subpackages a package holds directly, by their names in it."""
+    return ({path.stem for path in folder.glob("*.py") if path.name != "__init__.py"}
+            | {path.parent.name for path in folder.glob("*/__init__.py")})
+
+
+# How a package's docstring names one of its modules: as a literal (``xmldump``, ``dumps/``, or its dotted name
+# in full) or as :mod:`leia.wiki.dumps.xmldump` (``~`` allowed).  A bare word does not count.
+_NAMED_MODULE = re.compile(r"``([\w.]+)/?``|:mod:`~?([\w.]+)`")
+
+
+def unnamed_members(package: str, docstring: str, held: set[str]) -> list[str]:
+    """The modules in ``held`` (names inside ``package``) that ``docstring`` does not name."""
+    named = set()
+    for literal, dotted in _NAMED_MODULE.findall(docstring):
+        name = literal or dotted
+        if "." not in name:
+            named.add(name)
+        elif name.startswith(package + ".") and name.count(".") == package.count(".") + 1:
+            named.add(name.rsplit(".", 1)[1])
+    return sorted(held - named)
+
+
+def opening_sentence(docstring: str | None) -> str:
+    """A module's job: the first paragraph of its docstring, which must end a sentence."""
+    first = (docstring or "").strip().split("\n\n")[0]
+    return first if first.endswith((".", ".)")) else ""
+
+
+def test_every_module_has_its_job_in_its_opening_docstring():
+    missing = [str(path.relative_to(ROOT)) for path in MODULES.values()
+               if not opening_sentence(ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))))]
+    assert missing == [], "modules without an opening docstring that says their job in a sentence"
+
+
+def test_every_package_names_each_of_its_modules_in_its_docstring():
+    """``help(leia.wiki)`` (or the package's ``__init__.py``) is where a reader finds each module's job."""
+    unnamed = {}
+    for package, folder in packages().items():
+        docstring = ast.get_docstring(ast.parse((folder / "__init__.py").read_text(encoding="utf-8"))) or ""
+        if missing := unnamed_members(package, docstring, members(folder)):
+            unnamed[package] = missing
+    assert unnamed == {}, "modules their package's docstring does not name (add a line for each)"
+
+
+def test_the_docstring_check_sees_a_module_left_out():
+    """The rule itself: a module is named by a literal or :mod:, a bare word or another package's module
+    does not count, and a new module without its line fails."""
+    held = {"xmldump", "sqldump", "wikidata", "compression"}
+    docstring = ("``xmldump`` (pages), :mod:`leia.wiki.dumps.sqldump` (rows), :mod:`~leia.wiki.dumps.compression` "
+                 "(files); wikidata and ``leia.wiki.html.wikidata`` are not it.")
+    assert unnamed_members("leia.wiki.dumps", docstring, held) == ["wikidata"]
+    assert unnamed_members("leia.wiki.dumps", docstring + " ``wikidata`` (sitelinks).", held) == []
+    assert unnamed_members("leia.wiki", "``dumps/`` (the files)", {"dumps"}) == []
+    assert members(PACKAGE / "wiki" / "html") == {"htmldump", "parsoid"}
+    assert members(PACKAGE / "wiki" / "wikitext") >= {"convert", "templates"}
+    assert opening_sentence("One job.\n\nMore.") == "One job." and opening_sentence("No full stop") == ""
+    assert opening_sentence(None) == ""
+
+
+def names_package(text: str, package: str) -> bool:
+    """Whether ``text`` names ``package`` as ``leia/wiki/dumps/`` or ``leia.wiki.dumps`` (not only one of
+    its modules)."""
+    path = package.replace(".", "/")
+    return any(re.search(rf"(?<![\w/.]){re.escape(form)}(?![\w]|[/.]\w)", text) for form in (path, package))
+
+
+def test_the_architecture_document_names_every_package():
+    text = (ROOT / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    assert [package for package in packages() if not names_package(text, package)] == []
+    assert names_package("in `leia/wiki/dumps/` and", "leia.wiki.dumps")
+    assert names_package("see leia.wiki.dumps.", "leia.wiki.dumps")
+    assert not names_package("`leia/wiki/dumps/xmldump.py` and leia.wiki.dumps.sqldump", "leia.wiki.dumps")
+    assert not names_package("leia/wikitext", "leia.wiki")
+
+
+def test_the_architecture_document_quotes_the_toy_step_as_it_is():
+    """The step shown in docs/ARCHITECTURE.md is the one tests/test_steps.py runs, word for word."""
+    text = (ROOT / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    quoted = re.findall(r"```python\n(.*?)```", text, re.S)
+    assert len(quoted) == 1 and "class Numbers(Step):" in quoted[0]
+    source = (ROOT / "tests" / "test_steps.py").read_text(encoding="utf-8")
+    assert [part for part in quoted[0].split("\n\n\n") if part.strip() not in source] == []

@@ -1,6 +1,30 @@
 """The ``leia`` command: parses the command line, hands it to the module of its subcommand, and turns leia's
 errors and an interrupt into one line and an exit status (1 for an error, 2 for a bad command line, 130 when
-interrupted)."""
+interrupted).
+
+One module per subcommand, named after it (``extract``, ``entities``, ``augment``, ``run``, ``mentions`` and
+``tokenize`` make their options from the command's settings in :mod:`leia.commands`, ``train`` from
+:class:`leia.training.settings.TrainConfig`):
+
+- ``extract``: a dump -> document shards (and the page table);
+- ``entities``: the DuckDB entity table of the English names of a wiki's pages;
+- ``lookup``: the English name an entity table gives each title;
+- ``augment``: documents -> augmented shards;
+- ``run``: extract, build the entity table and augment in one go (on the sample in data/ with no arguments);
+- ``mentions``: ``leia mentions build`` (the dictionary of anchor texts) and ``leia mentions detect``;
+- ``tokenize``: augmented shards -> packed blocks of token ids;
+- ``train``: continued training of a causal LM on augmented shards;
+- ``stats`` and ``preview``: what augmented shards hold, and a few documents with their spans highlighted;
+- ``verify``: shard folders and DuckDB files checked, with what is wrong with each;
+- ``merge_manifests``: ``leia merge-manifests``, the folders of a run split into parts made one.
+
+Around them:
+
+- ``options``: the parser of the command and of each subcommand, and the options every subcommand takes;
+- ``logs``: where log records go while the command runs (stderr, one line each; debug lines with -v);
+- ``report``: what a command prints when it is done (a title, then its counters);
+- ``__main__``: ``python -m leia.cli``.
+"""
 
 from __future__ import annotations
 

@@ -6,9 +6,14 @@ title -> English row with its source and origin), ``redirects`` (each redirect r
 article), ``items`` (each article's Wikidata item, when the dump is an HTML dump, whose records name it) and
 ``entities`` (the answer for every title, redirects included: cleaned English name, source).
 
-:mod:`~leia.entities.names` cleans English titles, :mod:`~leia.entities.readers` reads each input,
-:mod:`~leia.entities.resolve` picks the answers, :mod:`~leia.entities.build` runs a build and
-:mod:`~leia.entities.table` reads a built table.
+In the order the data flows:
+
+- ``names``: English titles cleaned into the names inserted in text (the paper's rules);
+- ``readers``: each input read into its DuckDB tables;
+- ``resolve``: one name per title by source precedence and vote, redirects followed to their articles;
+- ``build``: a build, its inputs checked before anything is read, the file published whole;
+- ``table``: a built table opened read-only (:class:`EntityTable`);
+- ``lookup``: its names as a file every process memory-maps (``<table>.names``), looked up a batch at a time.
 """
 
 from leia.io.duckdb import read_meta

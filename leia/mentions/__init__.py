@@ -1,10 +1,16 @@
 """Entity mentions in text without hyperlinks: a dictionary of anchor texts built from extracted documents,
 and detection that turns plain Japanese text into the same ``anchors`` column as extraction.
 
-:mod:`~leia.mentions.segment` finds word boundaries, :mod:`~leia.mentions.entries` says which anchor texts
-are mentions, :mod:`~leia.mentions.build` builds the dictionary, :mod:`~leia.mentions.table` reads it,
-:mod:`~leia.mentions.detect` detects mentions and :mod:`~leia.mentions.propagate` adds the later occurrences
-of what a document links.
+In the order the data flows:
+
+- ``segment``: word boundaries of Japanese text, where a mention may start and end;
+- ``entries``: which anchor texts count as mentions (:class:`MentionConfig`), with their link probabilities;
+- ``build``: the dictionary built from extracted documents (``leia mentions build``);
+- ``hashtrie``: a trie of strings in flat numpy arrays, searched at every position of a text at once;
+- ``surfaces``: a dictionary's surfaces as a file every process memory-maps (``<dictionary>.surfaces``);
+- ``table``: a built dictionary opened read-only (:class:`MentionTable`), and its detector;
+- ``detect``: plain text turned into the same ``anchors`` column as extraction;
+- ``propagate``: the later occurrences of what a document links, added as mentions (:class:`Propagator`).
 """
 
 from leia.augmenter import REPEAT

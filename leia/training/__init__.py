@@ -6,6 +6,17 @@ augmented shards into constant-length blocks, with or without attention across d
 The names below need torch (``pip install 'leia[train]'``), imported with the first of them that is used;
 transformers is only needed for the tokenizer and model objects passed in, for ``LeiaDataCollator(flatten=True)``
 and for :func:`train`. :class:`TrainConfig` needs neither.
+
+- ``tokens``: the two marker tokens, added to a tokenizer and a model;
+- ``encoding``: augmented text to token ids, the way the model should see it;
+- ``collator``: a collator for ``transformers.Trainer`` that keeps the markers out of the loss;
+- ``redraw``: the spans of augmented documents drawn again from their mention lists, each epoch;
+- ``packing``: augmented shards packed into constant-length blocks;
+- ``blocks``: the packed epochs as blocks addressable by index, so that resuming reads nothing it skips;
+- ``settings``: the settings of ``leia train`` (:class:`TrainConfig`) and the recipes that fill them;
+- ``loading``: the tokenizer and model a run starts from, with errors that name the fix;
+- ``evaluation``: the held-out perplexity and the probability of ``<translate>``;
+- ``run``: the ``leia train`` run (:func:`train`), with checkpoints that resume exactly.
 """
 
 from __future__ import annotations
