@@ -163,7 +163,10 @@ class WorkerPool:
 
     def kill(self) -> None:
         """Stop at once: cancel what has not started and kill the workers, without waiting on them. The pool's
-        threads are over when this returns, so that none of them writes after what the caller prints next."""
+        threads are over when this returns (or, for the thread feeding the workers, blocked for good on their
+        pipe), and none of them writes after what the caller prints next. The parent's end of that pipe is left
+        open: the pool's own shutdown closes it from its threads, and closing it here too could close a
+        descriptor reused meanwhile."""
         executor = self._executor
         processes = list((getattr(executor, "_processes", None) or {}).values())
         queues = getattr(executor, "_call_queue", None), getattr(executor, "_result_queue", None)
@@ -173,9 +176,9 @@ class WorkerPool:
             executor.shutdown(wait=False, cancel_futures=True)  # (this forgets the queues and processes)
             _kill(processes)
             _release_threads(*queues)
-            for thread in threads:
+            for thread in threads:  # (a feeder blocked on a full pipe of the dead workers stays so, silent)
                 if thread is not None and thread is not threading.current_thread():
-                    thread.join(timeout=5)
+                    thread.join(timeout=2)
         self._close_pipe()
 
     def _close_pipe(self) -> None:
@@ -205,12 +208,6 @@ def _release_threads(calls: Any, results: Any) -> None:
     half-written one. Either would keep the interpreter from exiting."""
     if calls is not None:
         calls.cancel_join_thread()
-        reader = getattr(calls, "_reader", None)
-        if reader is not None:
-            try:
-                reader.close()  # no worker reads any more: a write blocked on a full pipe now fails (quietly)
-            except OSError:
-                pass
     writer = getattr(results, "_writer", None)
     if writer is not None:
         try:
