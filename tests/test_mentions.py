@@ -247,6 +247,22 @@ def test_texts_detected_at_once_get_what_each_gets_alone():
     assert detector().detect_many(["東京", "都に住む"]) == [[(0, 2, "東京")], []]  # not 東京都
 
 
+def test_texts_searched_at_once_get_the_occurrences_each_gets_alone(monkeypatch):
+    """What the mention dictionary's build counts: every occurrence on word boundaries, overlapping ones
+    included, the same for each text searched with others as alone, however many characters go at once."""
+    texts = [text for text, _ in CASES] + ["日本", "本の日本", "", "グルジア", "東京", "都に住む"]
+    for overrides in ({}, {"block": True}, {"segment": False}):
+        d = detector(**overrides)
+        alone = [d.matches(text) for text in texts]
+        assert any(alone) and d.matches_many(texts) == alone
+        for budget in (1, 7, 40):
+            monkeypatch.setattr(detect_module, "BUDGET", budget)
+            assert d.matches_many(texts) == alone
+        monkeypatch.undo()
+    assert detector().matches_many([]) == []
+    assert [[(s, e) for s, e, _ in m] for m in detector().matches_many(["東京", "都に住む"])] == [[(0, 2)], []]
+
+
 @pytest.mark.parametrize("budget", [1, 5, 12, 40])
 def test_texts_detected_a_few_characters_at_a_time_get_what_each_gets_alone(monkeypatch, budget):
     """Texts are joined up to a number of characters at a time (a longer text alone): the same mentions for

@@ -58,10 +58,12 @@ def count_links(batches: Iterable[pa.RecordBatch], redirects: dict[str, str] | N
     return links
 
 
-def count_occurrences(detector: Detector, text: str, anchors: Sequence[dict] = ()) -> Counter:
+def count_occurrences(detector: Detector, text: str, anchors: Sequence[dict] = (),
+                      matches: Sequence[tuple[int, int, int]] | None = None) -> Counter:
     """How often each surface of ``detector`` occurs in ``text`` aligned to word boundaries, nested and
     overlapping occurrences included; every anchor counts as an occurrence of its (stripped) text, whether
-    or not its ends fall on word boundaries."""
+    or not its ends fall on word boundaries. ``matches`` are the text's occurrences when the caller found
+    them already (:meth:`Detector.matches_many`)."""
     spans = set()
     counts: Counter = Counter()
     for a in anchors:
@@ -71,7 +73,7 @@ def count_occurrences(detector: Detector, text: str, anchors: Sequence[dict] = (
             lead = len(surface) - len(surface.lstrip())
             spans.add((a["start"] + lead, a["start"] + lead + len(stripped)))
             counts[stripped] += 1
-    for start, end, sid in detector.matches(text):
+    for start, end, sid in detector.matches(text) if matches is None else matches:
         if (start, end) not in spans:
             counts[detector.surface(sid)] += 1
     return counts
@@ -87,8 +89,10 @@ class _Occurrences:
     def __call__(self, rb: pa.RecordBatch) -> tuple[int, Counter, Counter]:
         total: Counter = Counter()
         documents: Counter = Counter()
-        for text, anchors in zip(rb.column("text").to_pylist(), rb.column("anchors").to_pylist()):
-            counts = count_occurrences(self.detector, text, anchors)
+        texts = rb.column("text").to_pylist()
+        found = self.detector.matches_many(texts)  # searched together: a search's steps shared by short texts
+        for text, anchors, matches in zip(texts, rb.column("anchors").to_pylist(), found):
+            counts = count_occurrences(self.detector, text, anchors, matches)
             total.update(counts)
             documents.update(counts.keys())
         return rb.num_rows, total, documents
