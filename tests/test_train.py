@@ -292,7 +292,7 @@ def test_the_run_deals_each_epoch_in_its_own_seeded_order_and_pads_with_masked_b
 
 @pytest.mark.slow
 def test_held_out_perplexity_and_the_probability_of_translate_are_logged(augmented, tmp_path):
-    train(TrainConfig(data=str(augmented), output_dir=str(tmp_path / "run"), smoke=True, quiet=True, max_steps=4,
+    train(TrainConfig(data=str(augmented), output_dir=str(tmp_path / "run"), smoke=True, progress=False, max_steps=4,
                       save_steps=4, eval_data=str(augmented), eval_steps=2, eval_blocks=6))
     evaluations = [h for h in json.loads((tmp_path / "run" / "trainer_state.json").read_text())["log_history"]
                    if "eval_perplexity" in h]

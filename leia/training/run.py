@@ -24,7 +24,7 @@ _CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
 _STATE = "trainer_state.json"
 # Settings a resumed run may change: they do not touch what is trained on or how.
 _FREE_ON_RESUME = {"resume", "max_steps", "epochs", "save_steps", "save_total_limit", "logging_steps", "workers",
-                   "dataloader_workers", "eval_steps", "quiet", "deepspeed", "fsdp", "fsdp_config",
+                   "dataloader_workers", "eval_steps", "progress", "deepspeed", "fsdp", "fsdp_config",
                    "gradient_checkpointing", "attn_implementation", "eval_data", "eval_blocks"}
 
 
@@ -117,7 +117,7 @@ def _pack_epochs(config: TrainConfig, tokenizer: Any, blocks_needed: int | None,
             tokenize(config.data, folder, tokenizer=tokenizer, block_size=config.block_size, epoch=epoch,
                      prob=config.prob, strategy=config.strategy, seed=config.seed,
                      cross_document_attention=config.cross_document_attention, workers=config.workers,
-                     progress=not config.quiet)
+                     progress=config.progress)
         count = epoch_blocks(folder)
         if count == 0:
             raise InputError(f"{config.data}: holds no text to train on")
@@ -136,7 +136,7 @@ def _eval_folder(config: TrainConfig, tokenizer: Any) -> Path:
     tokenize(config.eval_data, folder, tokenizer=tokenizer, block_size=config.block_size,
              prob=0.0 if kind == "augmented" else None, strategy=config.strategy, seed=config.seed,
              cross_document_attention=config.cross_document_attention, workers=config.workers,
-             progress=not config.quiet)
+             progress=config.progress)
     return folder
 
 
@@ -220,7 +220,7 @@ def _train(config: TrainConfig, callbacks: Sequence[Any]) -> dict:
         dataloader_persistent_workers=config.dataloader_workers > 0,
         deepspeed=config.deepspeed,
         fsdp=config.fsdp or None, fsdp_config=config.fsdp_config,
-        report_to="none", remove_unused_columns=False, disable_tqdm=config.quiet,
+        report_to="none", remove_unused_columns=False, disable_tqdm=not config.progress,
         use_cpu=cpu, ddp_backend="gloo" if cpu and state.num_processes > 1 else None,
         **_checkpointing(transformers, config.gradient_checkpointing),
     )

@@ -111,7 +111,7 @@ class TrainConfig:
     fsdp: str | None = setting(None, "FSDP settings as TrainingArguments takes them (e.g. 'full_shard "
                                      "auto_wrap'); run under torchrun or accelerate launch", metavar="OPTIONS")
     fsdp_config: str | None = setting(None, "an FSDP config JSON (pipelines/fsdp.json)", metavar="JSON")
-    quiet: bool = setting(False, "no progress bars", short="-q")
+    progress: bool = setting(True, "show progress bars", off=("-q",), old=("--quiet",))
 
     def resolved(self) -> "TrainConfig":
         """These settings checked, with each one left None taken from the recipe (ConfigError naming the first
