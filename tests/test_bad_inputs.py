@@ -497,16 +497,21 @@ def _command_line(command: str, tmp: Path, fixtures: dict) -> list[str]:
 BAD_SETTINGS = [(command, bad) for bad in SETTINGS for command in bad.commands]
 
 
+def _exit_status(argv: list[str], usage: bool) -> int:
+    """The exit status of ``leia ARGV``: a bad command line (``usage``) exits from the parser with 2, every other
+    failure is returned by ``main``."""
+    if usage:
+        with pytest.raises(SystemExit) as info:
+            main(argv)
+        return info.value.code
+    return main(argv)
+
+
 @pytest.mark.parametrize(("command", "bad"), BAD_SETTINGS,
                          ids=[f"{command} {' '.join(bad.setting)}" for command, bad in BAD_SETTINGS])
 def test_a_bad_setting_is_refused_in_one_line_before_the_run(command, bad, tmp_path, fixtures, capsys):
     argv = _command_line(command, tmp_path, fixtures) + list(bad.setting)
-    if bad.status == 2:
-        with pytest.raises(SystemExit) as info:
-            main(argv)
-        status = info.value.code
-    else:
-        status = main(argv)
+    status = _exit_status(argv, bad.status == 2)
     captured = capsys.readouterr()
     assert status == bad.status, captured.err
     line = f"leia {command}: error: {bad.error}"
@@ -620,12 +625,7 @@ def test_a_bad_training_setting_is_refused_in_one_line_before_the_run(command, b
     pytest.importorskip("torch")
     setting = [word.replace("{tmp}", str(tmp_path)) for word in bad.setting]
     argv = _train_line(command, tmp_path, augmented) + setting
-    if bad.status == 2:
-        with pytest.raises(SystemExit) as info:
-            main(argv)
-        status = info.value.code
-    else:
-        status = main(argv)
+    status = _exit_status(argv, bad.status == 2)
     captured = capsys.readouterr()
     assert status == bad.status, captured.err
     line = f"leia {command}: error: {bad.error.replace('{tmp}', str(tmp_path))}"
@@ -659,12 +659,7 @@ TRAIN_CASES = [
 def test_bad_training_input_gives_one_line(argv, error, status, tmp_path, augmented, capsys):
     pytest.importorskip("torch")
     argv = [w.replace("{tmp}", str(tmp_path)).replace("{augmented}", str(augmented)) for w in argv]
-    if status == 2:
-        with pytest.raises(SystemExit) as info:
-            main(argv)
-        code = info.value.code
-    else:
-        code = main(argv)
+    code = _exit_status(argv, status == 2)
     err = capsys.readouterr().err
     assert code == status, err
     assert err.splitlines()[-1] == f"leia {argv[0]}: error: {error.replace('{tmp}', str(tmp_path))}"
