@@ -104,11 +104,7 @@ class Detector(Segmenting):
     def matches(self, text: str) -> list[tuple[int, int, int]]:
         """Every occurrence of a surface aligned to word boundaries, overlapping ones included:
         ``(start, end, surface id)``, by start then end."""
-        starts, ends, sids = self._hits(text_codes(text))
-        if not len(starts):
-            return []
-        ok = self.on_boundaries(text, starts, ends)
-        return list(zip(starts[ok].tolist(), ends[ok].tolist(), sids[ok].tolist()))
+        return self.matches_many([text])[0]
 
     def detect(self, text: str) -> list[tuple[int, int, str]]:
         """Mentions of ``text`` as ``(start, end, target)``, sorted by start: from left to right, the
